@@ -1,0 +1,142 @@
+//! Staff accounts: queries and password hashing.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::db::now;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Agent,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "agent" => Some(Role::Agent),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Agent => "agent",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffAccount {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub active: bool,
+    pub session_epoch: i64,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, email, name, role, active, session_epoch, created_at";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffAccount> {
+    let role: String = r.get(3)?;
+    Ok(StaffAccount {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        name: r.get(2)?,
+        role: Role::parse(&role).unwrap_or(Role::Agent),
+        active: r.get(4)?,
+        session_epoch: r.get(5)?,
+        created_at: r.get(6)?,
+    })
+}
+
+pub fn hash_password(password: &str, cost: u32) -> Result<String> {
+    bcrypt::hash(password, cost).map_err(|e| Error::internal(format!("bcrypt: {e}")))
+}
+
+pub fn check_password_strength(password: &str) -> std::result::Result<(), &'static str> {
+    if password.chars().count() < 10 {
+        return Err("password_too_short");
+    }
+    if password.len() > 72 {
+        // bcrypt ignores everything past 72 bytes; refuse rather than silently truncate.
+        return Err("password_too_long");
+    }
+    Ok(())
+}
+
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM staff", [], |r| r.get(0))?)
+}
+
+pub fn create(conn: &Connection, email: &str, name: &str, role: Role, password_hash: &str) -> Result<i64> {
+    let exists: bool = conn.query_row("SELECT EXISTS(SELECT 1 FROM staff WHERE email = ?1)", [email], |r| r.get(0))?;
+    if exists {
+        return Err(Error::BadRequest(format!("a staff account with email {email} already exists")));
+    }
+    conn.execute(
+        "INSERT INTO staff (email, name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![email, name, role.as_str(), password_hash, now()],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<StaffAccount>> {
+    let sql = format!("SELECT {COLUMNS} FROM staff WHERE id = ?1");
+    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
+}
+
+/// The account and its password hash, for logging in.
+pub fn find_for_login(conn: &Connection, email: &str) -> Result<Option<(StaffAccount, String)>> {
+    let sql = format!("SELECT {COLUMNS}, password_hash FROM staff WHERE email = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([email], |r| Ok((from_row(r)?, r.get::<_, String>(7)?)))
+        .optional()?)
+}
+
+pub fn find_by_email(conn: &Connection, email: &str) -> Result<Option<StaffAccount>> {
+    let sql = format!("SELECT {COLUMNS} FROM staff WHERE email = ?1");
+    Ok(conn.prepare_cached(&sql)?.query_row([email], from_row).optional()?)
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<StaffAccount>> {
+    let sql = format!("SELECT {COLUMNS} FROM staff ORDER BY active DESC, name COLLATE NOCASE");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Sets a new password and ends every existing session of that account.
+pub fn set_password(conn: &Connection, id: i64, password_hash: &str) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE staff SET password_hash = ?2, session_epoch = session_epoch + 1 WHERE id = ?1",
+        params![id, password_hash],
+    )?;
+    if n == 0 { Err(Error::NotFound) } else { Ok(()) }
+}
+
+pub fn update(conn: &Connection, id: i64, name: &str, role: Role, active: bool) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE staff SET name = ?2, role = ?3, active = ?4,
+             session_epoch = session_epoch + CASE WHEN ?4 = 0 AND active = 1 THEN 1 ELSE 0 END
+         WHERE id = ?1",
+        params![id, name, role.as_str(), active],
+    )?;
+    if n == 0 { Err(Error::NotFound) } else { Ok(()) }
+}
+
+pub fn active_admins(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM staff WHERE role = 'admin' AND active = 1", [], |r| r.get(0))?)
+}
+
+pub fn audit(conn: &Connection, staff_id: Option<i64>, action: &str, detail: &str, ip: Option<&str>) -> Result<()> {
+    conn.prepare_cached("INSERT INTO audit_log (staff_id, action, detail, ip, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![staff_id, action, detail, ip, now()])?;
+    Ok(())
+}

@@ -1,0 +1,241 @@
+//! `helpdesk demo --tickets N`: realistic office tickets, replies, categories and agents, written
+//! in one transaction with prepared statements (100,000 tickets in seconds).
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rusqlite::params;
+
+use crate::auth::{Role, users};
+use crate::config::Config;
+use crate::db::{Db, now};
+use crate::error::Result;
+use crate::tickets::new_tracking_id;
+
+const DEMO_PASSWORD: &str = "demo-password";
+
+const AGENTS: &[(&str, &str)] = &[
+    ("Marta Ruiz", "marta@demo.example"),
+    ("Tom Becker", "tom@demo.example"),
+    ("Aisha Khan", "aisha@demo.example"),
+    ("Luis Ortega", "luis@demo.example"),
+];
+
+const EXTRA_CATEGORIES: &[&str] = &["Printers", "Email", "Phones", "New hires & leavers"];
+
+const FIRST: &[&str] = &[
+    "Ana", "Ben", "Carla", "David", "Elena", "Farid", "Grace", "Hugo", "Irene", "Jon", "Kim", "Lena", "Mateo",
+    "Nora", "Omar", "Paula", "Quentin", "Rosa", "Sam", "Tara", "Umar", "Vera", "Will", "Xenia", "Yusuf", "Zoe",
+];
+const LAST: &[&str] = &[
+    "Garcia", "Smith", "Müller", "Rossi", "Dubois", "Novak", "Silva", "Jensen", "Kowalski", "Haddad", "Brown",
+    "Nguyen", "López", "Martin", "Fischer",
+];
+
+/// (subject, first message, category name)
+const PROBLEMS: &[(&str, &str, &str)] = &[
+    ("Printer on floor {n} is offline", "The printer next to the kitchen on floor {n} shows 'offline' and nothing prints. I restarted it already.", "Printers"),
+    ("Paper jam in the copier, room {n}", "The big copier in room {n} has a paper jam I can't clear. Tray 2 is blocked.", "Printers"),
+    ("No Wi-Fi in meeting room {n}", "Since this morning nobody in meeting room {n} can connect to the office Wi-Fi. Phones see the network but get no internet.", "Network & Wi-Fi"),
+    ("VPN keeps disconnecting", "When I work from home the VPN drops every 10 minutes and I lose my remote desktop session.", "Network & Wi-Fi"),
+    ("Very slow network on floor {n}", "File shares take ages to open on floor {n}. Speed test shows 2 Mbps.", "Network & Wi-Fi"),
+    ("New laptop for {name}", "{name} starts on Monday in accounting and needs a laptop with Office and the finance app.", "New hires & leavers"),
+    ("Account for new employee {name}", "Please create email and Windows accounts for {name}, starting next week in sales.", "New hires & leavers"),
+    ("Locked out of my account", "I typed my password wrong too many times and now Windows says my account is locked.", "Accounts & access"),
+    ("Password reset for the CRM", "I forgot my CRM password and the reset link never arrives.", "Accounts & access"),
+    ("Need access to the shared drive \"Projects\"", "Could I get read/write access to the Projects share? My manager approved it.", "Accounts & access"),
+    ("Outlook does not open", "Outlook hangs on 'Loading profile' since the update this morning.", "Email"),
+    ("Emails to a client bounce", "Every email I send to our client comes back with 'mailbox unavailable'.", "Email"),
+    ("Calendar invites not showing", "Meeting invitations from the team are not showing in my calendar anymore.", "Email"),
+    ("Desk phone has no dial tone", "My desk phone (ext. 2{n}) shows 'No service' and has no dial tone.", "Phones"),
+    ("Headset broken", "The left side of my headset stopped working. Can I get a replacement?", "Hardware"),
+    ("Second monitor flickers", "My second monitor flickers every few seconds. I tried another cable.", "Hardware"),
+    ("Laptop battery drains fast", "My laptop battery goes from full to empty in about an hour.", "Hardware"),
+    ("Keyboard missing keys", "Two keys came off my keyboard. Could I get a new one?", "Hardware"),
+    ("Excel crashes when opening large files", "Excel closes without a message when I open the monthly report (40 MB).", "Software"),
+    ("Install Adobe Reader", "I need a PDF reader to sign contracts. Can you install one?", "Software"),
+    ("Teams camera not working", "Nobody can see me in Teams calls; the camera light stays off.", "Software"),
+    ("Projector in room {n} shows no signal", "The projector in room {n} says 'no signal' with every laptop we try.", "Hardware"),
+    ("Scanner saves blank pages", "The scanner on floor {n} sends me PDFs that are completely blank.", "Printers"),
+    ("Request: ergonomic mouse", "Could I get a vertical mouse? My wrist hurts after long days.", "General"),
+    ("Question about backups", "Are the files on my desktop backed up, or only the ones on the shared drive?", "General"),
+];
+
+const STAFF_REPLIES: &[&str] = &[
+    "Thanks for reporting this. I'm on it and will update you shortly.",
+    "Could you send a photo of the error message? That will help a lot.",
+    "I've restarted the device remotely. Can you try again and tell me if it works?",
+    "This is fixed now. Let us know if it happens again.",
+    "We've ordered a replacement; it should arrive in two days.",
+    "I've reset it for you. You'll get a temporary password by phone.",
+];
+
+const REQUESTER_REPLIES: &[&str] = &[
+    "Thanks, it works now!",
+    "Still the same problem, unfortunately.",
+    "Here is the photo you asked for.",
+    "Great, thank you for the quick help.",
+    "It happened again this morning.",
+];
+
+const NOTES: &[&str] = &[
+    "Same issue as last month; the switch on that floor needs replacing.",
+    "Checked the logs: driver update failed overnight.",
+    "Waiting for the vendor to call back.",
+];
+
+pub fn run(config: &Config, count: u64) -> Result<()> {
+    let db = Db::open(&config.db)?;
+    let mut rng = StdRng::seed_from_u64(count);
+    let hash = users::hash_password(DEMO_PASSWORD, config.bcrypt_cost.min(10))?;
+    let bar = ProgressBar::new(count);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} demo tickets [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let start = std::time::Instant::now();
+    let (agents, tickets) = db.write_blocking(|c| {
+        let mut agent_ids = Vec::new();
+        for (name, email) in AGENTS {
+            let id = match users::find_by_email(c, email)? {
+                Some(a) => a.id,
+                None => users::create(c, email, name, Role::Agent, &hash)?,
+            };
+            agent_ids.push((id, name.to_string()));
+        }
+        for name in EXTRA_CATEGORIES {
+            c.execute(
+                "INSERT OR IGNORE INTO categories (name, default_priority_id, sort)
+                 VALUES (?1, (SELECT id FROM priorities WHERE slug = 'medium'), 60)",
+                [name],
+            )?;
+        }
+        let categories: Vec<(i64, String, i64)> = c
+            .prepare("SELECT id, name, default_priority_id FROM categories")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (i, (cat, _, _)) in categories.iter().enumerate() {
+            let (agent, _) = &agent_ids[i % agent_ids.len()];
+            c.execute("INSERT OR IGNORE INTO category_agents (category_id, staff_id) VALUES (?1, ?2)", params![cat, agent])?;
+        }
+        let statuses: Vec<(i64, String, bool)> = c
+            .prepare("SELECT id, COALESCE(slug, name), is_closed FROM statuses")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let status = |slug: &str| statuses.iter().find(|s| s.1 == slug).map(|s| s.0).unwrap_or(statuses[0].0);
+        let priorities: Vec<i64> =
+            c.prepare("SELECT id FROM priorities ORDER BY rank")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut insert_ticket = c.prepare(
+            "INSERT INTO tickets (tracking_id, access_token, subject, requester_name, requester_email, category_id,
+                 priority_id, status_id, assignee_id, created_at, updated_at, first_response_at, resolved_at, message_count)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )?;
+        let mut insert_message = c.prepare(
+            "INSERT INTO messages (ticket_id, kind, staff_id, author_name, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        let mut insert_event = c.prepare(
+            "INSERT INTO ticket_events (ticket_id, staff_id, actor_name, field, old_value, new_value, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        let now = now();
+        let span = 730 * 86_400; // two years of history
+        let mut people: Vec<(String, String)> = Vec::new();
+        for f in FIRST {
+            for l in LAST {
+                let email = format!("{}.{}@office.example", f.to_lowercase(), l.to_lowercase().replace(['ü', 'ó'], "o"));
+                people.push((format!("{f} {l}"), email));
+            }
+        }
+        for i in 0..count {
+            // Older tickets are mostly closed; the last few weeks hold the open backlog.
+            let age = ((i as f64 / count.max(1) as f64) * span as f64) as i64;
+            let created = now - span + age - rng.gen_range(0..3600);
+            let recent = now - created < 21 * 86_400;
+            let (subject, body, cat_name) = PROBLEMS.choose(&mut rng).copied().unwrap_or(PROBLEMS[0]);
+            let (name, email) = people.choose(&mut rng).cloned().unwrap_or_default();
+            let n = rng.gen_range(1..9).to_string();
+            let other = format!("{} {}", FIRST.choose(&mut rng).unwrap_or(&"Ana"), LAST.choose(&mut rng).unwrap_or(&"Garcia"));
+            let subject = subject.replace("{n}", &n).replace("{name}", &other);
+            let body = body.replace("{n}", &n).replace("{name}", &other);
+            let (cat, _, default_priority) = categories
+                .iter()
+                .find(|c| c.1 == cat_name)
+                .cloned()
+                .unwrap_or_else(|| categories[0].clone());
+            let priority = if rng.gen_bool(0.8) { default_priority } else { *priorities.choose(&mut rng).unwrap_or(&default_priority) };
+            let slug = if recent {
+                ["new", "in_progress", "waiting", "on_hold", "resolved"][rng.gen_range(0..5)]
+            } else if rng.gen_bool(0.9) {
+                "closed"
+            } else {
+                "resolved"
+            };
+            let assignee = if slug == "new" && rng.gen_bool(0.6) { None } else { agent_ids.choose(&mut rng).cloned() };
+            let replies = if slug == "new" { 0 } else { rng.gen_range(1..4) };
+            let mut t = created;
+            let mut first_response = None;
+            let mut messages: Vec<(&str, Option<i64>, String, String, i64)> =
+                vec![("requester", None, name.clone(), body.clone(), t)];
+            for r in 0..replies {
+                t += rng.gen_range(600..86_400);
+                if let Some((aid, aname)) = &assignee {
+                    if r % 2 == 0 {
+                        first_response.get_or_insert(t);
+                        let text = STAFF_REPLIES.choose(&mut rng).unwrap_or(&STAFF_REPLIES[0]).to_string();
+                        messages.push(("staff", Some(*aid), aname.clone(), text, t));
+                        if rng.gen_bool(0.15) {
+                            let note = NOTES.choose(&mut rng).unwrap_or(&NOTES[0]).to_string();
+                            messages.push(("note", Some(*aid), aname.clone(), note, t + 60));
+                        }
+                    } else {
+                        let text = REQUESTER_REPLIES.choose(&mut rng).unwrap_or(&REQUESTER_REPLIES[0]).to_string();
+                        messages.push(("requester", None, name.clone(), text, t));
+                    }
+                }
+            }
+            let updated = t.min(now);
+            let closed = statuses.iter().any(|s| s.1 == slug && s.2);
+            insert_ticket.execute(params![
+                new_tracking_id(),
+                crate::util::random_hex(20),
+                subject,
+                name,
+                email,
+                cat,
+                priority,
+                status(slug),
+                assignee.as_ref().map(|a| a.0),
+                created,
+                updated,
+                first_response,
+                closed.then_some(updated),
+                messages.len() as i64
+            ])?;
+            let ticket_id = c.last_insert_rowid();
+            for (kind, staff, author, text, at) in &messages {
+                insert_message.execute(params![ticket_id, kind, staff, author, text, at])?;
+            }
+            insert_event.execute(params![ticket_id, None::<i64>, name, "created", None::<String>, None::<String>, created])?;
+            if let Some((aid, aname)) = &assignee {
+                insert_event.execute(params![ticket_id, aid, aname, "assignee", None::<String>, aname, created + 300])?;
+                if slug != "new" {
+                    insert_event.execute(params![ticket_id, aid, aname, "status", "New", slug, updated])?;
+                }
+            }
+            if i % 1000 == 0 {
+                bar.set_position(i);
+            }
+        }
+        bar.set_position(count);
+        Ok((agent_ids.len(), count))
+    })?;
+    bar.finish();
+    db.write_blocking(|c| Ok(c.execute_batch("ANALYZE")?))?;
+    println!(
+        "Added {tickets} demo tickets and {agents} agents (password {DEMO_PASSWORD:?}) in {:.1}s.",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! Command-line interface: `serve` (the default) and the operator's subcommands.
+
+mod demo;
+mod ops;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+
+#[derive(Parser, Debug)]
+#[command(name = "helpdesk", version, about = "A self-hosted help desk in one binary over one SQLite file")]
+pub struct Cli {
+    /// TOML configuration file (keys as in README); env vars HELPDESK_* override it.
+    #[arg(long, global = true, env = "HELPDESK_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// SQLite database file (default ./helpdesk.db).
+    #[arg(long, global = true)]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the help desk (the default when no command is given).
+    Serve(ServeArgs),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Write a consistent copy of the database (safe while the server runs).
+    Backup { file: PathBuf },
+    /// Replace the database with a backup (refused while a server uses it).
+    Restore {
+        file: PathBuf,
+        /// Replace the current database without asking.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Fill the database with realistic demo data (for trying it out and benchmarks).
+    Demo {
+        #[arg(long, default_value_t = 1000)]
+        tickets: u64,
+    },
+    /// Check the database's integrity and the configuration.
+    Check,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct ServeArgs {
+    /// Address and port to listen on (default 127.0.0.1:8080).
+    #[arg(long)]
+    pub bind: Option<SocketAddr>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a staff account; the password is read from standard input.
+    Add {
+        #[arg(long, value_parser = ["admin", "agent"])]
+        role: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Read the password from standard input (first line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Set a staff account's password, read from standard input; ends its sessions.
+    Passwd {
+        email: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List staff accounts.
+    List,
+}
+
+/// Loads the configuration and applies command-line overrides.
+fn load_config(cli: &Cli, bind: Option<SocketAddr>) -> Result<Config, ExitCode> {
+    match Config::load(cli.config.as_ref()) {
+        Ok(mut config) => {
+            if let Some(db) = &cli.db {
+                config.db = db.clone();
+            }
+            if let Some(bind) = bind {
+                config.bind = bind;
+            }
+            Ok(config)
+        }
+        Err(problems) => {
+            eprintln!("helpdesk: invalid configuration:");
+            for p in problems {
+                eprintln!("  - {p}");
+            }
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let bind = match &cli.command {
+        Some(Command::Serve(args)) => args.bind,
+        _ => None,
+    };
+    let config = match load_config(&cli, bind) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let result = match cli.command {
+        None => ops::serve(config),
+        Some(Command::Serve(_)) => ops::serve(config),
+        Some(Command::User(cmd)) => ops::user(config, cmd),
+        Some(Command::Backup { file }) => ops::backup(&config, &file),
+        Some(Command::Restore { file, yes }) => ops::restore(&config, &file, yes),
+        Some(Command::Demo { tickets }) => demo::run(&config, tickets),
+        Some(Command::Check) => ops::check(&config),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("helpdesk: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

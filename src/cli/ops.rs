@@ -1,0 +1,194 @@
+//! The operator's commands: serve, user, backup, restore, check.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::UserCommand;
+use crate::auth::{Role, users};
+use crate::config::Config;
+use crate::db::{Db, SCHEMA_VERSION, open_connection};
+use crate::error::{Error, Result};
+
+pub fn serve(config: Config) -> Result<()> {
+    let db = Db::open(&config.db)?;
+    if let Some((email, password)) = crate::bootstrap_admin(&db, config.bcrypt_cost)? {
+        println!("Created the first admin account (shown only this once):");
+        println!("  email:    {email}");
+        println!("  password: {password}");
+        println!("Log in at /staff/login and change it under Admin > Staff.");
+    }
+    let bind = config.bind;
+    let rocket = crate::build_rocket_with(db, config)?;
+    println!("Helpdesk listening on http://{bind}");
+    rocket::execute(async move { rocket.launch().await })
+        .map(|_| ())
+        .map_err(|e| Error::internal(format!("server failed: {e}")))
+}
+
+fn read_password() -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    users::check_password_strength(&password).map_err(|key| {
+        Error::BadRequest(match key {
+            "password_too_long" => "the password is longer than 72 bytes".into(),
+            _ => "the password must have at least 10 characters".into(),
+        })
+    })?;
+    Ok(password)
+}
+
+pub fn user(config: Config, cmd: UserCommand) -> Result<()> {
+    let db = Db::open(&config.db)?;
+    match cmd {
+        UserCommand::Add { role, email, name, .. } => {
+            let role = Role::parse(&role).ok_or_else(|| Error::BadRequest("role must be admin or agent".into()))?;
+            let email = email.trim().to_lowercase();
+            if !crate::util::looks_like_email(&email) && !email.ends_with("@localhost") {
+                return Err(Error::BadRequest(format!("{email:?} is not an email address")));
+            }
+            let name = crate::util::clean(&name, 100);
+            if name.is_empty() {
+                return Err(Error::BadRequest("the name is empty".into()));
+            }
+            let hash = users::hash_password(&read_password()?, config.bcrypt_cost)?;
+            db.write_blocking(|c| {
+                let id = users::create(c, &email, &name, role, &hash)?;
+                users::audit(c, None, "cli_user_add", &format!("id={id} email={email} role={}", role.as_str()), None)
+            })?;
+            println!("Added {} {email}", role.as_str());
+        }
+        UserCommand::Passwd { email, .. } => {
+            let email = email.trim().to_lowercase();
+            let account = db
+                .read_blocking(|c| users::find_by_email(c, &email))?
+                .ok_or_else(|| Error::BadRequest(format!("no staff account with email {email}")))?;
+            let hash = users::hash_password(&read_password()?, config.bcrypt_cost)?;
+            db.write_blocking(|c| {
+                users::set_password(c, account.id, &hash)?;
+                users::audit(c, None, "cli_user_passwd", &format!("id={}", account.id), None)
+            })?;
+            println!("Password changed for {email}; their sessions were ended.");
+        }
+        UserCommand::List => {
+            for u in db.read_blocking(users::list)? {
+                let state = if u.active { "active" } else { "inactive" };
+                println!("{}\t{}\t{}\t{}", u.email, u.role.as_str(), state, u.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// SQLite's online backup: one consistent snapshot, even while the server writes.
+pub fn backup(config: &Config, file: &Path) -> Result<()> {
+    if !config.db.exists() {
+        return Err(Error::BadRequest(format!("database {} does not exist", config.db.display())));
+    }
+    if file.exists() {
+        return Err(Error::BadRequest(format!("{} already exists; choose a new file", file.display())));
+    }
+    let src = open_connection(&config.db)?;
+    let tmp = file.with_extension("partial");
+    let _ = std::fs::remove_file(&tmp);
+    {
+        let mut dst = Connection::open(&tmp)?;
+        let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
+        // One step copies every page under a single read snapshot.
+        backup.step(-1)?;
+    }
+    let check = Connection::open(&tmp)?;
+    check.pragma_update(None, "journal_mode", "DELETE")?;
+    let ok: String = check.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    drop(check);
+    if ok != "ok" {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::internal(format!("the copy failed its integrity check: {ok}")));
+    }
+    std::fs::rename(&tmp, file)?;
+    let tickets: i64 = Connection::open(file)?.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))?;
+    println!("Backup written to {} ({tickets} tickets).", file.display());
+    Ok(())
+}
+
+/// True when another process holds the database open for writing (a running server keeps a
+/// read transaction or its writer open; we test by taking an exclusive lock briefly).
+fn in_use(db: &Path) -> Result<bool> {
+    if !db.exists() {
+        return Ok(false);
+    }
+    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    conn.busy_timeout(std::time::Duration::from_millis(0))?;
+    // In WAL mode other connections hold a shared lock on the -shm file; locking_mode EXCLUSIVE
+    // needs them all gone.
+    conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+    let busy = conn.execute_batch("BEGIN EXCLUSIVE; COMMIT;").is_err();
+    Ok(busy)
+}
+
+pub fn restore(config: &Config, file: &Path, yes: bool) -> Result<()> {
+    let src = Connection::open_with_flags(file, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| Error::BadRequest(format!("cannot open {}: {e}", file.display())))?;
+    let ok: String = src
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| Error::BadRequest(format!("{} is not a Helpdesk database: {e}", file.display())))?;
+    let version: i64 = src.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if ok != "ok" || !(1..=SCHEMA_VERSION).contains(&version) {
+        return Err(Error::BadRequest(format!("{} is not a valid Helpdesk backup", file.display())));
+    }
+    if in_use(&config.db)? {
+        return Err(Error::BadRequest(format!(
+            "{} is in use by a running server; stop it first (e.g. systemctl stop helpdesk)",
+            config.db.display()
+        )));
+    }
+    if config.db.exists() && !yes {
+        return Err(Error::BadRequest(format!(
+            "{} exists; run again with --yes to replace it with {}",
+            config.db.display(),
+            file.display()
+        )));
+    }
+    // Copy into the live file through SQLite so the WAL and -shm files stay consistent.
+    let mut dst = open_connection(&config.db)?;
+    {
+        let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
+        backup.step(-1)?;
+    }
+    let mut dst = dst;
+    crate::db::migrate(&mut dst)?;
+    let tickets: i64 = dst.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))?;
+    println!("Restored {} from {} ({tickets} tickets).", config.db.display(), file.display());
+    Ok(())
+}
+
+pub fn check(config: &Config) -> Result<()> {
+    println!("configuration: ok (database {}, bind {})", config.db.display(), config.bind);
+    if !config.db.exists() {
+        println!("database: not created yet (it will be on first start)");
+        return Ok(());
+    }
+    let conn = Connection::open_with_flags(&config.db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let problems: Vec<String> =
+        stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?.into_iter().filter(|s| s != "ok").collect();
+    let fk: i64 = conn.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+    let tickets: i64 = conn.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0)).unwrap_or(-1);
+    println!("schema version: {version} (this binary: {SCHEMA_VERSION})");
+    println!("tickets: {tickets}");
+    if problems.is_empty() && fk == 0 && version <= SCHEMA_VERSION {
+        println!("integrity: ok");
+        Ok(())
+    } else {
+        for p in &problems {
+            println!("integrity: {p}");
+        }
+        if fk > 0 {
+            println!("foreign keys: {fk} broken references");
+        }
+        Err(Error::internal("the database has problems (see above)"))
+    }
+}

@@ -1,0 +1,38 @@
+//! Schema versions: `schema.sql` is version 1; each file in `migrations/` moves one version up.
+//! The applied version lives in `PRAGMA user_version`. Never edit a shipped migration: add one.
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+const BASELINE: &str = include_str!("../../schema.sql");
+
+/// Migrations after the baseline, in order: entry `i` takes the schema to version `i + 2`.
+const MIGRATIONS: &[&str] = &[];
+
+pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;
+
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::internal(format!(
+            "the database is at schema version {version}, newer than this binary knows ({SCHEMA_VERSION}); \
+             upgrade helpdesk"
+        )));
+    }
+    if version == 0 {
+        let tx = conn.transaction()?;
+        tx.execute_batch(BASELINE)?;
+        tx.pragma_update(None, "user_version", 1)?;
+        tx.commit()?;
+    }
+    let mut version = version.max(1);
+    while version < SCHEMA_VERSION {
+        let tx = conn.transaction()?;
+        tx.execute_batch(MIGRATIONS[(version - 1) as usize])?;
+        version += 1;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

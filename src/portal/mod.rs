@@ -1,0 +1,418 @@
+//! The employee portal: no account needed. Submit a ticket, follow it by tracking ID and email
+//! (or the secret link from notifications), reply, mark it resolved or reopen it.
+
+mod access;
+
+use std::collections::BTreeMap;
+
+use rocket::form::FromForm;
+use rocket::fs::TempFile;
+use rocket::http::{CookieJar, Status};
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, get, post, routes};
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+use crate::tickets::uploads::{Download, read_uploads};
+use crate::tickets::{self, Actor, MessageKind, NewTicket, RefData};
+use crate::util::{clean, constant_time_eq, looks_like_email};
+use crate::web::csrf::{Checked, CsrfForm, TokenOnly};
+use crate::web::{App, ClientIp, Html, Lang, Page};
+
+pub const MAX_SUBJECT: usize = 200;
+pub const MAX_NAME: usize = 100;
+pub const MAX_MESSAGE: usize = 50_000;
+
+type PageResult = Result<std::result::Result<Redirect, (Status, Html)>>;
+
+#[get("/")]
+fn home(page: Page<'_>, cookies: &CookieJar<'_>) -> Result<Html> {
+    page.render("portal/home.html", json!({ "recent": access::granted(cookies), "lookup": {}, "error": null }))
+}
+
+#[get("/healthz")]
+fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn load_refdata(app: &App, lang: Lang) -> Result<RefData> {
+    let refdata = app.db.read(RefData::load).await?;
+    Ok(refdata.localize(&app.i18n, lang))
+}
+
+/// Categories and priorities an employee may pick.
+fn portal_choices(refdata: &RefData) -> Value {
+    json!({
+        "categories": refdata.categories.iter().filter(|c| c.active).collect::<Vec<_>>(),
+        "priorities": refdata.priorities.iter().filter(|p| p.requester_selectable).collect::<Vec<_>>(),
+    })
+}
+
+#[get("/tickets/new")]
+async fn new_ticket_page(page: Page<'_>, app: &State<App>) -> Result<Html> {
+    let refdata = load_refdata(app, page.lang).await?;
+    let settings = app.settings();
+    page.render(
+        "portal/new.html",
+        json!({ "choices": portal_choices(&refdata), "form": {}, "errors": {}, "settings": settings }),
+    )
+}
+
+#[derive(FromForm)]
+pub struct TicketForm<'r> {
+    #[field(default = String::new())]
+    pub csrf_token: String,
+    #[field(default = String::new())]
+    pub name: String,
+    #[field(default = String::new())]
+    pub email: String,
+    #[field(default = String::new())]
+    pub category: String,
+    #[field(default = String::new())]
+    pub priority: String,
+    #[field(default = String::new())]
+    pub subject: String,
+    #[field(default = String::new())]
+    pub message: String,
+    pub attachments: Vec<TempFile<'r>>,
+    /// Only on the staff form; ignored in the portal.
+    #[field(default = String::new())]
+    pub assignee: String,
+}
+
+impl CsrfForm for TicketForm<'_> {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// Field errors, keyed by field name, as translated messages.
+pub type FieldErrors = BTreeMap<&'static str, String>;
+
+/// Checks the fields common to the portal and the staff "new ticket" form.
+pub fn validate_ticket(
+    page: &Page<'_>,
+    form: &TicketForm<'_>,
+    refdata: &RefData,
+    staff: bool,
+) -> (FieldErrors, Option<(i64, i64)>) {
+    let mut errors = FieldErrors::new();
+    if clean(&form.name, MAX_NAME).is_empty() {
+        errors.insert("name", page.t("error_name_required"));
+    }
+    if !looks_like_email(form.email.trim()) {
+        errors.insert("email", page.t("error_email_invalid"));
+    }
+    if clean(&form.subject, MAX_SUBJECT).is_empty() {
+        errors.insert("subject", page.t("error_subject_required"));
+    }
+    if form.message.trim().is_empty() {
+        errors.insert("message", page.t("error_message_required"));
+    } else if form.message.chars().count() > MAX_MESSAGE {
+        errors.insert("message", page.t("error_message_too_long"));
+    }
+    let category = form.category.parse::<i64>().ok().and_then(|id| refdata.category(id)).filter(|c| c.active);
+    let Some(category) = category else {
+        errors.insert("category", page.t("error_category_required"));
+        return (errors, None);
+    };
+    let priority = match form.priority.trim() {
+        "" => Some(category.default_priority_id),
+        p => p
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| refdata.priority(id))
+            .filter(|p| staff || p.requester_selectable)
+            .map(|p| p.id),
+    };
+    match priority {
+        Some(priority) => (errors, Some((category.id, priority))),
+        None => {
+            errors.insert("priority", page.t("error_priority_invalid"));
+            (errors, None)
+        }
+    }
+}
+
+/// The values to put back into a re-rendered form.
+pub fn form_values(form: &TicketForm<'_>) -> Value {
+    json!({
+        "name": form.name, "email": form.email, "category": form.category,
+        "priority": form.priority, "subject": form.subject, "message": form.message,
+    })
+}
+
+#[post("/tickets", data = "<form>")]
+async fn submit_ticket(page: Page<'_>, app: &State<App>, cookies: &CookieJar<'_>, form: Checked<TicketForm<'_>>) -> PageResult {
+    let form = form.0;
+    let refdata = load_refdata(app, page.lang).await?;
+    let settings = app.settings();
+    let (mut errors, picked) = validate_ticket(&page, &form, &refdata, false);
+    let uploads = match read_uploads(&form.attachments, &settings).await {
+        Ok(u) => u,
+        Err(problem) => {
+            errors.insert("attachments", page.t(problem.key).replace("{file}", &problem.filename));
+            Vec::new()
+        }
+    };
+    let (category_id, priority_id) = match picked {
+        Some(p) if errors.is_empty() => p,
+        _ => {
+            let html = page.render(
+                "portal/new.html",
+                json!({ "choices": portal_choices(&refdata), "form": form_values(&form), "errors": errors, "settings": settings }),
+            )?;
+            return Ok(Err((Status::UnprocessableEntity, html)));
+        }
+    };
+    let new = NewTicket {
+        requester_name: clean(&form.name, MAX_NAME),
+        requester_email: form.email.trim().to_lowercase(),
+        category_id,
+        priority_id,
+        subject: clean(&form.subject, MAX_SUBJECT),
+        message: form.message.trim().to_string(),
+        attachments: uploads,
+        created_by: None,
+        assignee_id: None,
+    };
+    let (_, tracking_id, _) = app.db.write(move |c| tickets::create(c, &new)).await?;
+    access::grant(cookies, &tracking_id);
+    Ok(Ok(Redirect::to(format!("/tickets/{tracking_id}?created=1"))))
+}
+
+#[derive(FromForm)]
+struct AccessForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    tracking_id: String,
+    #[field(default = String::new())]
+    email: String,
+}
+
+impl CsrfForm for AccessForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// Checks a tracking ID + email pair, throttled per client address. One generic answer for a
+/// wrong ID and a wrong email, so the form cannot be used to find tickets.
+#[post("/tickets/lookup", data = "<form>")]
+async fn lookup(page: Page<'_>, app: &State<App>, ip: ClientIp, cookies: &CookieJar<'_>, form: Checked<AccessForm>) -> PageResult {
+    let form = form.0;
+    let key = format!("ip:{}", ip.0);
+    if app.lookup_throttle.is_blocked(&key) {
+        return Err(Error::TooManyRequests);
+    }
+    let email = form.email.trim().to_lowercase();
+    let found = match tickets::normalize_tracking_id(&form.tracking_id) {
+        Some(tid) => app.db.read(move |c| tickets::get_by_tracking_id(c, &tid)).await?,
+        None => None,
+    };
+    match found {
+        Some(t) if t.requester_email.eq_ignore_ascii_case(&email) => {
+            app.lookup_throttle.reset(&key);
+            access::grant(cookies, &t.tracking_id);
+            Ok(Ok(Redirect::to(format!("/tickets/{}", t.tracking_id))))
+        }
+        _ => {
+            app.lookup_throttle.record_failure(&key);
+            let html = page.render(
+                "portal/home.html",
+                json!({
+                    "recent": access::granted(cookies),
+                    "lookup": { "tracking_id": form.tracking_id, "email": form.email },
+                    "error": page.t("lookup_failed"),
+                }),
+            )?;
+            Ok(Err((Status::NotFound, html)))
+        }
+    }
+}
+
+/// Loads a ticket this browser may see: by the access cookie or the secret link's token.
+async fn accessible(app: &App, cookies: &CookieJar<'_>, tid: &str, token: Option<&str>) -> Result<Option<tickets::Ticket>> {
+    let Some(tid) = tickets::normalize_tracking_id(tid) else { return Ok(None) };
+    let by_cookie = access::has(cookies, &tid);
+    if !by_cookie && token.is_none() {
+        return Ok(None);
+    }
+    let lookup = tid.clone();
+    let Some(ticket) = app.db.read(move |c| tickets::get_by_tracking_id(c, &lookup)).await? else {
+        return Ok(None);
+    };
+    if by_cookie {
+        return Ok(Some(ticket));
+    }
+    match token {
+        Some(token) if constant_time_eq(token.as_bytes(), ticket.access_token.as_bytes()) => {
+            access::grant(cookies, &ticket.tracking_id);
+            Ok(Some(ticket))
+        }
+        _ => Ok(None),
+    }
+}
+
+#[get("/tickets/<tid>?<token>&<created>")]
+async fn view_ticket(
+    page: Page<'_>,
+    app: &State<App>,
+    cookies: &CookieJar<'_>,
+    tid: &str,
+    token: Option<&str>,
+    created: Option<bool>,
+) -> Result<Html> {
+    let Some(mut ticket) = accessible(app, cookies, tid, token).await? else {
+        return page.render("portal/access.html", json!({ "tracking_id": tid, "error": null }));
+    };
+    let refdata = load_refdata(app, page.lang).await?;
+    refdata.decorate(&mut ticket);
+    let id = ticket.id;
+    let messages = app.db.read(move |c| tickets::messages(c, id, false)).await?;
+    page.render(
+        "portal/ticket.html",
+        json!({ "ticket": ticket, "messages": messages, "created": created.unwrap_or(false),
+                "form": {}, "errors": {}, "settings": app.settings() }),
+    )
+}
+
+#[post("/tickets/<tid>/access", data = "<form>")]
+async fn grant_access(page: Page<'_>, app: &State<App>, ip: ClientIp, cookies: &CookieJar<'_>, tid: &str, form: Checked<AccessForm>) -> PageResult {
+    let mut form = form.0;
+    form.tracking_id = tid.to_string();
+    lookup(page, app, ip, cookies, Checked(form)).await
+}
+
+#[derive(FromForm)]
+struct ReplyForm<'r> {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    message: String,
+    attachments: Vec<TempFile<'r>>,
+}
+
+impl CsrfForm for ReplyForm<'_> {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[post("/tickets/<tid>/reply", data = "<form>")]
+async fn reply(page: Page<'_>, app: &State<App>, cookies: &CookieJar<'_>, tid: &str, form: Checked<ReplyForm<'_>>) -> PageResult {
+    let form = form.0;
+    let Some(mut ticket) = accessible(app, cookies, tid, None).await? else { return Err(Error::Forbidden) };
+    let settings = app.settings();
+    let mut errors = FieldErrors::new();
+    if form.message.trim().is_empty() {
+        errors.insert("message", page.t("error_message_required"));
+    } else if form.message.chars().count() > MAX_MESSAGE {
+        errors.insert("message", page.t("error_message_too_long"));
+    }
+    let uploads = match read_uploads(&form.attachments, &settings).await {
+        Ok(u) => u,
+        Err(problem) => {
+            errors.insert("attachments", page.t(problem.key).replace("{file}", &problem.filename));
+            Vec::new()
+        }
+    };
+    if !errors.is_empty() {
+        let refdata = load_refdata(app, page.lang).await?;
+        refdata.decorate(&mut ticket);
+        let id = ticket.id;
+        let messages = app.db.read(move |c| tickets::messages(c, id, false)).await?;
+        let html = page.render(
+            "portal/ticket.html",
+            json!({ "ticket": ticket, "messages": messages, "created": false,
+                    "form": { "message": form.message }, "errors": errors, "settings": settings }),
+        )?;
+        return Ok(Err((Status::UnprocessableEntity, html)));
+    }
+    let body = form.message.trim().to_string();
+    let actor = Actor { staff_id: None, name: ticket.requester_name.clone() };
+    let id = ticket.id;
+    app.db
+        .write(move |c| {
+            tickets::add_message(c, id, MessageKind::Requester, &actor, &body, &uploads)?;
+            // A reply from the requester puts the ticket back in the agents' court.
+            let current = tickets::get(c, id)?.ok_or(Error::NotFound)?;
+            let slug: Option<String> = c.query_row("SELECT slug FROM statuses WHERE id = ?1", [current.status_id], |r| r.get(0))?;
+            if matches!(slug.as_deref(), Some("waiting" | "resolved" | "closed")) {
+                tickets::change_status_slug(c, id, &actor, "in_progress")?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(Ok(Redirect::to(format!("/tickets/{}#latest", ticket.tracking_id))))
+}
+
+async fn set_status(app: &App, cookies: &CookieJar<'_>, tid: &str, slug: &'static str, flash: &'static str) -> Result<Flash<Redirect>> {
+    let Some(ticket) = accessible(app, cookies, tid, None).await? else { return Err(Error::Forbidden) };
+    let actor = Actor { staff_id: None, name: ticket.requester_name.clone() };
+    let id = ticket.id;
+    app.db.write(move |c| tickets::change_status_slug(c, id, &actor, slug)).await?;
+    Ok(Flash::success(Redirect::to(format!("/tickets/{}", ticket.tracking_id)), flash))
+}
+
+#[post("/tickets/<tid>/resolve", data = "<_form>")]
+async fn resolve(app: &State<App>, cookies: &CookieJar<'_>, tid: &str, _form: Checked<TokenOnly>) -> Result<Flash<Redirect>> {
+    set_status(app, cookies, tid, "resolved", "flash_ticket_resolved").await
+}
+
+#[post("/tickets/<tid>/reopen", data = "<_form>")]
+async fn reopen(app: &State<App>, cookies: &CookieJar<'_>, tid: &str, _form: Checked<TokenOnly>) -> Result<Flash<Redirect>> {
+    set_status(app, cookies, tid, "in_progress", "flash_ticket_reopened").await
+}
+
+#[get("/tickets/<tid>/attachments/<id>")]
+async fn attachment(app: &State<App>, cookies: &CookieJar<'_>, tid: &str, id: i64) -> Result<Download> {
+    let Some(ticket) = accessible(app, cookies, tid, None).await? else { return Err(Error::NotFound) };
+    let file = app.db.read(move |c| tickets::attachment(c, id)).await?.ok_or(Error::NotFound)?;
+    if file.ticket_id != ticket.id || file.is_note {
+        return Err(Error::NotFound);
+    }
+    Ok(Download::new(&file.filename, &file.content_type, file.data))
+}
+
+#[derive(FromForm)]
+struct LangForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    lang: String,
+    #[field(default = String::new())]
+    next: String,
+}
+
+impl CsrfForm for LangForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[post("/lang", data = "<form>")]
+fn switch_language(cookies: &CookieJar<'_>, form: Checked<LangForm>) -> Redirect {
+    if let Some(lang) = Lang::from_code(&form.0.lang) {
+        lang.remember(cookies);
+    }
+    Redirect::to(crate::util::safe_next(&form.0.next, "/"))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        home,
+        healthz,
+        new_ticket_page,
+        submit_ticket,
+        lookup,
+        view_ticket,
+        grant_access,
+        reply,
+        resolve,
+        reopen,
+        attachment,
+        switch_language
+    ]
+}

@@ -1,0 +1,322 @@
+//! The agents' desk: the ticket list, a ticket's page with its actions, and tickets opened on an
+//! employee's behalf.
+
+use rocket::form::FromForm;
+use rocket::fs::TempFile;
+use rocket::http::Status;
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, get, post, routes};
+use serde_json::json;
+
+use crate::auth::StaffUser;
+use crate::error::{Error, Result};
+use crate::portal::{FieldErrors, MAX_MESSAGE, TicketForm, form_values, validate_ticket};
+use crate::tickets::list::{self, Filter, PER_PAGE, Sort, View};
+use crate::tickets::uploads::{Download, read_uploads};
+use crate::tickets::{self, Actor, Field, MessageKind, NewTicket, RefData};
+use crate::util::clean;
+use crate::web::csrf::{Checked, CsrfForm};
+use crate::web::{App, Html, Page};
+
+type PageResult = Result<std::result::Result<Redirect, (Status, Html)>>;
+
+fn actor(staff: &StaffUser) -> Actor {
+    Actor { staff_id: Some(staff.id), name: staff.name.clone() }
+}
+
+async fn refdata(app: &App, page: &Page<'_>) -> Result<RefData> {
+    Ok(app.db.read(RefData::load).await?.localize(&app.i18n, page.lang))
+}
+
+/// Parses an optional numeric filter; anything else means "no filter".
+fn opt_id(v: Option<&str>) -> Option<i64> {
+    v.and_then(|s| s.parse().ok())
+}
+
+#[allow(clippy::too_many_arguments)]
+#[get("/staff/tickets?<view>&<status>&<priority>&<category>&<assignee>&<q>&<sort>&<dir>&<page>")]
+async fn ticket_list(
+    staff: StaffUser,
+    pg: Page<'_>,
+    app: &State<App>,
+    view: Option<&str>,
+    status: Option<&str>,
+    priority: Option<&str>,
+    category: Option<&str>,
+    assignee: Option<&str>,
+    q: Option<&str>,
+    sort: Option<&str>,
+    dir: Option<&str>,
+    page: Option<i64>,
+) -> Result<Html> {
+    let filter = Filter {
+        view: View::parse(view),
+        status: opt_id(status),
+        priority: opt_id(priority),
+        category: opt_id(category),
+        assignee: opt_id(assignee),
+        q: clean(q.unwrap_or(""), 200),
+        sort: Sort::parse(sort),
+        asc: dir == Some("asc"),
+        page: page.unwrap_or(1).clamp(1, 100_000),
+    };
+    let refdata = refdata(app, &pg).await?;
+    let (f, rd, me) = (filter.clone(), refdata.clone(), staff.id);
+    let result = app.db.read(move |c| list::list(c, &f, me, &rd)).await?;
+    let pages = (result.total + PER_PAGE - 1) / PER_PAGE;
+    let num = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    // The filter as a query string, for the pager links (Tera escapes the `&`s).
+    let qs = format!(
+        "view={}&status={}&priority={}&category={}&assignee={}&q={}&sort={}&dir={}",
+        format!("{:?}", filter.view).to_lowercase(),
+        num(filter.status),
+        num(filter.priority),
+        num(filter.category),
+        num(filter.assignee),
+        crate::util::url_encode(&filter.q),
+        format!("{:?}", filter.sort).to_lowercase(),
+        if filter.asc { "asc" } else { "desc" }
+    );
+    pg.render(
+        "staff/list.html",
+        json!({
+            "filter": filter,
+            "tickets": result.tickets,
+            "total": result.total,
+            "capped": result.total > list::COUNT_CAP,
+            "page": filter.page,
+            "has_next": filter.page < pages,
+            "refdata": refdata,
+            "qs": qs,
+        }),
+    )
+}
+
+#[get("/staff/tickets/<id>")]
+async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64) -> Result<Html> {
+    let _ = staff;
+    render_ticket(&page, app, id, json!({}), FieldErrors::new()).await.map(|(_, html)| html)
+}
+
+async fn render_ticket(page: &Page<'_>, app: &App, id: i64, form: serde_json::Value, errors: FieldErrors) -> Result<(Status, Html)> {
+    let refdata = refdata(app, page).await?;
+    let (mut ticket, messages, events, mut history) = app
+        .db
+        .read(move |c| {
+            let ticket = tickets::get(c, id)?.ok_or(Error::NotFound)?;
+            let messages = tickets::messages(c, id, true)?;
+            let events = tickets::events(c, id)?;
+            let history = tickets::by_requester(c, &ticket.requester_email, id, 10)?;
+            Ok((ticket, messages, events, history))
+        })
+        .await?;
+    refdata.decorate(&mut ticket);
+    for t in &mut history {
+        refdata.decorate(t);
+    }
+    let status = if errors.is_empty() { Status::Ok } else { Status::UnprocessableEntity };
+    let html = page.render(
+        "staff/ticket.html",
+        json!({
+            "ticket": ticket, "messages": messages, "events": events, "history": history,
+            "refdata": refdata, "form": form, "errors": errors, "settings": app.settings(),
+        }),
+    )?;
+    Ok((status, html))
+}
+
+#[derive(FromForm)]
+struct StaffReplyForm<'r> {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    message: String,
+    /// "reply" (the requester sees it) or "note" (internal).
+    #[field(default = String::new())]
+    kind: String,
+    /// Status to set with the reply; empty keeps the current one.
+    #[field(default = String::new())]
+    status: String,
+    attachments: Vec<TempFile<'r>>,
+}
+
+impl CsrfForm for StaffReplyForm<'_> {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[post("/staff/tickets/<id>/reply", data = "<form>")]
+async fn reply(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64, form: Checked<StaffReplyForm<'_>>) -> PageResult {
+    let form = form.0;
+    let kind = if form.kind == "note" { MessageKind::Note } else { MessageKind::Staff };
+    let mut errors = FieldErrors::new();
+    if form.message.trim().is_empty() {
+        errors.insert("message", page.t("error_message_required"));
+    } else if form.message.chars().count() > MAX_MESSAGE {
+        errors.insert("message", page.t("error_message_too_long"));
+    }
+    let uploads = match read_uploads(&form.attachments, &app.settings()).await {
+        Ok(u) => u,
+        Err(problem) => {
+            errors.insert("attachments", page.t(problem.key).replace("{file}", &problem.filename));
+            Vec::new()
+        }
+    };
+    if !errors.is_empty() {
+        let values = json!({ "message": form.message, "status": form.status });
+        return Ok(Err(render_ticket(&page, app, id, values, errors).await?));
+    }
+    let status = form.status.parse::<i64>().ok();
+    let body = form.message.trim().to_string();
+    let who = actor(&staff);
+    app.db
+        .write(move |c| {
+            tickets::get(c, id)?.ok_or(Error::NotFound)?;
+            tickets::add_message(c, id, kind, &who, &body, &uploads)?;
+            if let Some(status) = status {
+                tickets::change(c, id, &who, Field::Status, Some(status))?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(Ok(Redirect::to(format!("/staff/tickets/{id}#latest"))))
+}
+
+#[derive(FromForm)]
+struct UpdateForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    status: Option<i64>,
+    priority: Option<i64>,
+    category: Option<i64>,
+    /// Empty string = unassigned.
+    assignee: Option<String>,
+}
+
+impl CsrfForm for UpdateForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[post("/staff/tickets/<id>/update", data = "<form>")]
+async fn update(staff: StaffUser, app: &State<App>, id: i64, form: Checked<UpdateForm>) -> Result<Flash<Redirect>> {
+    let form = form.0;
+    let who = actor(&staff);
+    let changed = app
+        .db
+        .write(move |c| {
+            tickets::get(c, id)?.ok_or(Error::NotFound)?;
+            let mut changed = false;
+            if let Some(s) = form.status {
+                changed |= tickets::change(c, id, &who, Field::Status, Some(s))?;
+            }
+            if let Some(p) = form.priority {
+                changed |= tickets::change(c, id, &who, Field::Priority, Some(p))?;
+            }
+            if let Some(cat) = form.category {
+                changed |= tickets::change(c, id, &who, Field::Category, Some(cat))?;
+            }
+            if let Some(a) = form.assignee {
+                let assignee = a.parse::<i64>().ok();
+                if let Some(aid) = assignee {
+                    let active: bool = c
+                        .query_row("SELECT active FROM staff WHERE id = ?1", [aid], |r| r.get(0))
+                        .map_err(|_| Error::BadRequest("unknown assignee".into()))?;
+                    if !active {
+                        return Err(Error::BadRequest("that staff account is deactivated".into()));
+                    }
+                }
+                changed |= tickets::change(c, id, &who, Field::Assignee, assignee)?;
+            }
+            Ok(changed)
+        })
+        .await?;
+    let msg = if changed { "flash_ticket_updated" } else { "flash_nothing_changed" };
+    Ok(Flash::success(Redirect::to(format!("/staff/tickets/{id}")), msg))
+}
+
+#[get("/staff/tickets/<_id>/attachments/<aid>")]
+async fn attachment(_staff: StaffUser, app: &State<App>, _id: i64, aid: i64) -> Result<Download> {
+    let file = app.db.read(move |c| tickets::attachment(c, aid)).await?.ok_or(Error::NotFound)?;
+    Ok(Download::new(&file.filename, &file.content_type, file.data))
+}
+
+fn staff_choices(refdata: &RefData) -> serde_json::Value {
+    json!({
+        "categories": refdata.categories.iter().filter(|c| c.active).collect::<Vec<_>>(),
+        "priorities": refdata.priorities,
+        "agents": refdata.agents.iter().filter(|a| a.active).collect::<Vec<_>>(),
+    })
+}
+
+#[get("/staff/tickets/new")]
+async fn new_ticket_page(_staff: StaffUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
+    let refdata = refdata(app, &page).await?;
+    page.render(
+        "staff/new.html",
+        json!({ "choices": staff_choices(&refdata), "form": {}, "errors": {}, "settings": app.settings() }),
+    )
+}
+
+#[post("/staff/tickets/new", data = "<form>")]
+async fn create_ticket(staff: StaffUser, page: Page<'_>, app: &State<App>, form: Checked<TicketForm<'_>>) -> PageResult {
+    let form = form.0;
+    let assignee = form.assignee.clone();
+    let refdata = refdata(app, &page).await?;
+    let settings = app.settings();
+    let (mut errors, picked) = validate_ticket(&page, &form, &refdata, true);
+    let uploads = match read_uploads(&form.attachments, &settings).await {
+        Ok(u) => u,
+        Err(problem) => {
+            errors.insert("attachments", page.t(problem.key).replace("{file}", &problem.filename));
+            Vec::new()
+        }
+    };
+    let assignee_id = assignee.parse::<i64>().ok().filter(|id| refdata.agent(*id).is_some_and(|a| a.active));
+    let (category_id, priority_id) = match picked {
+        Some(p) if errors.is_empty() => p,
+        _ => {
+            let mut values = form_values(&form);
+            values["assignee"] = json!(assignee);
+            let html = page.render(
+                "staff/new.html",
+                json!({ "choices": staff_choices(&refdata), "form": values, "errors": errors, "settings": settings }),
+            )?;
+            return Ok(Err((Status::UnprocessableEntity, html)));
+        }
+    };
+    let who = actor(&staff);
+    let new = NewTicket {
+        requester_name: clean(&form.name, crate::portal::MAX_NAME),
+        requester_email: form.email.trim().to_lowercase(),
+        category_id,
+        priority_id,
+        subject: clean(&form.subject, crate::portal::MAX_SUBJECT),
+        message: form.message.trim().to_string(),
+        attachments: uploads,
+        created_by: Some(who.clone()),
+        assignee_id: None,
+    };
+    let id = app
+        .db
+        .write(move |c| {
+            let (id, _, _) = tickets::create(c, &new)?;
+            if assignee_id.is_some() {
+                tickets::change(c, id, &who, Field::Assignee, assignee_id)?;
+            }
+            Ok(id)
+        })
+        .await?;
+    Ok(Ok(Redirect::to(format!("/staff/tickets/{id}"))))
+}
+
+#[get("/staff")]
+fn staff_home(_staff: StaffUser) -> Redirect {
+    Redirect::to("/staff/tickets")
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![ticket_list, ticket_page, reply, update, attachment, new_ticket_page, create_ticket, staff_home]
+}

@@ -1,0 +1,125 @@
+//! Translation layer: every UI string comes from a catalog (`src/i18n/<lang>.json`), chosen from
+//! the `lang` cookie (the switch in the footer) or else the browser's Accept-Language.
+
+use std::collections::HashMap;
+
+use rocket::http::{Cookie, CookieJar, SameSite};
+use rocket::request::{FromRequest, Outcome, Request};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    En,
+    Es,
+}
+
+pub const LANGS: [Lang; 2] = [Lang::En, Lang::Es];
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Es => "es",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        let primary = code.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        LANGS.into_iter().find(|l| l.code() == primary)
+    }
+
+    /// Picks the supported language the client prefers most (q-values honoured).
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or("");
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(lang) = Lang::from_code(tag) {
+                if best.is_none_or(|(bq, _)| q > bq) {
+                    best = Some((q, lang));
+                }
+            }
+        }
+        best.map(|(_, l)| l)
+    }
+
+    pub fn of_request(req: &Request<'_>) -> Lang {
+        if let Some(lang) = req.cookies().get("lang").and_then(|c| Lang::from_code(c.value())) {
+            return lang;
+        }
+        req.headers()
+            .get_one("Accept-Language")
+            .and_then(Lang::from_accept_language)
+            .unwrap_or(Lang::En)
+    }
+
+    pub fn remember(self, cookies: &CookieJar<'_>) {
+        let cookie = Cookie::build(("lang", self.code()))
+            .path("/")
+            .same_site(SameSite::Lax)
+            .http_only(true)
+            .max_age(rocket::time::Duration::days(365));
+        cookies.add(cookie);
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Lang {
+    type Error = std::convert::Infallible;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        Outcome::Success(Lang::of_request(req))
+    }
+}
+
+/// All catalogs, parsed once at start.
+pub struct I18n {
+    maps: HashMap<&'static str, HashMap<String, String>>,
+    values: HashMap<&'static str, tera::Value>,
+}
+
+/// Each language's catalog, split by area; the parts are merged at start.
+pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
+    ("en", &[include_str!("../i18n/en.json"), include_str!("../i18n/en.admin.json")]),
+    ("es", &[include_str!("../i18n/es.json"), include_str!("../i18n/es.admin.json")]),
+];
+
+impl I18n {
+    pub fn load() -> Result<I18n, String> {
+        let mut maps = HashMap::new();
+        let mut values = HashMap::new();
+        for (code, sources) in CATALOG_SOURCES {
+            let mut map: HashMap<String, String> = HashMap::new();
+            for source in sources {
+                let part: HashMap<String, String> =
+                    serde_json::from_str(source).map_err(|e| format!("catalog {code}: {e}"))?;
+                map.extend(part);
+            }
+            values.insert(code, serde_json::to_value(&map).map_err(|e| e.to_string())?);
+            maps.insert(code, map);
+        }
+        Ok(I18n { maps, values })
+    }
+
+    /// The catalog as a template value (`{{ t.some_key }}`).
+    pub fn value(&self, lang: Lang) -> &tera::Value {
+        &self.values[lang.code()]
+    }
+
+    /// One string; falls back to English, then to the key itself.
+    pub fn get<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
+        self.maps[lang.code()]
+            .get(key)
+            .or_else(|| self.maps["en"].get(key))
+            .map(String::as_str)
+            .unwrap_or(key)
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.maps["en"].contains_key(key)
+    }
+}

@@ -1,0 +1,199 @@
+//! What every page shares: the application state, the page guard that renders templates with the
+//! common context, error pages, security headers and static assets.
+
+pub mod assets;
+pub mod csrf;
+pub mod headers;
+pub mod i18n;
+pub mod throttle;
+
+use std::net::IpAddr;
+use std::sync::RwLock;
+use std::time::Duration;
+
+use rocket::http::Status;
+use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
+use rocket::response::content::RawHtml;
+use rocket::{Catcher, catch, catchers};
+use rust_embed::RustEmbed;
+use serde_json::{Value, json};
+use tera::Tera;
+
+use crate::auth::StaffUser;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::settings::Settings;
+pub use i18n::{I18n, Lang};
+use throttle::Throttle;
+
+pub type Html = RawHtml<String>;
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+pub struct Templates;
+
+/// Everything a request handler may need; managed by Rocket, built once per app.
+pub struct App {
+    pub db: Db,
+    pub config: Config,
+    pub tera: Tera,
+    pub i18n: I18n,
+    pub settings: RwLock<Settings>,
+    pub login_throttle: Throttle,
+    pub lookup_throttle: Throttle,
+}
+
+impl App {
+    pub fn new(db: Db, config: Config, settings: Settings) -> Result<App> {
+        Ok(App {
+            db,
+            config,
+            tera: load_templates()?,
+            i18n: I18n::load().map_err(Error::Internal)?,
+            settings: RwLock::new(settings),
+            login_throttle: Throttle::new(5, Duration::from_secs(15 * 60)),
+            lookup_throttle: Throttle::new(10, Duration::from_secs(10 * 60)),
+        })
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set_settings(&self, s: Settings) {
+        *self.settings.write().unwrap_or_else(|p| p.into_inner()) = s;
+    }
+}
+
+pub fn load_templates() -> Result<Tera> {
+    let mut tera = Tera::default();
+    let mut sources = Vec::new();
+    for name in Templates::iter() {
+        if let Some(file) = Templates::get(&name) {
+            let text = String::from_utf8(file.data.into_owned())
+                .map_err(|_| Error::internal(format!("template {name} is not UTF-8")))?;
+            sources.push((name.to_string(), text));
+        }
+    }
+    tera.add_raw_templates(sources)?;
+    tera.register_filter("datetime", crate::util::datetime_filter);
+    tera.register_filter("filesize", crate::util::filesize_filter);
+    Ok(tera)
+}
+
+/// The client's address, as the throttles see it.
+pub struct ClientIp(pub String);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for ClientIp {
+    type Error = std::convert::Infallible;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let ip = req.client_ip().map(|ip: IpAddr| ip.to_string()).unwrap_or_else(|| "unknown".into());
+        Outcome::Success(ClientIp(ip))
+    }
+}
+
+/// Request guard for any page: language, CSRF token, the logged-in staff member (if any) and a
+/// flash message, all added to every template's context.
+pub struct Page<'r> {
+    pub app: &'r App,
+    pub lang: Lang,
+    pub csrf: String,
+    pub staff: Option<StaffUser>,
+    flash: Option<(String, String)>,
+    path: String,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Page<'r> {
+    type Error = std::convert::Infallible;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let Some(app) = req.rocket().state::<App>() else {
+            return Outcome::Error((Status::InternalServerError, unreachable_infallible()));
+        };
+        let staff = crate::auth::current_staff(req).await;
+        let flash = match req.guard::<Option<FlashMessage<'_>>>().await {
+            Outcome::Success(Some(f)) => Some((f.kind().to_string(), f.message().to_string())),
+            _ => None,
+        };
+        Outcome::Success(Page {
+            app,
+            lang: Lang::of_request(req),
+            csrf: csrf::token(req.cookies()),
+            staff,
+            flash,
+            path: req.uri().path().to_string(),
+        })
+    }
+}
+
+fn unreachable_infallible() -> std::convert::Infallible {
+    panic!("App state is always managed by build_rocket")
+}
+
+impl Page<'_> {
+    pub fn t(&self, key: &str) -> String {
+        self.app.i18n.get(self.lang, key).to_string()
+    }
+
+    /// Renders `template` with `data` (a JSON object) plus the shared context.
+    pub fn render(&self, template: &str, data: Value) -> Result<Html> {
+        let mut ctx = tera::Context::from_value(data)?;
+        let desk_name = self.app.settings.read().unwrap_or_else(|p| p.into_inner()).desk_name.clone();
+        ctx.insert("t", self.app.i18n.value(self.lang));
+        ctx.insert("lang", self.lang.code());
+        ctx.insert("csrf_token", &self.csrf);
+        ctx.insert("staff", &self.staff);
+        ctx.insert("desk_name", &desk_name);
+        ctx.insert("path", &self.path);
+        if let Some((kind, msg)) = &self.flash {
+            let text = if self.app.i18n.has(msg) { self.t(msg) } else { msg.clone() };
+            ctx.insert("flash", &json!({ "kind": kind, "message": text }));
+        }
+        Ok(RawHtml(self.app.tera.render(template, &ctx)?))
+    }
+}
+
+/// The error page for `status`, in the requester's language.
+pub fn error_page(req: &Request<'_>, status: Status) -> (Status, Html) {
+    let Some(app) = req.rocket().state::<App>() else {
+        return (status, RawHtml(format!("<h1>{}</h1>", status.code)));
+    };
+    let lang = Lang::of_request(req);
+    let key = format!("error_{}", status.code);
+    let key = if app.i18n.has(&key) { key } else { "error_other".to_string() };
+    let mut ctx = tera::Context::new();
+    ctx.insert("t", app.i18n.value(lang));
+    ctx.insert("lang", lang.code());
+    ctx.insert("code", &status.code);
+    ctx.insert("message", app.i18n.get(lang, &key));
+    ctx.insert("staff", &Option::<StaffUser>::None);
+    ctx.insert("desk_name", &app.settings().desk_name);
+    ctx.insert("path", req.uri().path().as_str());
+    // The error page carries no forms, so it needs no CSRF token.
+    ctx.insert("csrf_token", "");
+    match app.tera.render("error.html", &ctx) {
+        Ok(html) => (status, RawHtml(html)),
+        Err(e) => {
+            eprintln!("error page failed to render: {e}");
+            (status, RawHtml(format!("<h1>{}</h1>", status.code)))
+        }
+    }
+}
+
+#[catch(default)]
+fn default_catcher(status: Status, req: &Request<'_>) -> (Status, Html) {
+    error_page(req, status)
+}
+
+/// Staff pages answer 401 when nobody is logged in: send the browser to the login form.
+#[catch(401)]
+fn unauthorized(req: &Request<'_>) -> rocket::response::Redirect {
+    let next = req.uri().path().to_string();
+    rocket::response::Redirect::to(format!("/staff/login?next={}", crate::util::url_encode(&next)))
+}
+
+pub fn catchers() -> Vec<Catcher> {
+    catchers![default_catcher, unauthorized]
+}
