@@ -1,0 +1,91 @@
+//! Runs the real `helpdesk` binary on a real socket.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_helpdesk")
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+    pub db: PathBuf,
+    /// Lines the server printed before it answered (the first admin's password among them).
+    pub startup_output: Vec<String>,
+}
+
+impl Server {
+    /// Starts `helpdesk serve` on a free port over `db` and waits until /healthz answers.
+    pub fn start(db: &Path) -> Server {
+        let port = free_port();
+        let mut child = Command::new(binary())
+            .args(["--db", db.to_str().expect("utf-8 path"), "serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("HELPDESK_BCRYPT_COST", "4")
+            .env("HELPDESK_LOG_LEVEL", "off")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start helpdesk");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut output = Vec::new();
+        loop {
+            while let Ok(line) = rx.try_recv() {
+                output.push(line);
+            }
+            if ureq::get(&format!("http://127.0.0.1:{port}/healthz")).call().is_ok() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "server did not start; output: {output:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        while let Ok(line) = rx.try_recv() {
+            output.push(line);
+        }
+        Server { child, port, db: db.to_path_buf(), startup_output: output }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{}", self.port, path)
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A client with its own cookie jar that does not follow redirects.
+pub fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new().redirects(0).timeout(Duration::from_secs(30)).build()
+}
+
+pub fn csrf_from(agent: &ureq::Agent, url: &str) -> String {
+    let body = agent.get(url).call().expect("GET page").into_string().expect("body");
+    super::csrf_in(&body)
+}

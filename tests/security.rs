@@ -1,0 +1,184 @@
+//! Secure by default: escaping, CSRF, body limits, headers, safe downloads.
+
+mod common;
+
+use common::*;
+use rocket::http::{ContentType, Status};
+
+const XSS: &str = "<script>alert('x')</script>";
+
+#[test]
+fn script_in_every_field_comes_back_escaped_everywhere() {
+    let app = TestApp::new();
+    let tid = submit_ticket(
+        &app.client,
+        &TicketInput { name: XSS, email: "ana@office.example", category: "1", subject: XSS, message: XSS },
+        &[("<img src=x onerror=alert(1)>.txt", "text/plain", b"hi")],
+    );
+    let id = ticket_id(&app, &tid);
+    let staff = app.other_client();
+    login(&staff, AGENT_EMAIL, AGENT_PASSWORD);
+    let token = csrf(&staff, &format!("/staff/tickets/{id}"));
+    let mut note = Multipart::new();
+    note.text("csrf_token", &token).text("kind", "reply").text("message", XSS);
+    note.post(&staff, &format!("/staff/tickets/{id}/reply"));
+    let pages = [
+        get_ok(&app.client, &format!("/tickets/{tid}")),
+        get_ok(&staff, "/staff/tickets"),
+        get_ok(&staff, &format!("/staff/tickets/{id}")),
+        get_ok(&staff, &format!("/staff/tickets?q={}", urlencode(XSS))),
+    ];
+    for page in &pages {
+        assert!(!page.contains("<script>alert"), "raw script tag in page");
+        assert!(!page.contains("<img src=x"), "raw img tag in page");
+    }
+    assert!(pages[0].contains("&lt;script&gt;alert(&#x27;x&#x27;)&lt;&#x2F;script&gt;"));
+    assert!(pages[2].contains("&lt;script&gt;"));
+}
+
+#[test]
+fn staff_post_without_csrf_token_is_refused_and_changes_nothing() {
+    let app = TestApp::new();
+    let tid = submit_ticket(&app.client, &TicketInput::default(), &[]);
+    let id = ticket_id(&app, &tid);
+    login(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD);
+    let closed = app.count("SELECT id FROM statuses WHERE slug = 'closed'").to_string();
+    let res = post_form(&app.client, &format!("/staff/tickets/{id}/update"), &[("status", &closed)]);
+    assert_eq!(res.status(), Status::Forbidden);
+    assert!(res.into_string().unwrap_or_default().contains("security token"));
+    let res = post_form(&app.client, &format!("/staff/tickets/{id}/update"), &[("csrf_token", "forged"), ("status", &closed)]);
+    assert_eq!(res.status(), Status::Forbidden);
+    let mut reply = Multipart::new();
+    reply.text("kind", "reply").text("message", "forged reply");
+    assert_eq!(reply.post(&app.client, &format!("/staff/tickets/{id}/reply")).status(), Status::Forbidden);
+    assert_eq!(app.count("SELECT COUNT(*) FROM ticket_events WHERE field = 'status'"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages"), 1);
+}
+
+#[test]
+fn portal_posts_need_the_token_too() {
+    let app = TestApp::new();
+    get_ok(&app.client, "/tickets/new");
+    let mut form = Multipart::new();
+    form.text("name", "Ana").text("email", "ana@office.example").text("category", "1").text("subject", "x").text("message", "y");
+    assert_eq!(form.post(&app.client, "/tickets").status(), Status::Forbidden);
+    let res = post_form(&app.client, "/staff/login", &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)]);
+    assert_eq!(res.status(), Status::Forbidden);
+    assert_eq!(app.count("SELECT COUNT(*) FROM tickets"), 0);
+}
+
+#[test]
+fn oversize_upload_gets_a_clear_413_page_and_the_server_keeps_serving() {
+    let app = TestApp::new();
+    let token = csrf(&app.client, "/tickets/new");
+    let big = vec![b'a'; 30 * 1024 * 1024];
+    let mut form = Multipart::new();
+    form.text("csrf_token", &token)
+        .text("name", "Ana")
+        .text("email", "ana@office.example")
+        .text("category", "1")
+        .text("subject", "Huge log")
+        .text("message", "See attached")
+        .file("attachments", "huge.log", "text/plain", &big);
+    let res = form.post(&app.client, "/tickets");
+    assert_eq!(res.status(), Status::PayloadTooLarge);
+    let body = res.into_string().unwrap_or_default();
+    assert!(body.contains("413") && body.contains("upload is too large"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM tickets"), 0);
+    // Still serving, and a normal ticket goes through.
+    submit_ticket(&app.client, &TicketInput::default(), &[]);
+}
+
+#[test]
+fn attachment_over_the_desk_limit_is_a_field_error() {
+    let app = TestApp::new();
+    let token = csrf(&app.client, "/tickets/new");
+    let big = vec![b'a'; 11 * 1024 * 1024];
+    let mut form = Multipart::new();
+    form.text("csrf_token", &token)
+        .text("name", "Ana")
+        .text("email", "ana@office.example")
+        .text("category", "1")
+        .text("subject", "Big log")
+        .text("message", "See attached")
+        .file("attachments", "big.log", "text/plain", &big);
+    let res = form.post(&app.client, "/tickets");
+    assert_eq!(res.status(), Status::UnprocessableEntity);
+    let body = res.into_string().unwrap_or_default();
+    assert!(body.contains("big.log is larger than the allowed size"));
+    assert!(body.contains("value=\"Big log\""), "input kept");
+}
+
+#[test]
+fn malformed_forms_get_an_error_page_not_a_crash() {
+    let app = TestApp::new();
+    let token = csrf(&app.client, "/tickets/new");
+    let res = app.client.post("/tickets").header(Multipart::content_type()).body("garbage without boundaries").dispatch();
+    assert!(res.status().code >= 400 && res.status().code < 500, "got {}", res.status());
+    let res = app.client.post("/staff/login").header(ContentType::Form).body("%%%=%%%&&&").dispatch();
+    assert!(res.status().code >= 400 && res.status().code < 500);
+    let res = app.client.get("/tickets/%00%ff").dispatch();
+    assert!(res.status() == Status::Ok || res.status().code >= 400);
+    let res = app.client.get("/staff/tickets/notanumber").dispatch();
+    assert!(res.status().code >= 300);
+    let _ = token;
+    submit_ticket(&app.client, &TicketInput::default(), &[]);
+}
+
+#[test]
+fn security_headers_and_cookie_flags() {
+    let app = TestApp::new();
+    let res = app.client.get("/").dispatch();
+    let h = res.headers();
+    let csp = h.get_one("Content-Security-Policy").unwrap_or("");
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"));
+    assert_eq!(h.get_one("X-Content-Type-Options"), Some("nosniff"));
+    assert_eq!(h.get_one("Referrer-Policy"), Some("same-origin"));
+    let cookie = h.get_one("Set-Cookie").unwrap_or("");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "cookie flags: {cookie}");
+}
+
+#[test]
+fn attachments_download_with_a_safe_type_whatever_the_upload_claimed() {
+    let app = TestApp::with_config(|_| {});
+    let tid = submit_ticket(&app.client, &TicketInput::default(), &[("notes.txt", "text/html", b"<script>alert(1)</script>")]);
+    let id = app.count("SELECT id FROM attachments");
+    let res = app.client.get(format!("/tickets/{tid}/attachments/{id}")).dispatch();
+    assert_eq!(res.status(), Status::Ok);
+    assert_eq!(res.headers().get_one("Content-Type"), Some("text/plain; charset=utf-8"));
+    assert!(res.headers().get_one("Content-Disposition").unwrap_or("").starts_with("attachment; filename=\"notes.txt\""));
+    assert!(res.headers().get_one("Content-Security-Policy").unwrap_or("").contains("sandbox"));
+    assert_eq!(res.headers().get_one("X-Content-Type-Options"), Some("nosniff"));
+}
+
+#[test]
+fn sessions_expire() {
+    let app = TestApp::with_config(|c| c.session_hours = 1);
+    // The same session cookie, but issued two hours ago.
+    login(&app.client, AGENT_EMAIL, AGENT_PASSWORD);
+    let sid = app.client.cookies().get_private("sid").expect("session cookie");
+    // The fresh cookie still works…
+    let fresh = app.other_client();
+    let res = fresh.get("/staff/tickets").private_cookie(sid.clone()).dispatch();
+    assert_eq!(res.status(), Status::Ok);
+    let mut parts: Vec<String> = sid.value().split(':').map(str::to_string).collect();
+    parts[2] = (helpdesk::db::now() - 2 * 3600).to_string();
+    let fresh = app.other_client();
+    let res = fresh
+        .get("/staff/tickets")
+        .private_cookie(rocket::http::Cookie::build(("sid", parts.join(":"))).path("/"))
+        .dispatch();
+    assert_eq!(res.status(), Status::SeeOther);
+    assert!(location(&res).starts_with("/staff/login"));
+}
+
+#[test]
+fn tracking_ids_do_not_leak_ticket_existence() {
+    let app = TestApp::new();
+    let tid = submit_ticket(&app.client, &TicketInput::default(), &[]);
+    let other = app.other_client();
+    let real = get_ok(&other, &format!("/tickets/{tid}"));
+    let fake = get_ok(&other, "/tickets/AAA-BBB-CCCC");
+    // Both pages are the same access form (apart from the ID itself).
+    assert_eq!(real.replace(&tid, "X"), fake.replace("AAA-BBB-CCCC", "X"));
+}
