@@ -4,12 +4,12 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use rocket::figment::Figment;
 use rocket::figment::providers::{Env, Format, Serialized, Toml};
+use rocket::figment::{Figment, Provider};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct Config {
     /// SQLite file holding everything.
     pub db: PathBuf,
@@ -50,27 +50,66 @@ impl Default for Config {
 
 impl Config {
     /// Defaults, then `file` (when given), then `HELPDESK_*` environment variables.
+    /// Every bad or unknown key is reported, not just the first.
     pub fn load(file: Option<&PathBuf>) -> Result<Config, Vec<String>> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             if !file.exists() {
-                return Err(vec![format!("config file {} does not exist", file.display())]);
+                return Err(vec![format!(
+                    "config file {} does not exist",
+                    file.display()
+                )]);
             }
             figment = figment.merge(Toml::file(file));
         }
         // HELPDESK_CONFIG names the file itself, not a key.
         figment = figment.merge(Env::prefixed("HELPDESK_").ignore(&["config"]));
-        let config: Config = figment.extract().map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|e| {
-                    let key = e.path.join(".");
-                    if key.is_empty() { e.to_string() } else { format!("{key}: {e}") }
-                })
-                .collect::<Vec<_>>()
-        })?;
-        config.validate()?;
-        Ok(config)
+        let mut problems = Vec::new();
+        let mut config = Config::default();
+        macro_rules! read {
+            ($($key:ident),*) => {{
+                const KNOWN: &[&str] = &[$(stringify!($key)),*];
+                $(match figment.extract_inner(stringify!($key)) {
+                    Ok(value) => config.$key = value,
+                    Err(e) => problems.push(format!("{}: {}", stringify!($key), e.kind)),
+                })*
+                KNOWN
+            }};
+        }
+        let known = read!(
+            db,
+            bind,
+            max_upload_mb,
+            session_hours,
+            bcrypt_cost,
+            ip_header,
+            base_url,
+            workers,
+            log_level
+        );
+        match figment.data() {
+            Ok(data) => {
+                for dict in data.values() {
+                    for key in dict.keys() {
+                        if !known.contains(&key.as_str()) {
+                            problems.push(format!(
+                                "{key}: unknown setting (known: {})",
+                                known.join(", ")
+                            ));
+                        }
+                    }
+                }
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+        if let Err(more) = config.validate() {
+            problems.extend(more);
+        }
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(problems)
+        }
     }
 
     /// Checks every key and reports all problems at once.
@@ -80,20 +119,39 @@ impl Config {
             problems.push("db: must name a file".to_string());
         }
         if !(1..=1024).contains(&self.max_upload_mb) {
-            problems.push(format!("max_upload_mb: {} is outside 1..=1024", self.max_upload_mb));
+            problems.push(format!(
+                "max_upload_mb: {} is outside 1..=1024",
+                self.max_upload_mb
+            ));
         }
         if !(1..=24 * 90).contains(&self.session_hours) {
-            problems.push(format!("session_hours: {} is outside 1..=2160", self.session_hours));
+            problems.push(format!(
+                "session_hours: {} is outside 1..=2160",
+                self.session_hours
+            ));
         }
         if !(4..=31).contains(&self.bcrypt_cost) {
-            problems.push(format!("bcrypt_cost: {} is outside 4..=31", self.bcrypt_cost));
+            problems.push(format!(
+                "bcrypt_cost: {} is outside 4..=31",
+                self.bcrypt_cost
+            ));
         }
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
-            problems.push(format!("base_url: {:?} must start with http:// or https://", self.base_url));
+            problems.push(format!(
+                "base_url: {:?} must start with http:// or https://",
+                self.base_url
+            ));
         }
         if !["off", "critical", "normal", "debug"].contains(&self.log_level.as_str()) {
-            problems.push(format!("log_level: {:?} is not one of off, critical, normal, debug", self.log_level));
+            problems.push(format!(
+                "log_level: {:?} is not one of off, critical, normal, debug",
+                self.log_level
+            ));
         }
-        if problems.is_empty() { Ok(()) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
     }
 }

@@ -33,7 +33,8 @@ pub fn build_rocket(config: Config) -> Result<Rocket<Build>> {
 }
 
 pub fn build_rocket_with(db: Db, config: Config) -> Result<Rocket<Build>> {
-    let (secret, settings) = db.write_blocking(|c| Ok((settings::secret_key(c)?, Settings::load(c)?)))?;
+    let (secret, settings) =
+        db.write_blocking(|c| Ok((settings::secret_key(c)?, Settings::load(c)?)))?;
     let upload = config.max_upload_mb.mebibytes();
     let limits = Limits::default()
         .limit("form", 1.mebibytes())

@@ -73,8 +73,16 @@ impl Settings {
 
     pub fn save(&self, conn: &Connection) -> Result<()> {
         set(conn, "desk_name", &self.desk_name)?;
-        set(conn, "max_attachment_mb", &self.max_attachment_mb.to_string())?;
-        set(conn, "allowed_extensions", &self.allowed_extensions.join(","))?;
+        set(
+            conn,
+            "max_attachment_mb",
+            &self.max_attachment_mb.to_string(),
+        )?;
+        set(
+            conn,
+            "allowed_extensions",
+            &self.allowed_extensions.join(","),
+        )?;
         Ok(())
     }
 }
@@ -84,7 +92,10 @@ pub fn secret_key(conn: &Connection) -> Result<Vec<u8>> {
     if let Some(hex) = get(conn, "secret_key")? {
         let bytes: Option<Vec<u8>> = (0..hex.len())
             .step_by(2)
-            .map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+            .map(|i| {
+                hex.get(i..i + 2)
+                    .and_then(|b| u8::from_str_radix(b, 16).ok())
+            })
             .collect();
         if let Some(bytes) = bytes.filter(|b| b.len() == 64) {
             return Ok(bytes);

@@ -15,7 +15,9 @@ pub fn random_hex(n: usize) -> String {
 /// A password people can type: 16 characters from an alphabet without look-alikes.
 pub fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    (0..16).map(|_| ALPHABET[OsRng.gen_range(0..ALPHABET.len())] as char).collect()
+    (0..16)
+        .map(|_| ALPHABET[OsRng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -46,7 +48,10 @@ pub fn format_datetime(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-pub fn datetime_filter(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+pub fn datetime_filter(
+    value: &tera::Value,
+    _: &HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
     match value.as_i64() {
         Some(unix) => Ok(tera::Value::String(format_datetime(unix))),
         None => Ok(tera::Value::String(String::new())),
@@ -63,8 +68,13 @@ pub fn format_size(bytes: u64) -> String {
     }
 }
 
-pub fn filesize_filter(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
-    Ok(tera::Value::String(format_size(value.as_u64().unwrap_or(0))))
+pub fn filesize_filter(
+    value: &tera::Value,
+    _: &HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    Ok(tera::Value::String(format_size(
+        value.as_u64().unwrap_or(0),
+    )))
 }
 
 /// Trims and caps user text at `max` characters (on a character boundary).
@@ -79,7 +89,9 @@ pub fn clean(s: &str, max: usize) -> String {
 /// A deliberately simple email check: one @, something on each side, a dot in the domain, no
 /// spaces. Real validation happens when mail is delivered.
 pub fn looks_like_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')

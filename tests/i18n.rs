@@ -10,9 +10,13 @@ use rocket::http::Status;
 fn catalog(lang: &str) -> HashMap<String, String> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/i18n");
     let mut map = HashMap::new();
-    for file in [format!("{dir}/{lang}.json"), format!("{dir}/{lang}.admin.json")] {
+    for file in [
+        format!("{dir}/{lang}.json"),
+        format!("{dir}/{lang}.admin.json"),
+    ] {
         let text = std::fs::read_to_string(&file).expect("catalog file");
-        let part: HashMap<String, String> = serde_json::from_str(&text).expect("catalog is a flat JSON object");
+        let part: HashMap<String, String> =
+            serde_json::from_str(&text).expect("catalog is a flat JSON object");
         map.extend(part);
     }
     map
@@ -31,7 +35,11 @@ fn spanish_and_english_catalogs_have_the_same_keys_and_no_empty_strings() {
     assert!(en.values().chain(es.values()).all(|v| !v.trim().is_empty()));
     // Translated, not copied: most strings differ.
     let same = en.iter().filter(|(k, v)| es[*k] == **v).count();
-    assert!(same * 10 < en.len(), "{same} of {} Spanish strings equal the English ones", en.len());
+    assert!(
+        same * 10 < en.len(),
+        "{same} of {} Spanish strings equal the English ones",
+        en.len()
+    );
 }
 
 #[test]
@@ -42,7 +50,11 @@ fn every_key_the_templates_use_exists() {
     let mut stack = vec![std::path::PathBuf::from(dir)];
     while let Some(path) = stack.pop() {
         if path.is_dir() {
-            stack.extend(std::fs::read_dir(&path).expect("dir").map(|e| e.expect("entry").path()));
+            stack.extend(
+                std::fs::read_dir(&path)
+                    .expect("dir")
+                    .map(|e| e.expect("entry").path()),
+            );
             continue;
         }
         let text = std::fs::read_to_string(&path).expect("template");
@@ -55,17 +67,43 @@ fn every_key_the_templates_use_exists() {
             if before.is_ascii_alphanumeric() || before == b'_' || before == b'.' {
                 continue;
             }
-            let key: String = text[start + 2..].chars().take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_').collect();
+            let key: String = text[start + 2..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
             if !key.is_empty() && !en.contains_key(&key) {
                 missing.push(format!("{}: {key}", path.display()));
             }
         }
     }
-    assert!(missing.is_empty(), "keys missing from the catalog: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "keys missing from the catalog: {missing:?}"
+    );
     // Keys the templates build at run time.
-    for key in ["view_open", "view_mine", "view_unassigned", "view_all", "sort_updated", "sort_created", "sort_priority",
-        "sort_subject", "event_created", "event_status", "event_priority", "event_category", "event_assignee",
-        "error_400", "error_403", "error_404", "error_413", "error_422", "error_429", "error_500", "error_other"] {
+    for key in [
+        "view_open",
+        "view_mine",
+        "view_unassigned",
+        "view_all",
+        "sort_updated",
+        "sort_created",
+        "sort_priority",
+        "sort_subject",
+        "event_created",
+        "event_status",
+        "event_priority",
+        "event_category",
+        "event_assignee",
+        "error_400",
+        "error_403",
+        "error_404",
+        "error_413",
+        "error_422",
+        "error_429",
+        "error_500",
+        "error_other",
+    ] {
         assert!(en.contains_key(key), "{key}");
     }
 }
@@ -75,7 +113,11 @@ fn accept_language_picks_spanish_and_the_switch_overrides_it() {
     let app = TestApp::new();
     let es = catalog("es");
     let en = catalog("en");
-    let page = app.client.get("/tickets/new").header(accept_language("es-ES,es;q=0.9,en;q=0.5")).dispatch();
+    let page = app
+        .client
+        .get("/tickets/new")
+        .header(accept_language("es-ES,es;q=0.9,en;q=0.5"))
+        .dispatch();
     let body = page.into_string().unwrap_or_default();
     assert!(body.contains("<html lang=\"es\">"));
     assert!(body.contains(&es["submit_ticket"]));
@@ -83,15 +125,35 @@ fn accept_language_picks_spanish_and_the_switch_overrides_it() {
     // Built-in priorities are translated too.
     assert!(body.contains(">Alta<"));
     // English is preferred here by q-value.
-    let page = app.client.get("/").header(accept_language("es;q=0.3, en;q=0.8")).dispatch();
-    assert!(page.into_string().unwrap_or_default().contains("<html lang=\"en\">"));
+    let page = app
+        .client
+        .get("/")
+        .header(accept_language("es;q=0.3, en;q=0.8"))
+        .dispatch();
+    assert!(
+        page.into_string()
+            .unwrap_or_default()
+            .contains("<html lang=\"en\">")
+    );
     // The footer switch sets a cookie that wins over the header.
     let token = csrf(&app.client, "/");
-    let res = post_form(&app.client, "/lang", &[("csrf_token", &token), ("lang", "es"), ("next", "/tickets/new")]);
+    let res = post_form(
+        &app.client,
+        "/lang",
+        &[
+            ("csrf_token", &token),
+            ("lang", "es"),
+            ("next", "/tickets/new"),
+        ],
+    );
     assert_eq!(res.status(), Status::SeeOther);
     assert_eq!(location(&res), "/tickets/new");
     let page = app.client.get("/").header(accept_language("en")).dispatch();
-    assert!(page.into_string().unwrap_or_default().contains("<html lang=\"es\">"));
+    assert!(
+        page.into_string()
+            .unwrap_or_default()
+            .contains("<html lang=\"es\">")
+    );
 }
 
 #[test]
@@ -99,14 +161,30 @@ fn validation_messages_and_error_pages_are_translated() {
     let app = TestApp::new();
     let es = catalog("es");
     let token = csrf(&app.client, "/");
-    post_form(&app.client, "/lang", &[("csrf_token", &token), ("lang", "es"), ("next", "/")]);
+    post_form(
+        &app.client,
+        "/lang",
+        &[("csrf_token", &token), ("lang", "es"), ("next", "/")],
+    );
     let mut form = Multipart::new();
-    form.text("csrf_token", &token).text("name", "").text("email", "x").text("category", "1").text("subject", "s").text("message", "m");
-    let body = form.post(&app.client, "/tickets").into_string().unwrap_or_default();
+    form.text("csrf_token", &token)
+        .text("name", "")
+        .text("email", "x")
+        .text("category", "1")
+        .text("subject", "s")
+        .text("message", "m");
+    let body = form
+        .post(&app.client, "/tickets")
+        .into_string()
+        .unwrap_or_default();
     assert!(body.contains(&es["error_name_required"]));
     let res = app.client.get("/no/such/page").dispatch();
     assert_eq!(res.status(), Status::NotFound);
-    assert!(res.into_string().unwrap_or_default().contains(&es["error_404"]));
+    assert!(
+        res.into_string()
+            .unwrap_or_default()
+            .contains(&es["error_404"])
+    );
 }
 
 #[test]
@@ -115,6 +193,12 @@ fn staff_pages_show_translated_statuses() {
     submit_ticket(&app.client, &TicketInput::default(), &[]);
     login(&app.client, AGENT_EMAIL, AGENT_PASSWORD);
     let es = catalog("es");
-    let body = app.client.get("/staff/tickets").header(accept_language("es")).dispatch().into_string().unwrap_or_default();
+    let body = app
+        .client
+        .get("/staff/tickets")
+        .header(accept_language("es"))
+        .dispatch()
+        .into_string()
+        .unwrap_or_default();
     assert!(body.contains(&format!(">{}<", es["status_new"])));
 }

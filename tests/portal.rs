@@ -11,8 +11,19 @@ fn home_and_form_render_with_every_field() {
     let home = get_ok(&app.client, "/");
     assert!(home.contains("How can we help?"));
     let form = get_ok(&app.client, "/tickets/new");
-    for field in ["name", "email", "category", "priority", "subject", "message", "attachments"] {
-        assert!(form.contains(&format!("name=\"{field}\"")), "form has field {field}");
+    for field in [
+        "name",
+        "email",
+        "category",
+        "priority",
+        "subject",
+        "message",
+        "attachments",
+    ] {
+        assert!(
+            form.contains(&format!("name=\"{field}\"")),
+            "form has field {field}"
+        );
     }
     // Critical is reserved for staff: employees cannot pick it.
     assert!(form.contains(">High<"));
@@ -22,7 +33,11 @@ fn home_and_form_render_with_every_field() {
 #[test]
 fn submission_redirects_to_ticket_page_with_tracking_id_and_attachment() {
     let app = TestApp::new();
-    let tid = submit_ticket(&app.client, &TicketInput::default(), &[("error.png", "image/png", b"\x89PNG fake image")]);
+    let tid = submit_ticket(
+        &app.client,
+        &TicketInput::default(),
+        &[("error.png", "image/png", b"\x89PNG fake image")],
+    );
     let page = get_ok(&app.client, &format!("/tickets/{tid}"));
     assert!(page.contains(&tid));
     assert!(page.contains("Printer on floor 2 is offline"));
@@ -31,9 +46,17 @@ fn submission_redirects_to_ticket_page_with_tracking_id_and_attachment() {
     assert_eq!(app.count("SELECT COUNT(*) FROM attachments"), 1);
     // The download is the same bytes, as an attachment with a content type we chose.
     let id = app.count("SELECT id FROM attachments");
-    let res = app.client.get(format!("/tickets/{tid}/attachments/{id}")).dispatch();
+    let res = app
+        .client
+        .get(format!("/tickets/{tid}/attachments/{id}"))
+        .dispatch();
     assert_eq!(res.status(), Status::Ok);
-    assert!(res.headers().get_one("Content-Disposition").unwrap_or("").starts_with("attachment;"));
+    assert!(
+        res.headers()
+            .get_one("Content-Disposition")
+            .unwrap_or("")
+            .starts_with("attachment;")
+    );
     assert_eq!(res.headers().get_one("Content-Type"), Some("image/png"));
     assert_eq!(res.into_bytes().unwrap_or_default(), b"\x89PNG fake image");
 }
@@ -63,7 +86,10 @@ fn validation_errors_keep_input_and_sit_next_to_fields() {
     let res = form.post(&app.client, "/tickets");
     assert_eq!(res.status(), Status::UnprocessableEntity);
     let body = res.into_string().unwrap_or_default();
-    assert!(body.contains("value=\"Wi-Fi down in room 4\""), "subject kept");
+    assert!(
+        body.contains("value=\"Wi-Fi down in room 4\""),
+        "subject kept"
+    );
     assert!(body.contains("value=\"not-an-email\""), "email kept");
     assert!(body.contains("id=\"email-error\""));
     assert!(body.contains("id=\"category-error\""));
@@ -75,7 +101,9 @@ fn validation_errors_keep_input_and_sit_next_to_fields() {
 #[test]
 fn staff_only_priority_and_bad_attachment_types_are_refused() {
     let app = TestApp::new();
-    let critical = app.count("SELECT id FROM priorities WHERE slug = 'critical'").to_string();
+    let critical = app
+        .count("SELECT id FROM priorities WHERE slug = 'critical'")
+        .to_string();
     let token = csrf(&app.client, "/tickets/new");
     let mut form = Multipart::new();
     form.text("csrf_token", &token)
@@ -85,7 +113,12 @@ fn staff_only_priority_and_bad_attachment_types_are_refused() {
         .text("priority", &critical)
         .text("subject", "Urgent")
         .text("message", "Everything is on fire")
-        .file("attachments", "payload.html", "text/html", b"<script>alert(1)</script>");
+        .file(
+            "attachments",
+            "payload.html",
+            "text/html",
+            b"<script>alert(1)</script>",
+        );
     let res = form.post(&app.client, "/tickets");
     assert_eq!(res.status(), Status::UnprocessableEntity);
     let body = res.into_string().unwrap_or_default();
@@ -105,16 +138,40 @@ fn lookup_by_tracking_id_and_email_with_one_generic_error() {
     assert!(!page.contains("The printer by the kitchen"));
     assert!(page.contains("name=\"email\""));
     let token = csrf(&other, "/");
-    let wrong_email = post_form(&other, "/tickets/lookup", &[("csrf_token", &token), ("tracking_id", &tid), ("email", "eve@evil.example")]);
+    let wrong_email = post_form(
+        &other,
+        "/tickets/lookup",
+        &[
+            ("csrf_token", &token),
+            ("tracking_id", &tid),
+            ("email", "eve@evil.example"),
+        ],
+    );
     assert_eq!(wrong_email.status(), Status::NotFound);
     let msg1 = wrong_email.into_string().unwrap_or_default();
-    let wrong_id = post_form(&other, "/tickets/lookup", &[("csrf_token", &token), ("tracking_id", "AAA-BBB-CCCC"), ("email", "ana@office.example")]);
+    let wrong_id = post_form(
+        &other,
+        "/tickets/lookup",
+        &[
+            ("csrf_token", &token),
+            ("tracking_id", "AAA-BBB-CCCC"),
+            ("email", "ana@office.example"),
+        ],
+    );
     let msg2 = wrong_id.into_string().unwrap_or_default();
     let generic = "We could not find a ticket with that tracking ID and email address";
     assert!(msg1.contains(generic) && msg2.contains(generic));
     // Lowercase and without dashes is accepted, email case-insensitively.
     let typed = tid.to_lowercase().replace('-', "");
-    let ok = post_form(&other, "/tickets/lookup", &[("csrf_token", &token), ("tracking_id", &typed), ("email", "ANA@office.example")]);
+    let ok = post_form(
+        &other,
+        "/tickets/lookup",
+        &[
+            ("csrf_token", &token),
+            ("tracking_id", &typed),
+            ("email", "ANA@office.example"),
+        ],
+    );
     assert_eq!(ok.status(), Status::SeeOther);
     assert_eq!(location(&ok), format!("/tickets/{tid}"));
     assert!(get_ok(&other, &format!("/tickets/{tid}")).contains("The printer by the kitchen"));
@@ -129,7 +186,10 @@ fn lookup_failures_are_throttled_per_client_address() {
             .post("/tickets/lookup")
             .header(rocket::http::ContentType::Form)
             .remote(format!("{ip}:5000").parse().expect("addr"))
-            .body(format!("csrf_token={}&tracking_id=AAA-BBB-CCCC&email=x%40y.example", urlencode(&token)))
+            .body(format!(
+                "csrf_token={}&tracking_id=AAA-BBB-CCCC&email=x%40y.example",
+                urlencode(&token)
+            ))
             .dispatch()
             .status()
     };
@@ -148,7 +208,13 @@ fn secret_link_opens_the_ticket() {
     let t = tid.clone();
     let token: String = app
         .db
-        .read_blocking(move |c| Ok(c.query_row("SELECT access_token FROM tickets WHERE tracking_id = ?1", [&t], |r| r.get(0))?))
+        .read_blocking(move |c| {
+            Ok(c.query_row(
+                "SELECT access_token FROM tickets WHERE tracking_id = ?1",
+                [&t],
+                |r| r.get(0),
+            )?)
+        })
         .expect("token");
     let other = app.other_client();
     let bad = get_ok(&other, &format!("/tickets/{tid}?token=0000"));
@@ -165,38 +231,68 @@ fn requester_replies_resolves_and_reopens() {
     let tid = submit_ticket(&app.client, &TicketInput::default(), &[]);
     let token = csrf(&app.client, &format!("/tickets/{tid}"));
     let mut form = Multipart::new();
-    form.text("csrf_token", &token).text("message", "It also makes a clicking noise.").file("attachments", "noise.txt", "text/plain", b"click click");
+    form.text("csrf_token", &token)
+        .text("message", "It also makes a clicking noise.")
+        .file("attachments", "noise.txt", "text/plain", b"click click");
     let res = form.post(&app.client, &format!("/tickets/{tid}/reply"));
     assert_eq!(res.status(), Status::SeeOther);
     let page = get_ok(&app.client, &format!("/tickets/{tid}"));
     assert!(page.contains("It also makes a clicking noise."));
     assert!(page.contains("noise.txt"));
 
-    let res = post_form(&app.client, &format!("/tickets/{tid}/resolve"), &[("csrf_token", &token)]);
+    let res = post_form(
+        &app.client,
+        &format!("/tickets/{tid}/resolve"),
+        &[("csrf_token", &token)],
+    );
     assert_eq!(res.status(), Status::SeeOther);
     let page = get_ok(&app.client, &format!("/tickets/{tid}"));
     assert!(page.contains("status-resolved"));
     assert!(page.contains("Reopen the ticket"));
 
-    let res = post_form(&app.client, &format!("/tickets/{tid}/reopen"), &[("csrf_token", &token)]);
+    let res = post_form(
+        &app.client,
+        &format!("/tickets/{tid}/reopen"),
+        &[("csrf_token", &token)],
+    );
     assert_eq!(res.status(), Status::SeeOther);
     let page = get_ok(&app.client, &format!("/tickets/{tid}"));
     assert!(page.contains("status-in_progress"));
     // Each change is in the history, by the requester.
-    assert_eq!(app.count("SELECT COUNT(*) FROM ticket_events WHERE field = 'status' AND staff_id IS NULL"), 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ticket_events WHERE field = 'status' AND staff_id IS NULL"),
+        2
+    );
 }
 
 #[test]
 fn a_stranger_cannot_reply_or_download() {
     let app = TestApp::new();
-    let tid = submit_ticket(&app.client, &TicketInput::default(), &[("a.txt", "text/plain", b"secret")]);
+    let tid = submit_ticket(
+        &app.client,
+        &TicketInput::default(),
+        &[("a.txt", "text/plain", b"secret")],
+    );
     let other = app.other_client();
     let token = csrf(&other, "/");
-    let res = post_form(&other, &format!("/tickets/{tid}/resolve"), &[("csrf_token", &token)]);
+    let res = post_form(
+        &other,
+        &format!("/tickets/{tid}/resolve"),
+        &[("csrf_token", &token)],
+    );
     assert_eq!(res.status(), Status::Forbidden);
     let id = app.count("SELECT id FROM attachments");
-    assert_eq!(other.get(format!("/tickets/{tid}/attachments/{id}")).dispatch().status(), Status::NotFound);
-    assert_eq!(app.count("SELECT COUNT(*) FROM ticket_events WHERE field = 'status'"), 0);
+    assert_eq!(
+        other
+            .get(format!("/tickets/{tid}/attachments/{id}"))
+            .dispatch()
+            .status(),
+        Status::NotFound
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ticket_events WHERE field = 'status'"),
+        0
+    );
 }
 
 #[test]

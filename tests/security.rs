@@ -12,7 +12,13 @@ fn script_in_every_field_comes_back_escaped_everywhere() {
     let app = TestApp::new();
     let tid = submit_ticket(
         &app.client,
-        &TicketInput { name: XSS, email: "ana@office.example", category: "1", subject: XSS, message: XSS },
+        &TicketInput {
+            name: XSS,
+            email: "ana@office.example",
+            category: "1",
+            subject: XSS,
+            message: XSS,
+        },
         &[("<img src=x onerror=alert(1)>.txt", "text/plain", b"hi")],
     );
     let id = ticket_id(&app, &tid);
@@ -20,7 +26,9 @@ fn script_in_every_field_comes_back_escaped_everywhere() {
     login(&staff, AGENT_EMAIL, AGENT_PASSWORD);
     let token = csrf(&staff, &format!("/staff/tickets/{id}"));
     let mut note = Multipart::new();
-    note.text("csrf_token", &token).text("kind", "reply").text("message", XSS);
+    note.text("csrf_token", &token)
+        .text("kind", "reply")
+        .text("message", XSS);
     note.post(&staff, &format!("/staff/tickets/{id}/reply"));
     let pages = [
         get_ok(&app.client, &format!("/tickets/{tid}")),
@@ -42,16 +50,38 @@ fn staff_post_without_csrf_token_is_refused_and_changes_nothing() {
     let tid = submit_ticket(&app.client, &TicketInput::default(), &[]);
     let id = ticket_id(&app, &tid);
     login(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD);
-    let closed = app.count("SELECT id FROM statuses WHERE slug = 'closed'").to_string();
-    let res = post_form(&app.client, &format!("/staff/tickets/{id}/update"), &[("status", &closed)]);
+    let closed = app
+        .count("SELECT id FROM statuses WHERE slug = 'closed'")
+        .to_string();
+    let res = post_form(
+        &app.client,
+        &format!("/staff/tickets/{id}/update"),
+        &[("status", &closed)],
+    );
     assert_eq!(res.status(), Status::Forbidden);
-    assert!(res.into_string().unwrap_or_default().contains("security token"));
-    let res = post_form(&app.client, &format!("/staff/tickets/{id}/update"), &[("csrf_token", "forged"), ("status", &closed)]);
+    assert!(
+        res.into_string()
+            .unwrap_or_default()
+            .contains("security token")
+    );
+    let res = post_form(
+        &app.client,
+        &format!("/staff/tickets/{id}/update"),
+        &[("csrf_token", "forged"), ("status", &closed)],
+    );
     assert_eq!(res.status(), Status::Forbidden);
     let mut reply = Multipart::new();
     reply.text("kind", "reply").text("message", "forged reply");
-    assert_eq!(reply.post(&app.client, &format!("/staff/tickets/{id}/reply")).status(), Status::Forbidden);
-    assert_eq!(app.count("SELECT COUNT(*) FROM ticket_events WHERE field = 'status'"), 0);
+    assert_eq!(
+        reply
+            .post(&app.client, &format!("/staff/tickets/{id}/reply"))
+            .status(),
+        Status::Forbidden
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ticket_events WHERE field = 'status'"),
+        0
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM messages"), 1);
 }
 
@@ -60,9 +90,20 @@ fn portal_posts_need_the_token_too() {
     let app = TestApp::new();
     get_ok(&app.client, "/tickets/new");
     let mut form = Multipart::new();
-    form.text("name", "Ana").text("email", "ana@office.example").text("category", "1").text("subject", "x").text("message", "y");
-    assert_eq!(form.post(&app.client, "/tickets").status(), Status::Forbidden);
-    let res = post_form(&app.client, "/staff/login", &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)]);
+    form.text("name", "Ana")
+        .text("email", "ana@office.example")
+        .text("category", "1")
+        .text("subject", "x")
+        .text("message", "y");
+    assert_eq!(
+        form.post(&app.client, "/tickets").status(),
+        Status::Forbidden
+    );
+    let res = post_form(
+        &app.client,
+        "/staff/login",
+        &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)],
+    );
     assert_eq!(res.status(), Status::Forbidden);
     assert_eq!(app.count("SELECT COUNT(*) FROM tickets"), 0);
 }
@@ -113,9 +154,23 @@ fn attachment_over_the_desk_limit_is_a_field_error() {
 fn malformed_forms_get_an_error_page_not_a_crash() {
     let app = TestApp::new();
     let token = csrf(&app.client, "/tickets/new");
-    let res = app.client.post("/tickets").header(Multipart::content_type()).body("garbage without boundaries").dispatch();
-    assert!(res.status().code >= 400 && res.status().code < 500, "got {}", res.status());
-    let res = app.client.post("/staff/login").header(ContentType::Form).body("%%%=%%%&&&").dispatch();
+    let res = app
+        .client
+        .post("/tickets")
+        .header(Multipart::content_type())
+        .body("garbage without boundaries")
+        .dispatch();
+    assert!(
+        res.status().code >= 400 && res.status().code < 500,
+        "got {}",
+        res.status()
+    );
+    let res = app
+        .client
+        .post("/staff/login")
+        .header(ContentType::Form)
+        .body("%%%=%%%&&&")
+        .dispatch();
     assert!(res.status().code >= 400 && res.status().code < 500);
     let res = app.client.get("/tickets/%00%ff").dispatch();
     assert!(res.status() == Status::Ok || res.status().code >= 400);
@@ -135,20 +190,46 @@ fn security_headers_and_cookie_flags() {
     assert_eq!(h.get_one("X-Content-Type-Options"), Some("nosniff"));
     assert_eq!(h.get_one("Referrer-Policy"), Some("same-origin"));
     let cookie = h.get_one("Set-Cookie").unwrap_or("");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "cookie flags: {cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "cookie flags: {cookie}"
+    );
 }
 
 #[test]
 fn attachments_download_with_a_safe_type_whatever_the_upload_claimed() {
     let app = TestApp::with_config(|_| {});
-    let tid = submit_ticket(&app.client, &TicketInput::default(), &[("notes.txt", "text/html", b"<script>alert(1)</script>")]);
+    let tid = submit_ticket(
+        &app.client,
+        &TicketInput::default(),
+        &[("notes.txt", "text/html", b"<script>alert(1)</script>")],
+    );
     let id = app.count("SELECT id FROM attachments");
-    let res = app.client.get(format!("/tickets/{tid}/attachments/{id}")).dispatch();
+    let res = app
+        .client
+        .get(format!("/tickets/{tid}/attachments/{id}"))
+        .dispatch();
     assert_eq!(res.status(), Status::Ok);
-    assert_eq!(res.headers().get_one("Content-Type"), Some("text/plain; charset=utf-8"));
-    assert!(res.headers().get_one("Content-Disposition").unwrap_or("").starts_with("attachment; filename=\"notes.txt\""));
-    assert!(res.headers().get_one("Content-Security-Policy").unwrap_or("").contains("sandbox"));
-    assert_eq!(res.headers().get_one("X-Content-Type-Options"), Some("nosniff"));
+    assert_eq!(
+        res.headers().get_one("Content-Type"),
+        Some("text/plain; charset=utf-8")
+    );
+    assert!(
+        res.headers()
+            .get_one("Content-Disposition")
+            .unwrap_or("")
+            .starts_with("attachment; filename=\"notes.txt\"")
+    );
+    assert!(
+        res.headers()
+            .get_one("Content-Security-Policy")
+            .unwrap_or("")
+            .contains("sandbox")
+    );
+    assert_eq!(
+        res.headers().get_one("X-Content-Type-Options"),
+        Some("nosniff")
+    );
 }
 
 #[test]
@@ -156,10 +237,17 @@ fn sessions_expire() {
     let app = TestApp::with_config(|c| c.session_hours = 1);
     // The same session cookie, but issued two hours ago.
     login(&app.client, AGENT_EMAIL, AGENT_PASSWORD);
-    let sid = app.client.cookies().get_private("sid").expect("session cookie");
+    let sid = app
+        .client
+        .cookies()
+        .get_private("sid")
+        .expect("session cookie");
     // The fresh cookie still works…
     let fresh = app.other_client();
-    let res = fresh.get("/staff/tickets").private_cookie(sid.clone()).dispatch();
+    let res = fresh
+        .get("/staff/tickets")
+        .private_cookie(sid.clone())
+        .dispatch();
     assert_eq!(res.status(), Status::Ok);
     let mut parts: Vec<String> = sid.value().split(':').map(str::to_string).collect();
     parts[2] = (helpdesk::db::now() - 2 * 3600).to_string();

@@ -1,7 +1,125 @@
 //! Admin pages (role admin): staff accounts, categories, statuses, priorities, settings, audit.
+//!
+//! Every page takes the `AdminUser` guard (anonymous → login, agents → 403) and every form the
+//! `Checked` CSRF guard. A valid POST answers a 303 redirect with a flash; an invalid one renders
+//! the form again (status 422) with the input kept and an error next to each field.
 
-use rocket::Route;
+mod audit;
+mod categories;
+mod settings;
+mod staff;
+mod workflow;
+
+use std::collections::BTreeMap;
+
+use rocket::http::{Cookie, CookieJar, SameSite, Status};
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, get, routes};
+use serde_json::Value;
+
+use crate::auth::AdminUser;
+use crate::error::Result;
+use crate::web::{Html, Page};
+
+/// Field name → message, as the templates' `errors` map.
+pub type Errors = BTreeMap<&'static str, String>;
+
+/// Problems found in a form, as (field, catalog key); translated when the page is rendered.
+pub type Refusals = Vec<(&'static str, &'static str)>;
+
+/// What a POST answers: a redirect with a flash, or the form again with its errors.
+pub type Answer = Result<std::result::Result<Flash<Redirect>, (Status, Html)>>;
 
 pub fn routes() -> Vec<Route> {
-    Vec::new()
+    let mut all = routes![admin_home];
+    all.extend(staff::routes());
+    all.extend(categories::routes());
+    all.extend(workflow::routes());
+    all.extend(settings::routes());
+    all.extend(audit::routes());
+    all
+}
+
+#[get("/admin")]
+fn admin_home(_admin: AdminUser) -> Redirect {
+    Redirect::to("/admin/staff")
+}
+
+/// Translates refusals into the messages shown next to the fields.
+fn translate(page: &Page<'_>, refusals: &[(&'static str, &'static str)]) -> Errors {
+    let mut errors = Errors::new();
+    for (field, key) in refusals {
+        errors.entry(field).or_insert_with(|| page.t(key));
+    }
+    errors
+}
+
+/// 303 to `to` with a success flash (a catalog key).
+fn done(to: String, key: &'static str) -> Answer {
+    Ok(Ok(Flash::success(Redirect::to(to), key)))
+}
+
+/// The form again, with status 422.
+fn rejected(page: &Page<'_>, template: &str, data: Value) -> Answer {
+    Ok(Err((
+        Status::UnprocessableEntity,
+        page.render(template, data)?,
+    )))
+}
+
+/// Trimmed text of 1..=max characters, or None.
+fn text(s: &str, max: usize) -> Option<String> {
+    let s = s.trim();
+    let n = s.chars().count();
+    (n >= 1 && n <= max && !s.chars().any(char::is_control)).then(|| s.to_string())
+}
+
+/// A whole number in `min..=max`, or None.
+fn number(s: &str, min: i64, max: i64) -> Option<i64> {
+    s.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+}
+
+/// A generated password is shown once, on the page the POST redirects to. It travels in an
+/// encrypted, short-lived cookie (never in the URL or the plain flash cookie) and is deleted as
+/// soon as a page has shown it.
+const SHOWN_PASSWORD: &str = "admin_pw";
+
+fn remember_password(cookies: &CookieJar<'_>, staff_id: i64, password: &str) {
+    let cookie = Cookie::build((SHOWN_PASSWORD, format!("{staff_id}:{password}")))
+        .path("/admin")
+        .same_site(SameSite::Strict)
+        .http_only(true)
+        .max_age(rocket::time::Duration::minutes(10));
+    cookies.add_private(cookie);
+}
+
+/// The generated password waiting to be shown, and for which account; removes it.
+fn take_password(cookies: &CookieJar<'_>) -> Option<(i64, String)> {
+    let cookie = cookies.get_private(SHOWN_PASSWORD)?;
+    cookies.remove_private(Cookie::build(SHOWN_PASSWORD).path("/admin"));
+    let (id, password) = cookie.value().split_once(':')?;
+    Some((id.parse().ok()?, password.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_bounds() {
+        assert_eq!(text("  Ana ", 10).as_deref(), Some("Ana"));
+        assert_eq!(text("   ", 10), None);
+        assert_eq!(text("abcdef", 5), None);
+        assert_eq!(text("a\u{0}b", 5), None);
+    }
+
+    #[test]
+    fn number_bounds() {
+        assert_eq!(number(" 5 ", 1, 10), Some(5));
+        assert_eq!(number("0", 1, 10), None);
+        assert_eq!(number("x", 1, 10), None);
+    }
 }

@@ -42,7 +42,8 @@ fn parse_session(value: &str) -> Option<(i64, i64, i64)> {
 pub async fn current_staff(req: &Request<'_>) -> Option<StaffUser> {
     req.local_cache_async(async {
         let app = req.rocket().state::<App>()?;
-        let (id, epoch, issued) = parse_session(req.cookies().get_private(SESSION_COOKIE)?.value())?;
+        let (id, epoch, issued) =
+            parse_session(req.cookies().get_private(SESSION_COOKIE)?.value())?;
         if now() - issued > app.config.session_hours as i64 * 3600 {
             return None;
         }
@@ -87,13 +88,19 @@ impl<'r> FromRequest<'r> for AdminUser {
 
 pub fn start_session(cookies: &CookieJar<'_>, account: &users::StaffAccount) {
     let value = format!("{}:{}:{}", account.id, account.session_epoch, now());
-    let cookie = Cookie::build((SESSION_COOKIE, value)).path("/").same_site(SameSite::Lax).http_only(true);
+    let cookie = Cookie::build((SESSION_COOKIE, value))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .http_only(true);
     cookies.add_private(cookie);
 }
 
 #[get("/staff/login?<next>")]
 fn login_page(page: Page<'_>, next: Option<&str>) -> Result<Html> {
-    page.render("staff/login.html", json!({ "next": next.unwrap_or(""), "email": "", "error": null }))
+    page.render(
+        "staff/login.html",
+        json!({ "next": next.unwrap_or(""), "email": "", "error": null }),
+    )
 }
 
 #[derive(FromForm)]
@@ -126,33 +133,43 @@ async fn login(
     let email = form.email.trim().to_lowercase();
     let ip_key = format!("ip:{}", ip.0);
     let account_key = format!("account:{email}");
-    let fail = |status: Status, error: &str| -> Result<std::result::Result<Redirect, (Status, Html)>> {
-        let html = page.render(
-            "staff/login.html",
-            json!({ "next": form.next, "email": email, "error": error }),
-        )?;
-        Ok(Err((status, html)))
-    };
+    let fail =
+        |status: Status, error: &str| -> Result<std::result::Result<Redirect, (Status, Html)>> {
+            let html = page.render(
+                "staff/login.html",
+                json!({ "next": form.next, "email": email, "error": error }),
+            )?;
+            Ok(Err((status, html)))
+        };
     if app.login_throttle.is_blocked(&ip_key) || app.login_throttle.is_blocked(&account_key) {
         return fail(Status::TooManyRequests, "login_throttled");
     }
     let password = form.password.clone();
     let lookup = email.clone();
-    let found = app.db.read(move |c| users::find_for_login(c, &lookup)).await?;
+    let found = app
+        .db
+        .read(move |c| users::find_for_login(c, &lookup))
+        .await?;
     // Hash even for unknown accounts so response time does not reveal which emails exist.
     let (account, hash) = match found {
-        Some((account, hash)) => (Some(account), hash),
-        None => (None, "$2b$12$C6UzMDM.H6dfI/f/IKxGhu0vJ3Kjz8s7zAI6E3v0vS1c4Q7b6Qz2G".to_string()),
+        Some((account, hash)) => (Some(account), Some(hash)),
+        None => (None, None),
     };
-    let ok = rocket::tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
-        .await
-        .unwrap_or(false);
+    let dummy = app.dummy_hash();
+    let ok = rocket::tokio::task::spawn_blocking(move || {
+        let hash = hash.unwrap_or_else(dummy);
+        bcrypt::verify(password, &hash).unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false);
     let ip_for_log = ip.0.clone();
     match account {
         Some(account) if ok && account.active => {
             app.login_throttle.reset(&account_key);
             let id = account.id;
-            app.db.write(move |c| users::audit(c, Some(id), "login", "", Some(&ip_for_log))).await?;
+            app.db
+                .write(move |c| users::audit(c, Some(id), "login", "", Some(&ip_for_log)))
+                .await?;
             start_session(cookies, &account);
             Ok(Ok(Redirect::to(safe_next(&form.next, "/staff/tickets"))))
         }
@@ -161,7 +178,9 @@ async fn login(
             app.login_throttle.record_failure(&account_key);
             let id = other.map(|a| a.id);
             let detail = format!("email={email}");
-            app.db.write(move |c| users::audit(c, id, "login_failed", &detail, Some(&ip_for_log))).await?;
+            app.db
+                .write(move |c| users::audit(c, id, "login_failed", &detail, Some(&ip_for_log)))
+                .await?;
             fail(Status::Unauthorized, "login_failed")
         }
     }

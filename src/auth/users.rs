@@ -74,10 +74,22 @@ pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT COUNT(*) FROM staff", [], |r| r.get(0))?)
 }
 
-pub fn create(conn: &Connection, email: &str, name: &str, role: Role, password_hash: &str) -> Result<i64> {
-    let exists: bool = conn.query_row("SELECT EXISTS(SELECT 1 FROM staff WHERE email = ?1)", [email], |r| r.get(0))?;
+pub fn create(
+    conn: &Connection,
+    email: &str,
+    name: &str,
+    role: Role,
+    password_hash: &str,
+) -> Result<i64> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM staff WHERE email = ?1)",
+        [email],
+        |r| r.get(0),
+    )?;
     if exists {
-        return Err(Error::BadRequest(format!("a staff account with email {email} already exists")));
+        return Err(Error::BadRequest(format!(
+            "a staff account with email {email} already exists"
+        )));
     }
     conn.execute(
         "INSERT INTO staff (email, name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -88,7 +100,10 @@ pub fn create(conn: &Connection, email: &str, name: &str, role: Role, password_h
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<StaffAccount>> {
     let sql = format!("SELECT {COLUMNS} FROM staff WHERE id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?)
 }
 
 /// The account and its password hash, for logging in.
@@ -102,13 +117,18 @@ pub fn find_for_login(conn: &Connection, email: &str) -> Result<Option<(StaffAcc
 
 pub fn find_by_email(conn: &Connection, email: &str) -> Result<Option<StaffAccount>> {
     let sql = format!("SELECT {COLUMNS} FROM staff WHERE email = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([email], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([email], from_row)
+        .optional()?)
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<StaffAccount>> {
     let sql = format!("SELECT {COLUMNS} FROM staff ORDER BY active DESC, name COLLATE NOCASE");
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt
+        .query_map([], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -132,11 +152,23 @@ pub fn update(conn: &Connection, id: i64, name: &str, role: Role, active: bool) 
 }
 
 pub fn active_admins(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM staff WHERE role = 'admin' AND active = 1", [], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM staff WHERE role = 'admin' AND active = 1",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
-pub fn audit(conn: &Connection, staff_id: Option<i64>, action: &str, detail: &str, ip: Option<&str>) -> Result<()> {
-    conn.prepare_cached("INSERT INTO audit_log (staff_id, action, detail, ip, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![staff_id, action, detail, ip, now()])?;
+pub fn audit(
+    conn: &Connection,
+    staff_id: Option<i64>,
+    action: &str,
+    detail: &str,
+    ip: Option<&str>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log (staff_id, action, detail, ip, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![staff_id, action, detail, ip, now()])?;
     Ok(())
 }

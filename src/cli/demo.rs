@@ -25,41 +25,142 @@ const AGENTS: &[(&str, &str)] = &[
 const EXTRA_CATEGORIES: &[&str] = &["Printers", "Email", "Phones", "New hires & leavers"];
 
 const FIRST: &[&str] = &[
-    "Ana", "Ben", "Carla", "David", "Elena", "Farid", "Grace", "Hugo", "Irene", "Jon", "Kim", "Lena", "Mateo",
-    "Nora", "Omar", "Paula", "Quentin", "Rosa", "Sam", "Tara", "Umar", "Vera", "Will", "Xenia", "Yusuf", "Zoe",
+    "Ana", "Ben", "Carla", "David", "Elena", "Farid", "Grace", "Hugo", "Irene", "Jon", "Kim",
+    "Lena", "Mateo", "Nora", "Omar", "Paula", "Quentin", "Rosa", "Sam", "Tara", "Umar", "Vera",
+    "Will", "Xenia", "Yusuf", "Zoe",
 ];
 const LAST: &[&str] = &[
-    "Garcia", "Smith", "Müller", "Rossi", "Dubois", "Novak", "Silva", "Jensen", "Kowalski", "Haddad", "Brown",
-    "Nguyen", "López", "Martin", "Fischer",
+    "Garcia", "Smith", "Müller", "Rossi", "Dubois", "Novak", "Silva", "Jensen", "Kowalski",
+    "Haddad", "Brown", "Nguyen", "López", "Martin", "Fischer",
 ];
 
 /// (subject, first message, category name)
 const PROBLEMS: &[(&str, &str, &str)] = &[
-    ("Printer on floor {n} is offline", "The printer next to the kitchen on floor {n} shows 'offline' and nothing prints. I restarted it already.", "Printers"),
-    ("Paper jam in the copier, room {n}", "The big copier in room {n} has a paper jam I can't clear. Tray 2 is blocked.", "Printers"),
-    ("No Wi-Fi in meeting room {n}", "Since this morning nobody in meeting room {n} can connect to the office Wi-Fi. Phones see the network but get no internet.", "Network & Wi-Fi"),
-    ("VPN keeps disconnecting", "When I work from home the VPN drops every 10 minutes and I lose my remote desktop session.", "Network & Wi-Fi"),
-    ("Very slow network on floor {n}", "File shares take ages to open on floor {n}. Speed test shows 2 Mbps.", "Network & Wi-Fi"),
-    ("New laptop for {name}", "{name} starts on Monday in accounting and needs a laptop with Office and the finance app.", "New hires & leavers"),
-    ("Account for new employee {name}", "Please create email and Windows accounts for {name}, starting next week in sales.", "New hires & leavers"),
-    ("Locked out of my account", "I typed my password wrong too many times and now Windows says my account is locked.", "Accounts & access"),
-    ("Password reset for the CRM", "I forgot my CRM password and the reset link never arrives.", "Accounts & access"),
-    ("Need access to the shared drive \"Projects\"", "Could I get read/write access to the Projects share? My manager approved it.", "Accounts & access"),
-    ("Outlook does not open", "Outlook hangs on 'Loading profile' since the update this morning.", "Email"),
-    ("Emails to a client bounce", "Every email I send to our client comes back with 'mailbox unavailable'.", "Email"),
-    ("Calendar invites not showing", "Meeting invitations from the team are not showing in my calendar anymore.", "Email"),
-    ("Desk phone has no dial tone", "My desk phone (ext. 2{n}) shows 'No service' and has no dial tone.", "Phones"),
-    ("Headset broken", "The left side of my headset stopped working. Can I get a replacement?", "Hardware"),
-    ("Second monitor flickers", "My second monitor flickers every few seconds. I tried another cable.", "Hardware"),
-    ("Laptop battery drains fast", "My laptop battery goes from full to empty in about an hour.", "Hardware"),
-    ("Keyboard missing keys", "Two keys came off my keyboard. Could I get a new one?", "Hardware"),
-    ("Excel crashes when opening large files", "Excel closes without a message when I open the monthly report (40 MB).", "Software"),
-    ("Install Adobe Reader", "I need a PDF reader to sign contracts. Can you install one?", "Software"),
-    ("Teams camera not working", "Nobody can see me in Teams calls; the camera light stays off.", "Software"),
-    ("Projector in room {n} shows no signal", "The projector in room {n} says 'no signal' with every laptop we try.", "Hardware"),
-    ("Scanner saves blank pages", "The scanner on floor {n} sends me PDFs that are completely blank.", "Printers"),
-    ("Request: ergonomic mouse", "Could I get a vertical mouse? My wrist hurts after long days.", "General"),
-    ("Question about backups", "Are the files on my desktop backed up, or only the ones on the shared drive?", "General"),
+    (
+        "Printer on floor {n} is offline",
+        "The printer next to the kitchen on floor {n} shows 'offline' and nothing prints. I restarted it already.",
+        "Printers",
+    ),
+    (
+        "Paper jam in the copier, room {n}",
+        "The big copier in room {n} has a paper jam I can't clear. Tray 2 is blocked.",
+        "Printers",
+    ),
+    (
+        "No Wi-Fi in meeting room {n}",
+        "Since this morning nobody in meeting room {n} can connect to the office Wi-Fi. Phones see the network but get no internet.",
+        "Network & Wi-Fi",
+    ),
+    (
+        "VPN keeps disconnecting",
+        "When I work from home the VPN drops every 10 minutes and I lose my remote desktop session.",
+        "Network & Wi-Fi",
+    ),
+    (
+        "Very slow network on floor {n}",
+        "File shares take ages to open on floor {n}. Speed test shows 2 Mbps.",
+        "Network & Wi-Fi",
+    ),
+    (
+        "New laptop for {name}",
+        "{name} starts on Monday in accounting and needs a laptop with Office and the finance app.",
+        "New hires & leavers",
+    ),
+    (
+        "Account for new employee {name}",
+        "Please create email and Windows accounts for {name}, starting next week in sales.",
+        "New hires & leavers",
+    ),
+    (
+        "Locked out of my account",
+        "I typed my password wrong too many times and now Windows says my account is locked.",
+        "Accounts & access",
+    ),
+    (
+        "Password reset for the CRM",
+        "I forgot my CRM password and the reset link never arrives.",
+        "Accounts & access",
+    ),
+    (
+        "Need access to the shared drive \"Projects\"",
+        "Could I get read/write access to the Projects share? My manager approved it.",
+        "Accounts & access",
+    ),
+    (
+        "Outlook does not open",
+        "Outlook hangs on 'Loading profile' since the update this morning.",
+        "Email",
+    ),
+    (
+        "Emails to a client bounce",
+        "Every email I send to our client comes back with 'mailbox unavailable'.",
+        "Email",
+    ),
+    (
+        "Calendar invites not showing",
+        "Meeting invitations from the team are not showing in my calendar anymore.",
+        "Email",
+    ),
+    (
+        "Desk phone has no dial tone",
+        "My desk phone (ext. 2{n}) shows 'No service' and has no dial tone.",
+        "Phones",
+    ),
+    (
+        "Headset broken",
+        "The left side of my headset stopped working. Can I get a replacement?",
+        "Hardware",
+    ),
+    (
+        "Second monitor flickers",
+        "My second monitor flickers every few seconds. I tried another cable.",
+        "Hardware",
+    ),
+    (
+        "Laptop battery drains fast",
+        "My laptop battery goes from full to empty in about an hour.",
+        "Hardware",
+    ),
+    (
+        "Keyboard missing keys",
+        "Two keys came off my keyboard. Could I get a new one?",
+        "Hardware",
+    ),
+    (
+        "Excel crashes when opening large files",
+        "Excel closes without a message when I open the monthly report (40 MB).",
+        "Software",
+    ),
+    (
+        "Install Adobe Reader",
+        "I need a PDF reader to sign contracts. Can you install one?",
+        "Software",
+    ),
+    (
+        "Teams camera not working",
+        "Nobody can see me in Teams calls; the camera light stays off.",
+        "Software",
+    ),
+    (
+        "Projector in room {n} shows no signal",
+        "The projector in room {n} says 'no signal' with every laptop we try.",
+        "Hardware",
+    ),
+    (
+        "Scanner saves blank pages",
+        "The scanner on floor {n} sends me PDFs that are completely blank.",
+        "Printers",
+    ),
+    (
+        "Request: ergonomic mouse",
+        "Could I get a vertical mouse? My wrist hurts after long days.",
+        "General",
+    ),
+    (
+        "Question about backups",
+        "Are the files on my desktop backed up, or only the ones on the shared drive?",
+        "General",
+    ),
 ];
 
 const STAFF_REPLIES: &[&str] = &[
@@ -91,9 +192,11 @@ pub fn run(config: &Config, count: u64) -> Result<()> {
     let hash = users::hash_password(DEMO_PASSWORD, config.bcrypt_cost.min(10))?;
     let bar = ProgressBar::new(count);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} demo tickets [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} demo tickets [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     let start = std::time::Instant::now();
     let (agents, tickets) = db.write_blocking(|c| {
@@ -120,11 +223,12 @@ pub fn run(config: &Config, count: u64) -> Result<()> {
             let (agent, _) = &agent_ids[i % agent_ids.len()];
             c.execute("INSERT OR IGNORE INTO category_agents (category_id, staff_id) VALUES (?1, ?2)", params![cat, agent])?;
         }
-        let statuses: Vec<(i64, String, bool)> = c
-            .prepare("SELECT id, COALESCE(slug, name), is_closed FROM statuses")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        let statuses: Vec<(i64, String, bool, String)> = c
+            .prepare("SELECT id, COALESCE(slug, name), is_closed, name FROM statuses")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let status = |slug: &str| statuses.iter().find(|s| s.1 == slug).map(|s| s.0).unwrap_or(statuses[0].0);
+        let status_name = |slug: &str| statuses.iter().find(|s| s.1 == slug).map(|s| s.3.clone()).unwrap_or_default();
         let priorities: Vec<i64> =
             c.prepare("SELECT id FROM priorities ORDER BY rank")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         let mut insert_ticket = c.prepare(
@@ -221,7 +325,7 @@ pub fn run(config: &Config, count: u64) -> Result<()> {
             if let Some((aid, aname)) = &assignee {
                 insert_event.execute(params![ticket_id, aid, aname, "assignee", None::<String>, aname, created + 300])?;
                 if slug != "new" {
-                    insert_event.execute(params![ticket_id, aid, aname, "status", "New", slug, updated])?;
+                    insert_event.execute(params![ticket_id, aid, aname, "status", status_name("new"), status_name(slug), updated])?;
                 }
             }
             if i % 1000 == 0 {

@@ -12,7 +12,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::Config;
 
 #[derive(Parser, Debug)]
-#[command(name = "helpdesk", version, about = "A self-hosted help desk in one binary over one SQLite file")]
+#[command(
+    name = "helpdesk",
+    version,
+    about = "A self-hosted help desk in one binary over one SQLite file"
+)]
 pub struct Cli {
     /// TOML configuration file (keys as in README); env vars HELPDESK_* override it.
     #[arg(long, global = true, env = "HELPDESK_CONFIG")]
@@ -122,6 +126,10 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(crate::error::Error::BadRequest(msg) | crate::error::Error::Internal(msg)) => {
+            eprintln!("helpdesk: {msg}");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("helpdesk: {e}");
             ExitCode::FAILURE

@@ -41,22 +41,39 @@ fn read_password() -> Result<String> {
 }
 
 pub fn user(config: Config, cmd: UserCommand) -> Result<()> {
+    // Read the password before touching the database, so a refused one creates nothing.
+    let password = match &cmd {
+        UserCommand::Add { .. } | UserCommand::Passwd { .. } => Some(read_password()?),
+        UserCommand::List => None,
+    };
+    let password = password.unwrap_or_default();
     let db = Db::open(&config.db)?;
     match cmd {
-        UserCommand::Add { role, email, name, .. } => {
-            let role = Role::parse(&role).ok_or_else(|| Error::BadRequest("role must be admin or agent".into()))?;
+        UserCommand::Add {
+            role, email, name, ..
+        } => {
+            let role = Role::parse(&role)
+                .ok_or_else(|| Error::BadRequest("role must be admin or agent".into()))?;
             let email = email.trim().to_lowercase();
             if !crate::util::looks_like_email(&email) && !email.ends_with("@localhost") {
-                return Err(Error::BadRequest(format!("{email:?} is not an email address")));
+                return Err(Error::BadRequest(format!(
+                    "{email:?} is not an email address"
+                )));
             }
             let name = crate::util::clean(&name, 100);
             if name.is_empty() {
                 return Err(Error::BadRequest("the name is empty".into()));
             }
-            let hash = users::hash_password(&read_password()?, config.bcrypt_cost)?;
+            let hash = users::hash_password(&password, config.bcrypt_cost)?;
             db.write_blocking(|c| {
                 let id = users::create(c, &email, &name, role, &hash)?;
-                users::audit(c, None, "cli_user_add", &format!("id={id} email={email} role={}", role.as_str()), None)
+                users::audit(
+                    c,
+                    None,
+                    "cli_user_add",
+                    &format!("id={id} email={email} role={}", role.as_str()),
+                    None,
+                )
             })?;
             println!("Added {} {email}", role.as_str());
         }
@@ -65,10 +82,16 @@ pub fn user(config: Config, cmd: UserCommand) -> Result<()> {
             let account = db
                 .read_blocking(|c| users::find_by_email(c, &email))?
                 .ok_or_else(|| Error::BadRequest(format!("no staff account with email {email}")))?;
-            let hash = users::hash_password(&read_password()?, config.bcrypt_cost)?;
+            let hash = users::hash_password(&password, config.bcrypt_cost)?;
             db.write_blocking(|c| {
                 users::set_password(c, account.id, &hash)?;
-                users::audit(c, None, "cli_user_passwd", &format!("id={}", account.id), None)
+                users::audit(
+                    c,
+                    None,
+                    "cli_user_passwd",
+                    &format!("id={}", account.id),
+                    None,
+                )
             })?;
             println!("Password changed for {email}; their sessions were ended.");
         }
@@ -85,10 +108,16 @@ pub fn user(config: Config, cmd: UserCommand) -> Result<()> {
 /// SQLite's online backup: one consistent snapshot, even while the server writes.
 pub fn backup(config: &Config, file: &Path) -> Result<()> {
     if !config.db.exists() {
-        return Err(Error::BadRequest(format!("database {} does not exist", config.db.display())));
+        return Err(Error::BadRequest(format!(
+            "database {} does not exist",
+            config.db.display()
+        )));
     }
     if file.exists() {
-        return Err(Error::BadRequest(format!("{} already exists; choose a new file", file.display())));
+        return Err(Error::BadRequest(format!(
+            "{} already exists; choose a new file",
+            file.display()
+        )));
     }
     let src = open_connection(&config.db)?;
     let tmp = file.with_extension("partial");
@@ -105,10 +134,13 @@ pub fn backup(config: &Config, file: &Path) -> Result<()> {
     drop(check);
     if ok != "ok" {
         let _ = std::fs::remove_file(&tmp);
-        return Err(Error::internal(format!("the copy failed its integrity check: {ok}")));
+        return Err(Error::internal(format!(
+            "the copy failed its integrity check: {ok}"
+        )));
     }
     std::fs::rename(&tmp, file)?;
-    let tickets: i64 = Connection::open(file)?.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))?;
+    let tickets: i64 =
+        Connection::open(file)?.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))?;
     println!("Backup written to {} ({tickets} tickets).", file.display());
     Ok(())
 }
@@ -133,10 +165,18 @@ pub fn restore(config: &Config, file: &Path, yes: bool) -> Result<()> {
         .map_err(|e| Error::BadRequest(format!("cannot open {}: {e}", file.display())))?;
     let ok: String = src
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .map_err(|e| Error::BadRequest(format!("{} is not a Helpdesk database: {e}", file.display())))?;
+        .map_err(|e| {
+            Error::BadRequest(format!(
+                "{} is not a Helpdesk database: {e}",
+                file.display()
+            ))
+        })?;
     let version: i64 = src.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if ok != "ok" || !(1..=SCHEMA_VERSION).contains(&version) {
-        return Err(Error::BadRequest(format!("{} is not a valid Helpdesk backup", file.display())));
+        return Err(Error::BadRequest(format!(
+            "{} is not a valid Helpdesk backup",
+            file.display()
+        )));
     }
     if in_use(&config.db)? {
         return Err(Error::BadRequest(format!(
@@ -160,12 +200,20 @@ pub fn restore(config: &Config, file: &Path, yes: bool) -> Result<()> {
     let mut dst = dst;
     crate::db::migrate(&mut dst)?;
     let tickets: i64 = dst.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))?;
-    println!("Restored {} from {} ({tickets} tickets).", config.db.display(), file.display());
+    println!(
+        "Restored {} from {} ({tickets} tickets).",
+        config.db.display(),
+        file.display()
+    );
     Ok(())
 }
 
 pub fn check(config: &Config) -> Result<()> {
-    println!("configuration: ok (database {}, bind {})", config.db.display(), config.bind);
+    println!(
+        "configuration: ok (database {}, bind {})",
+        config.db.display(),
+        config.bind
+    );
     if !config.db.exists() {
         println!("database: not created yet (it will be on first start)");
         return Ok(());
@@ -173,10 +221,18 @@ pub fn check(config: &Config) -> Result<()> {
     let conn = Connection::open_with_flags(&config.db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-    let problems: Vec<String> =
-        stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?.into_iter().filter(|s| s != "ok").collect();
-    let fk: i64 = conn.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
-    let tickets: i64 = conn.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0)).unwrap_or(-1);
+    let problems: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?
+        .into_iter()
+        .filter(|s| s != "ok")
+        .collect();
+    let fk: i64 = conn.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+        r.get(0)
+    })?;
+    let tickets: i64 = conn
+        .query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))
+        .unwrap_or(-1);
     println!("schema version: {version} (this binary: {SCHEMA_VERSION})");
     println!("tickets: {tickets}");
     if problems.is_empty() && fk == 0 && version <= SCHEMA_VERSION {

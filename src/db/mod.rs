@@ -27,7 +27,9 @@ pub struct Db {
 pub fn open_connection(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(Duration::from_secs(10))?;
     // WAL + NORMAL: a commit survives a killed process (the WAL is in the OS page cache);
@@ -57,7 +59,11 @@ impl Db {
     }
 
     fn take_reader(&self) -> Result<Connection> {
-        let pooled = self.readers.lock().map_err(|_| Error::internal("reader pool poisoned"))?.pop();
+        let pooled = self
+            .readers
+            .lock()
+            .map_err(|_| Error::internal("reader pool poisoned"))?
+            .pop();
         match pooled {
             Some(conn) => Ok(conn),
             None => {
@@ -69,10 +75,10 @@ impl Db {
     }
 
     fn give_back(&self, conn: Connection) {
-        if let Ok(mut pool) = self.readers.lock() {
-            if pool.len() < IDLE_READERS {
-                pool.push(conn);
-            }
+        if let Ok(mut pool) = self.readers.lock()
+            && pool.len() < IDLE_READERS
+        {
+            pool.push(conn);
         }
     }
 
@@ -110,7 +116,10 @@ impl Db {
     pub fn write_blocking<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
         // A panic while holding the lock leaves the connection usable (the transaction rolls
         // back on drop), so a poisoned lock is recovered rather than failing every later write.
-        let mut conn = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut conn = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;

@@ -10,7 +10,13 @@ const MAX_REMEMBERED: usize = 20;
 pub fn granted(cookies: &CookieJar<'_>) -> Vec<String> {
     cookies
         .get_private(COOKIE)
-        .map(|c| c.value().split(',').filter(|s| !s.is_empty()).map(str::to_string).collect())
+        .map(|c| {
+            c.value()
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 

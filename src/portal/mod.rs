@@ -27,7 +27,10 @@ type PageResult = Result<std::result::Result<Redirect, (Status, Html)>>;
 
 #[get("/")]
 fn home(page: Page<'_>, cookies: &CookieJar<'_>) -> Result<Html> {
-    page.render("portal/home.html", json!({ "recent": access::granted(cookies), "lookup": {}, "error": null }))
+    page.render(
+        "portal/home.html",
+        json!({ "recent": access::granted(cookies), "lookup": {}, "error": null }),
+    )
 }
 
 #[get("/healthz")]
@@ -111,7 +114,12 @@ pub fn validate_ticket(
     } else if form.message.chars().count() > MAX_MESSAGE {
         errors.insert("message", page.t("error_message_too_long"));
     }
-    let category = form.category.parse::<i64>().ok().and_then(|id| refdata.category(id)).filter(|c| c.active);
+    let category = form
+        .category
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| refdata.category(id))
+        .filter(|c| c.active);
     let Some(category) = category else {
         errors.insert("category", page.t("error_category_required"));
         return (errors, None);
@@ -143,7 +151,12 @@ pub fn form_values(form: &TicketForm<'_>) -> Value {
 }
 
 #[post("/tickets", data = "<form>")]
-async fn submit_ticket(page: Page<'_>, app: &State<App>, cookies: &CookieJar<'_>, form: Checked<TicketForm<'_>>) -> PageResult {
+async fn submit_ticket(
+    page: Page<'_>,
+    app: &State<App>,
+    cookies: &CookieJar<'_>,
+    form: Checked<TicketForm<'_>>,
+) -> PageResult {
     let form = form.0;
     let refdata = load_refdata(app, page.lang).await?;
     let settings = app.settings();
@@ -151,7 +164,10 @@ async fn submit_ticket(page: Page<'_>, app: &State<App>, cookies: &CookieJar<'_>
     let uploads = match read_uploads(&form.attachments, &settings).await {
         Ok(u) => u,
         Err(problem) => {
-            errors.insert("attachments", page.t(problem.key).replace("{file}", &problem.filename));
+            errors.insert(
+                "attachments",
+                page.t(problem.key).replace("{file}", &problem.filename),
+            );
             Vec::new()
         }
     };
@@ -178,7 +194,9 @@ async fn submit_ticket(page: Page<'_>, app: &State<App>, cookies: &CookieJar<'_>
     };
     let (_, tracking_id, _) = app.db.write(move |c| tickets::create(c, &new)).await?;
     access::grant(cookies, &tracking_id);
-    Ok(Ok(Redirect::to(format!("/tickets/{tracking_id}?created=1"))))
+    Ok(Ok(Redirect::to(format!(
+        "/tickets/{tracking_id}?created=1"
+    ))))
 }
 
 #[derive(FromForm)]
@@ -200,7 +218,13 @@ impl CsrfForm for AccessForm {
 /// Checks a tracking ID + email pair, throttled per client address. One generic answer for a
 /// wrong ID and a wrong email, so the form cannot be used to find tickets.
 #[post("/tickets/lookup", data = "<form>")]
-async fn lookup(page: Page<'_>, app: &State<App>, ip: ClientIp, cookies: &CookieJar<'_>, form: Checked<AccessForm>) -> PageResult {
+async fn lookup(
+    page: Page<'_>,
+    app: &State<App>,
+    ip: ClientIp,
+    cookies: &CookieJar<'_>,
+    form: Checked<AccessForm>,
+) -> PageResult {
     let form = form.0;
     let key = format!("ip:{}", ip.0);
     if app.lookup_throttle.is_blocked(&key) {
@@ -208,7 +232,11 @@ async fn lookup(page: Page<'_>, app: &State<App>, ip: ClientIp, cookies: &Cookie
     }
     let email = form.email.trim().to_lowercase();
     let found = match tickets::normalize_tracking_id(&form.tracking_id) {
-        Some(tid) => app.db.read(move |c| tickets::get_by_tracking_id(c, &tid)).await?,
+        Some(tid) => {
+            app.db
+                .read(move |c| tickets::get_by_tracking_id(c, &tid))
+                .await?
+        }
         None => None,
     };
     match found {
@@ -233,14 +261,25 @@ async fn lookup(page: Page<'_>, app: &State<App>, ip: ClientIp, cookies: &Cookie
 }
 
 /// Loads a ticket this browser may see: by the access cookie or the secret link's token.
-async fn accessible(app: &App, cookies: &CookieJar<'_>, tid: &str, token: Option<&str>) -> Result<Option<tickets::Ticket>> {
-    let Some(tid) = tickets::normalize_tracking_id(tid) else { return Ok(None) };
+async fn accessible(
+    app: &App,
+    cookies: &CookieJar<'_>,
+    tid: &str,
+    token: Option<&str>,
+) -> Result<Option<tickets::Ticket>> {
+    let Some(tid) = tickets::normalize_tracking_id(tid) else {
+        return Ok(None);
+    };
     let by_cookie = access::has(cookies, &tid);
     if !by_cookie && token.is_none() {
         return Ok(None);
     }
     let lookup = tid.clone();
-    let Some(ticket) = app.db.read(move |c| tickets::get_by_tracking_id(c, &lookup)).await? else {
+    let Some(ticket) = app
+        .db
+        .read(move |c| tickets::get_by_tracking_id(c, &lookup))
+        .await?
+    else {
         return Ok(None);
     };
     if by_cookie {
@@ -265,12 +304,18 @@ async fn view_ticket(
     created: Option<bool>,
 ) -> Result<Html> {
     let Some(mut ticket) = accessible(app, cookies, tid, token).await? else {
-        return page.render("portal/access.html", json!({ "tracking_id": tid, "error": null }));
+        return page.render(
+            "portal/access.html",
+            json!({ "tracking_id": tid, "error": null }),
+        );
     };
     let refdata = load_refdata(app, page.lang).await?;
     refdata.decorate(&mut ticket);
     let id = ticket.id;
-    let messages = app.db.read(move |c| tickets::messages(c, id, false)).await?;
+    let messages = app
+        .db
+        .read(move |c| tickets::messages(c, id, false))
+        .await?;
     page.render(
         "portal/ticket.html",
         json!({ "ticket": ticket, "messages": messages, "created": created.unwrap_or(false),
@@ -279,7 +324,14 @@ async fn view_ticket(
 }
 
 #[post("/tickets/<tid>/access", data = "<form>")]
-async fn grant_access(page: Page<'_>, app: &State<App>, ip: ClientIp, cookies: &CookieJar<'_>, tid: &str, form: Checked<AccessForm>) -> PageResult {
+async fn grant_access(
+    page: Page<'_>,
+    app: &State<App>,
+    ip: ClientIp,
+    cookies: &CookieJar<'_>,
+    tid: &str,
+    form: Checked<AccessForm>,
+) -> PageResult {
     let mut form = form.0;
     form.tracking_id = tid.to_string();
     lookup(page, app, ip, cookies, Checked(form)).await
@@ -301,9 +353,17 @@ impl CsrfForm for ReplyForm<'_> {
 }
 
 #[post("/tickets/<tid>/reply", data = "<form>")]
-async fn reply(page: Page<'_>, app: &State<App>, cookies: &CookieJar<'_>, tid: &str, form: Checked<ReplyForm<'_>>) -> PageResult {
+async fn reply(
+    page: Page<'_>,
+    app: &State<App>,
+    cookies: &CookieJar<'_>,
+    tid: &str,
+    form: Checked<ReplyForm<'_>>,
+) -> PageResult {
     let form = form.0;
-    let Some(mut ticket) = accessible(app, cookies, tid, None).await? else { return Err(Error::Forbidden) };
+    let Some(mut ticket) = accessible(app, cookies, tid, None).await? else {
+        return Err(Error::Forbidden);
+    };
     let settings = app.settings();
     let mut errors = FieldErrors::new();
     if form.message.trim().is_empty() {
@@ -314,7 +374,10 @@ async fn reply(page: Page<'_>, app: &State<App>, cookies: &CookieJar<'_>, tid: &
     let uploads = match read_uploads(&form.attachments, &settings).await {
         Ok(u) => u,
         Err(problem) => {
-            errors.insert("attachments", page.t(problem.key).replace("{file}", &problem.filename));
+            errors.insert(
+                "attachments",
+                page.t(problem.key).replace("{file}", &problem.filename),
+            );
             Vec::new()
         }
     };
@@ -322,7 +385,10 @@ async fn reply(page: Page<'_>, app: &State<App>, cookies: &CookieJar<'_>, tid: &
         let refdata = load_refdata(app, page.lang).await?;
         refdata.decorate(&mut ticket);
         let id = ticket.id;
-        let messages = app.db.read(move |c| tickets::messages(c, id, false)).await?;
+        let messages = app
+            .db
+            .read(move |c| tickets::messages(c, id, false))
+            .await?;
         let html = page.render(
             "portal/ticket.html",
             json!({ "ticket": ticket, "messages": messages, "created": false,
@@ -331,45 +397,92 @@ async fn reply(page: Page<'_>, app: &State<App>, cookies: &CookieJar<'_>, tid: &
         return Ok(Err((Status::UnprocessableEntity, html)));
     }
     let body = form.message.trim().to_string();
-    let actor = Actor { staff_id: None, name: ticket.requester_name.clone() };
+    let actor = Actor {
+        staff_id: None,
+        name: ticket.requester_name.clone(),
+    };
     let id = ticket.id;
     app.db
         .write(move |c| {
             tickets::add_message(c, id, MessageKind::Requester, &actor, &body, &uploads)?;
             // A reply from the requester puts the ticket back in the agents' court.
             let current = tickets::get(c, id)?.ok_or(Error::NotFound)?;
-            let slug: Option<String> = c.query_row("SELECT slug FROM statuses WHERE id = ?1", [current.status_id], |r| r.get(0))?;
+            let slug: Option<String> = c.query_row(
+                "SELECT slug FROM statuses WHERE id = ?1",
+                [current.status_id],
+                |r| r.get(0),
+            )?;
             if matches!(slug.as_deref(), Some("waiting" | "resolved" | "closed")) {
                 tickets::change_status_slug(c, id, &actor, "in_progress")?;
             }
             Ok(())
         })
         .await?;
-    Ok(Ok(Redirect::to(format!("/tickets/{}#latest", ticket.tracking_id))))
+    Ok(Ok(Redirect::to(format!(
+        "/tickets/{}#latest",
+        ticket.tracking_id
+    ))))
 }
 
-async fn set_status(app: &App, cookies: &CookieJar<'_>, tid: &str, slug: &'static str, flash: &'static str) -> Result<Flash<Redirect>> {
-    let Some(ticket) = accessible(app, cookies, tid, None).await? else { return Err(Error::Forbidden) };
-    let actor = Actor { staff_id: None, name: ticket.requester_name.clone() };
+async fn set_status(
+    app: &App,
+    cookies: &CookieJar<'_>,
+    tid: &str,
+    slug: &'static str,
+    flash: &'static str,
+) -> Result<Flash<Redirect>> {
+    let Some(ticket) = accessible(app, cookies, tid, None).await? else {
+        return Err(Error::Forbidden);
+    };
+    let actor = Actor {
+        staff_id: None,
+        name: ticket.requester_name.clone(),
+    };
     let id = ticket.id;
-    app.db.write(move |c| tickets::change_status_slug(c, id, &actor, slug)).await?;
-    Ok(Flash::success(Redirect::to(format!("/tickets/{}", ticket.tracking_id)), flash))
+    app.db
+        .write(move |c| tickets::change_status_slug(c, id, &actor, slug))
+        .await?;
+    Ok(Flash::success(
+        Redirect::to(format!("/tickets/{}", ticket.tracking_id)),
+        flash,
+    ))
 }
 
 #[post("/tickets/<tid>/resolve", data = "<_form>")]
-async fn resolve(app: &State<App>, cookies: &CookieJar<'_>, tid: &str, _form: Checked<TokenOnly>) -> Result<Flash<Redirect>> {
+async fn resolve(
+    app: &State<App>,
+    cookies: &CookieJar<'_>,
+    tid: &str,
+    _form: Checked<TokenOnly>,
+) -> Result<Flash<Redirect>> {
     set_status(app, cookies, tid, "resolved", "flash_ticket_resolved").await
 }
 
 #[post("/tickets/<tid>/reopen", data = "<_form>")]
-async fn reopen(app: &State<App>, cookies: &CookieJar<'_>, tid: &str, _form: Checked<TokenOnly>) -> Result<Flash<Redirect>> {
+async fn reopen(
+    app: &State<App>,
+    cookies: &CookieJar<'_>,
+    tid: &str,
+    _form: Checked<TokenOnly>,
+) -> Result<Flash<Redirect>> {
     set_status(app, cookies, tid, "in_progress", "flash_ticket_reopened").await
 }
 
 #[get("/tickets/<tid>/attachments/<id>")]
-async fn attachment(app: &State<App>, cookies: &CookieJar<'_>, tid: &str, id: i64) -> Result<Download> {
-    let Some(ticket) = accessible(app, cookies, tid, None).await? else { return Err(Error::NotFound) };
-    let file = app.db.read(move |c| tickets::attachment(c, id)).await?.ok_or(Error::NotFound)?;
+async fn attachment(
+    app: &State<App>,
+    cookies: &CookieJar<'_>,
+    tid: &str,
+    id: i64,
+) -> Result<Download> {
+    let Some(ticket) = accessible(app, cookies, tid, None).await? else {
+        return Err(Error::NotFound);
+    };
+    let file = app
+        .db
+        .read(move |c| tickets::attachment(c, id))
+        .await?
+        .ok_or(Error::NotFound)?;
     if file.ticket_id != ticket.id || file.is_note {
         return Err(Error::NotFound);
     }

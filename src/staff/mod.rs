@@ -21,11 +21,18 @@ use crate::web::{App, Html, Page};
 type PageResult = Result<std::result::Result<Redirect, (Status, Html)>>;
 
 fn actor(staff: &StaffUser) -> Actor {
-    Actor { staff_id: Some(staff.id), name: staff.name.clone() }
+    Actor {
+        staff_id: Some(staff.id),
+        name: staff.name.clone(),
+    }
 }
 
 async fn refdata(app: &App, page: &Page<'_>) -> Result<RefData> {
-    Ok(app.db.read(RefData::load).await?.localize(&app.i18n, page.lang))
+    Ok(app
+        .db
+        .read(RefData::load)
+        .await?
+        .localize(&app.i18n, page.lang))
 }
 
 /// Parses an optional numeric filter; anything else means "no filter".
@@ -95,10 +102,18 @@ async fn ticket_list(
 #[get("/staff/tickets/<id>")]
 async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64) -> Result<Html> {
     let _ = staff;
-    render_ticket(&page, app, id, json!({}), FieldErrors::new()).await.map(|(_, html)| html)
+    render_ticket(&page, app, id, json!({}), FieldErrors::new())
+        .await
+        .map(|(_, html)| html)
 }
 
-async fn render_ticket(page: &Page<'_>, app: &App, id: i64, form: serde_json::Value, errors: FieldErrors) -> Result<(Status, Html)> {
+async fn render_ticket(
+    page: &Page<'_>,
+    app: &App,
+    id: i64,
+    form: serde_json::Value,
+    errors: FieldErrors,
+) -> Result<(Status, Html)> {
     let refdata = refdata(app, page).await?;
     let (mut ticket, messages, events, mut history) = app
         .db
@@ -114,7 +129,11 @@ async fn render_ticket(page: &Page<'_>, app: &App, id: i64, form: serde_json::Va
     for t in &mut history {
         refdata.decorate(t);
     }
-    let status = if errors.is_empty() { Status::Ok } else { Status::UnprocessableEntity };
+    let status = if errors.is_empty() {
+        Status::Ok
+    } else {
+        Status::UnprocessableEntity
+    };
     let html = page.render(
         "staff/ticket.html",
         json!({
@@ -147,9 +166,19 @@ impl CsrfForm for StaffReplyForm<'_> {
 }
 
 #[post("/staff/tickets/<id>/reply", data = "<form>")]
-async fn reply(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64, form: Checked<StaffReplyForm<'_>>) -> PageResult {
+async fn reply(
+    staff: StaffUser,
+    page: Page<'_>,
+    app: &State<App>,
+    id: i64,
+    form: Checked<StaffReplyForm<'_>>,
+) -> PageResult {
     let form = form.0;
-    let kind = if form.kind == "note" { MessageKind::Note } else { MessageKind::Staff };
+    let kind = if form.kind == "note" {
+        MessageKind::Note
+    } else {
+        MessageKind::Staff
+    };
     let mut errors = FieldErrors::new();
     if form.message.trim().is_empty() {
         errors.insert("message", page.t("error_message_required"));
@@ -159,7 +188,10 @@ async fn reply(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64, form
     let uploads = match read_uploads(&form.attachments, &app.settings()).await {
         Ok(u) => u,
         Err(problem) => {
-            errors.insert("attachments", page.t(problem.key).replace("{file}", &problem.filename));
+            errors.insert(
+                "attachments",
+                page.t(problem.key).replace("{file}", &problem.filename),
+            );
             Vec::new()
         }
     };
@@ -201,7 +233,12 @@ impl CsrfForm for UpdateForm {
 }
 
 #[post("/staff/tickets/<id>/update", data = "<form>")]
-async fn update(staff: StaffUser, app: &State<App>, id: i64, form: Checked<UpdateForm>) -> Result<Flash<Redirect>> {
+async fn update(
+    staff: StaffUser,
+    app: &State<App>,
+    id: i64,
+    form: Checked<UpdateForm>,
+) -> Result<Flash<Redirect>> {
     let form = form.0;
     let who = actor(&staff);
     let changed = app
@@ -222,10 +259,14 @@ async fn update(staff: StaffUser, app: &State<App>, id: i64, form: Checked<Updat
                 let assignee = a.parse::<i64>().ok();
                 if let Some(aid) = assignee {
                     let active: bool = c
-                        .query_row("SELECT active FROM staff WHERE id = ?1", [aid], |r| r.get(0))
+                        .query_row("SELECT active FROM staff WHERE id = ?1", [aid], |r| {
+                            r.get(0)
+                        })
                         .map_err(|_| Error::BadRequest("unknown assignee".into()))?;
                     if !active {
-                        return Err(Error::BadRequest("that staff account is deactivated".into()));
+                        return Err(Error::BadRequest(
+                            "that staff account is deactivated".into(),
+                        ));
                     }
                 }
                 changed |= tickets::change(c, id, &who, Field::Assignee, assignee)?;
@@ -233,13 +274,24 @@ async fn update(staff: StaffUser, app: &State<App>, id: i64, form: Checked<Updat
             Ok(changed)
         })
         .await?;
-    let msg = if changed { "flash_ticket_updated" } else { "flash_nothing_changed" };
-    Ok(Flash::success(Redirect::to(format!("/staff/tickets/{id}")), msg))
+    let msg = if changed {
+        "flash_ticket_updated"
+    } else {
+        "flash_nothing_changed"
+    };
+    Ok(Flash::success(
+        Redirect::to(format!("/staff/tickets/{id}")),
+        msg,
+    ))
 }
 
 #[get("/staff/tickets/<_id>/attachments/<aid>")]
 async fn attachment(_staff: StaffUser, app: &State<App>, _id: i64, aid: i64) -> Result<Download> {
-    let file = app.db.read(move |c| tickets::attachment(c, aid)).await?.ok_or(Error::NotFound)?;
+    let file = app
+        .db
+        .read(move |c| tickets::attachment(c, aid))
+        .await?
+        .ok_or(Error::NotFound)?;
     Ok(Download::new(&file.filename, &file.content_type, file.data))
 }
 
@@ -261,7 +313,12 @@ async fn new_ticket_page(_staff: StaffUser, page: Page<'_>, app: &State<App>) ->
 }
 
 #[post("/staff/tickets/new", data = "<form>")]
-async fn create_ticket(staff: StaffUser, page: Page<'_>, app: &State<App>, form: Checked<TicketForm<'_>>) -> PageResult {
+async fn create_ticket(
+    staff: StaffUser,
+    page: Page<'_>,
+    app: &State<App>,
+    form: Checked<TicketForm<'_>>,
+) -> PageResult {
     let form = form.0;
     let assignee = form.assignee.clone();
     let refdata = refdata(app, &page).await?;
@@ -270,11 +327,17 @@ async fn create_ticket(staff: StaffUser, page: Page<'_>, app: &State<App>, form:
     let uploads = match read_uploads(&form.attachments, &settings).await {
         Ok(u) => u,
         Err(problem) => {
-            errors.insert("attachments", page.t(problem.key).replace("{file}", &problem.filename));
+            errors.insert(
+                "attachments",
+                page.t(problem.key).replace("{file}", &problem.filename),
+            );
             Vec::new()
         }
     };
-    let assignee_id = assignee.parse::<i64>().ok().filter(|id| refdata.agent(*id).is_some_and(|a| a.active));
+    let assignee_id = assignee
+        .parse::<i64>()
+        .ok()
+        .filter(|id| refdata.agent(*id).is_some_and(|a| a.active));
     let (category_id, priority_id) = match picked {
         Some(p) if errors.is_empty() => p,
         _ => {
@@ -318,5 +381,14 @@ fn staff_home(_staff: StaffUser) -> Redirect {
 }
 
 pub fn routes() -> Vec<Route> {
-    routes![ticket_list, ticket_page, reply, update, attachment, new_ticket_page, create_ticket, staff_home]
+    routes![
+        ticket_list,
+        ticket_page,
+        reply,
+        update,
+        attachment,
+        new_ticket_page,
+        create_ticket,
+        staff_home
+    ]
 }

@@ -73,17 +73,31 @@ pub struct Page {
 }
 
 fn like_pattern(q: &str) -> String {
-    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = q
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 
 pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result<Page> {
     let mut clauses: Vec<String> = Vec::new();
     let mut params: Vec<Value> = Vec::new();
-    let open_ids: Vec<String> =
-        refdata.statuses.iter().filter(|s| !s.is_closed).map(|s| s.id.to_string()).collect();
+    let open_ids: Vec<String> = refdata
+        .statuses
+        .iter()
+        .filter(|s| !s.is_closed)
+        .map(|s| s.id.to_string())
+        .collect();
     // Status ids come from our own table, never from the request, so inlining them is safe.
-    let open_clause = format!("t.status_id IN ({})", if open_ids.is_empty() { "NULL".into() } else { open_ids.join(",") });
+    let open_clause = format!(
+        "t.status_id IN ({})",
+        if open_ids.is_empty() {
+            "NULL".into()
+        } else {
+            open_ids.join(",")
+        }
+    );
     match f.view {
         View::Open => clauses.push(open_clause.clone()),
         View::Mine => {
@@ -124,13 +138,19 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
              OR t.requester_name LIKE ? ESCAPE '\\')"
                 .into(),
         );
-        params.push(Value::Text(super::normalize_tracking_id(q).unwrap_or_default()));
+        params.push(Value::Text(
+            super::normalize_tracking_id(q).unwrap_or_default(),
+        ));
         let pattern = like_pattern(q);
         for _ in 0..3 {
             params.push(Value::Text(pattern.clone()));
         }
     }
-    let where_sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    let where_sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
     let dir = if f.asc { "ASC" } else { "DESC" };
     let order = match f.sort {
         Sort::Updated => format!("t.updated_at {dir}, t.id {dir}"),
@@ -138,10 +158,20 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
         Sort::Priority => format!("p.rank {dir}, t.updated_at DESC"),
         Sort::Subject => format!("t.subject COLLATE NOCASE {dir}, t.id DESC"),
     };
-    let join = if f.sort == Sort::Priority { "JOIN priorities p ON p.id = t.priority_id" } else { "" };
-    let columns = TICKET_COLUMNS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ");
+    let join = if f.sort == Sort::Priority {
+        "JOIN priorities p ON p.id = t.priority_id"
+    } else {
+        ""
+    };
+    let columns = TICKET_COLUMNS
+        .split(", ")
+        .map(|c| format!("t.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let offset = (f.page.max(1) - 1) * PER_PAGE;
-    let sql = format!("SELECT {columns} FROM tickets t {join} {where_sql} ORDER BY {order} LIMIT {PER_PAGE} OFFSET {offset}");
+    let sql = format!(
+        "SELECT {columns} FROM tickets t {join} {where_sql} ORDER BY {order} LIMIT {PER_PAGE} OFFSET {offset}"
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut tickets = stmt
         .query_map(rusqlite::params_from_iter(params.iter()), ticket_from_row)?
@@ -149,7 +179,12 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
     for t in &mut tickets {
         refdata.decorate(t);
     }
-    let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM tickets t {where_sql} LIMIT {})", COUNT_CAP + 1);
-    let total = conn.prepare_cached(&count_sql)?.query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t {where_sql} LIMIT {})",
+        COUNT_CAP + 1
+    );
+    let total = conn
+        .prepare_cached(&count_sql)?
+        .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
     Ok(Page { tickets, total })
 }

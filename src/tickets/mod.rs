@@ -31,9 +31,16 @@ pub fn new_tracking_id() -> String {
 
 /// Accepts what people type: lowercase, spaces, missing dashes; returns the canonical form.
 pub fn normalize_tracking_id(input: &str) -> Option<String> {
-    let chars: Vec<char> =
-        input.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
-    if chars.len() != 10 || !chars.iter().all(|c| TRACKING_ALPHABET.contains(&(*c as u8))) {
+    let chars: Vec<char> = input
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if chars.len() != 10
+        || !chars
+            .iter()
+            .all(|c| TRACKING_ALPHABET.contains(&(*c as u8)))
+    {
         return None;
     }
     let s: String = chars.into_iter().collect();
@@ -201,8 +208,19 @@ pub fn create(conn: &Connection, t: &NewTicket) -> Result<(i64, String, String)>
         now
     ])?;
     let id = conn.last_insert_rowid();
-    let author = Actor { staff_id: None, name: t.requester_name.clone() };
-    insert_message(conn, id, MessageKind::Requester, &author, &t.message, &t.attachments, now)?;
+    let author = Actor {
+        staff_id: None,
+        name: t.requester_name.clone(),
+    };
+    insert_message(
+        conn,
+        id,
+        MessageKind::Requester,
+        &author,
+        &t.message,
+        &t.attachments,
+        now,
+    )?;
     let creator = t.created_by.clone().unwrap_or(author);
     record_event(conn, id, &creator, "created", None, Some(&tracking_id), now)?;
     Ok((id, tracking_id, token))
@@ -227,7 +245,15 @@ fn insert_message(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for a in attachments {
-        stmt.execute(params![ticket_id, message_id, a.filename, a.content_type, a.data.len() as i64, now, a.data])?;
+        stmt.execute(params![
+            ticket_id,
+            message_id,
+            a.filename,
+            a.content_type,
+            a.data.len() as i64,
+            now,
+            a.data
+        ])?;
     }
     let first_response = kind == MessageKind::Staff;
     conn.prepare_cached(
@@ -312,7 +338,13 @@ fn display_name(conn: &Connection, field: Field, id: Option<i64>) -> Result<Opti
 }
 
 /// Changes one field and records it in the history. Returns false when nothing changed.
-pub fn change(conn: &Connection, ticket_id: i64, actor: &Actor, field: Field, new: Option<i64>) -> Result<bool> {
+pub fn change(
+    conn: &Connection,
+    ticket_id: i64,
+    actor: &Actor,
+    field: Field,
+    new: Option<i64>,
+) -> Result<bool> {
     let column = field.column();
     let old: Option<i64> = conn
         .prepare_cached(&format!("SELECT {column} FROM tickets WHERE id = ?1"))?
@@ -328,8 +360,10 @@ pub fn change(conn: &Connection, ticket_id: i64, actor: &Actor, field: Field, ne
     let old_name = display_name(conn, field, old)?;
     let new_name = display_name(conn, field, new)?;
     let now = now();
-    conn.prepare_cached(&format!("UPDATE tickets SET {column} = ?2, updated_at = ?3 WHERE id = ?1"))?
-        .execute(params![ticket_id, new, now])?;
+    conn.prepare_cached(&format!(
+        "UPDATE tickets SET {column} = ?2, updated_at = ?3 WHERE id = ?1"
+    ))?
+    .execute(params![ticket_id, new, now])?;
     if field == Field::Status {
         let closed: bool = conn
             .prepare_cached("SELECT is_closed FROM statuses WHERE id = ?1")?
@@ -339,24 +373,43 @@ pub fn change(conn: &Connection, ticket_id: i64, actor: &Actor, field: Field, ne
         )?
         .execute(params![ticket_id, closed, now])?;
     }
-    record_event(conn, ticket_id, actor, field.name(), old_name.as_deref(), new_name.as_deref(), now)?;
+    record_event(
+        conn,
+        ticket_id,
+        actor,
+        field.name(),
+        old_name.as_deref(),
+        new_name.as_deref(),
+        now,
+    )?;
     Ok(true)
 }
 
 /// Sets the status by built-in slug (used by the requester's resolve/reopen and replies).
-pub fn change_status_slug(conn: &Connection, ticket_id: i64, actor: &Actor, slug: &str) -> Result<bool> {
+pub fn change_status_slug(
+    conn: &Connection,
+    ticket_id: i64,
+    actor: &Actor,
+    slug: &str,
+) -> Result<bool> {
     let id = status_id(conn, slug)?;
     change(conn, ticket_id, actor, Field::Status, Some(id))
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Ticket>> {
     let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([id], ticket_from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], ticket_from_row)
+        .optional()?)
 }
 
 pub fn get_by_tracking_id(conn: &Connection, tracking_id: &str) -> Result<Option<Ticket>> {
     let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE tracking_id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([tracking_id], ticket_from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([tracking_id], ticket_from_row)
+        .optional()?)
 }
 
 /// The conversation, oldest first, with each message's attachments (two queries in all).
@@ -418,7 +471,12 @@ pub fn events(conn: &Connection, ticket_id: i64) -> Result<Vec<Event>> {
 }
 
 /// Other tickets of the same requester, newest first.
-pub fn by_requester(conn: &Connection, email: &str, except: i64, limit: i64) -> Result<Vec<Ticket>> {
+pub fn by_requester(
+    conn: &Connection,
+    email: &str,
+    except: i64,
+    limit: i64,
+) -> Result<Vec<Ticket>> {
     let sql = format!(
         "SELECT {TICKET_COLUMNS} FROM tickets WHERE requester_email = ?1 AND id <> ?2 ORDER BY created_at DESC LIMIT ?3"
     );

@@ -82,7 +82,9 @@ fn label(i18n: &I18n, lang: Lang, prefix: &str, slug: Option<&str>, name: &str) 
 impl RefData {
     pub fn load(conn: &Connection) -> Result<RefData> {
         let mut statuses = conn
-            .prepare_cached("SELECT id, slug, name, is_closed, sort FROM statuses ORDER BY sort, id")?
+            .prepare_cached(
+                "SELECT id, slug, name, is_closed, sort FROM statuses ORDER BY sort, id",
+            )?
             .query_map([], |r| {
                 Ok(StatusRef {
                     id: r.get(0)?,
@@ -144,7 +146,12 @@ impl RefData {
             .prepare_cached("SELECT id, name, email, active FROM staff ORDER BY active DESC, name COLLATE NOCASE")?
             .query_map([], |r| Ok(AgentRef { id: r.get(0)?, name: r.get(1)?, email: r.get(2)?, active: r.get(3)? }))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(RefData { statuses, priorities, categories, agents })
+        Ok(RefData {
+            statuses,
+            priorities,
+            categories,
+            agents,
+        })
     }
 
     /// Replaces the labels of built-in statuses and priorities with the catalog's words.
@@ -162,7 +169,9 @@ impl RefData {
         self.statuses.iter().find(|s| s.id == id)
     }
     pub fn status_by_slug(&self, slug: &str) -> Option<&StatusRef> {
-        self.statuses.iter().find(|s| s.slug.as_deref() == Some(slug))
+        self.statuses
+            .iter()
+            .find(|s| s.slug.as_deref() == Some(slug))
     }
     pub fn priority(&self, id: i64) -> Option<&PriorityRef> {
         self.priorities.iter().find(|p| p.id == id)
@@ -188,6 +197,9 @@ impl RefData {
         if let Some(c) = self.category(t.category_id) {
             t.category = c.name.clone();
         }
-        t.assignee = t.assignee_id.and_then(|id| self.agent(id)).map(|a| a.name.clone());
+        t.assignee = t
+            .assignee_id
+            .and_then(|id| self.agent(id))
+            .map(|a| a.name.clone());
     }
 }

@@ -32,7 +32,11 @@ pub fn sanitize_filename(raw: &str) -> String {
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_string();
     let cleaned = crate::util::clean(&cleaned, 120);
-    if cleaned.is_empty() { "attachment".into() } else { cleaned }
+    if cleaned.is_empty() {
+        "attachment".into()
+    } else {
+        cleaned
+    }
 }
 
 pub fn extension(filename: &str) -> String {
@@ -57,27 +61,45 @@ pub fn content_type_for(ext: &str) -> &'static str {
 }
 
 /// Reads the uploaded files, skipping the empty part browsers send when no file was chosen.
-pub async fn read_uploads(files: &[TempFile<'_>], settings: &Settings) -> Result<Vec<Upload>, UploadProblem> {
+pub async fn read_uploads(
+    files: &[TempFile<'_>],
+    settings: &Settings,
+) -> Result<Vec<Upload>, UploadProblem> {
     let limit = settings.max_attachment_mb * 1024 * 1024;
     let mut out = Vec::new();
     for file in files {
-        let raw_name = file.raw_name().map(|n| n.dangerous_unsafe_unsanitized_raw().as_str()).unwrap_or("");
+        let raw_name = file
+            .raw_name()
+            .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str())
+            .unwrap_or("");
         if file.len() == 0 && raw_name.is_empty() {
             continue;
         }
         let filename = sanitize_filename(raw_name);
         if out.len() >= MAX_FILES {
-            return Err(UploadProblem { key: "upload_too_many", filename });
+            return Err(UploadProblem {
+                key: "upload_too_many",
+                filename,
+            });
         }
         let ext = extension(&filename);
-        if !settings.allowed_extensions.iter().any(|e| *e == ext) {
-            return Err(UploadProblem { key: "upload_type_not_allowed", filename });
+        if !settings.allowed_extensions.contains(&ext) {
+            return Err(UploadProblem {
+                key: "upload_type_not_allowed",
+                filename,
+            });
         }
         if file.len() > limit {
-            return Err(UploadProblem { key: "upload_too_large", filename });
+            return Err(UploadProblem {
+                key: "upload_too_large",
+                filename,
+            });
         }
         if file.len() == 0 {
-            return Err(UploadProblem { key: "upload_empty", filename });
+            return Err(UploadProblem {
+                key: "upload_empty",
+                filename,
+            });
         }
         let mut data = Vec::with_capacity(file.len() as usize);
         let read = match file.open().await {
@@ -85,9 +107,16 @@ pub async fn read_uploads(files: &[TempFile<'_>], settings: &Settings) -> Result
             Err(e) => Err(e),
         };
         if read.is_err() {
-            return Err(UploadProblem { key: "upload_failed", filename });
+            return Err(UploadProblem {
+                key: "upload_failed",
+                filename,
+            });
         }
-        out.push(Upload { content_type: content_type_for(&ext).to_string(), filename, data });
+        out.push(Upload {
+            content_type: content_type_for(&ext).to_string(),
+            filename,
+            data,
+        });
     }
     Ok(out)
 }
@@ -103,10 +132,20 @@ pub struct Download {
 
 impl Download {
     pub fn new(filename: &str, content_type: &str, data: Vec<u8>) -> Download {
-        let ascii: String =
-            filename.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' { c } else { '_' }).collect();
-        let disposition =
-            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", crate::util::url_encode(filename));
+        let ascii: String = filename
+            .chars()
+            .map(|c| {
+                if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let disposition = format!(
+            "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+            crate::util::url_encode(filename)
+        );
         Download {
             body: data,
             kind: ContentType::parse_flexible(content_type).unwrap_or(ContentType::Binary),

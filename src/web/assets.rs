@@ -27,5 +27,9 @@ pub fn asset(path: PathBuf) -> Option<Asset> {
         .and_then(|e| e.to_str())
         .and_then(ContentType::from_extension)
         .unwrap_or(ContentType::Binary);
-    Some(Asset { body: file.data, kind, cache: Header::new("Cache-Control", "public, max-age=3600") })
+    Some(Asset {
+        body: file.data,
+        kind,
+        cache: Header::new("Cache-Control", "public, max-age=3600"),
+    })
 }

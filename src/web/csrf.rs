@@ -17,7 +17,10 @@ pub fn token(cookies: &CookieJar<'_>) -> String {
         return c.value().to_string();
     }
     let token = random_hex(32);
-    let cookie = Cookie::build((COOKIE, token.clone())).path("/").same_site(SameSite::Lax).http_only(true);
+    let cookie = Cookie::build((COOKIE, token.clone()))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .http_only(true);
     cookies.add_private(cookie);
     token
 }
@@ -39,7 +42,9 @@ impl<'r, T: FromForm<'r> + CsrfForm + Send + 'r> FromData<'r> for Checked<T> {
             data::Outcome::Success(form) => {
                 let expected = req.cookies().get_private(COOKIE);
                 match expected {
-                    Some(c) if constant_time_eq(c.value().as_bytes(), form.csrf_token().as_bytes()) => {
+                    Some(c)
+                        if constant_time_eq(c.value().as_bytes(), form.csrf_token().as_bytes()) =>
+                    {
                         data::Outcome::Success(Checked(form.into_inner()))
                     }
                     _ => data::Outcome::Error((Status::Forbidden, ())),

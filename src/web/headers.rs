@@ -12,7 +12,10 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 #[rocket::async_trait]
 impl Fairing for SecurityHeaders {
     fn info(&self) -> Info {
-        Info { name: "security headers", kind: Kind::Response }
+        Info {
+            name: "security headers",
+            kind: Kind::Response,
+        }
     }
 
     async fn on_response<'r>(&self, _req: &'r Request<'_>, res: &mut Response<'r>) {
@@ -23,7 +26,10 @@ impl Fairing for SecurityHeaders {
         res.set_header(Header::new("X-Frame-Options", "DENY"));
         res.set_header(Header::new("Referrer-Policy", "same-origin"));
         res.set_header(Header::new("Cross-Origin-Opener-Policy", "same-origin"));
-        res.set_header(Header::new("Permissions-Policy", "camera=(), microphone=(), geolocation=()"));
+        res.set_header(Header::new(
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()",
+        ));
         if !res.headers().contains("Cache-Control") {
             res.set_header(Header::new("Cache-Control", "no-store"));
         }

@@ -39,17 +39,21 @@ impl Lang {
                 .find_map(|p| p.trim().strip_prefix("q="))
                 .and_then(|q| q.parse::<f32>().ok())
                 .unwrap_or(1.0);
-            if let Some(lang) = Lang::from_code(tag) {
-                if best.is_none_or(|(bq, _)| q > bq) {
-                    best = Some((q, lang));
-                }
+            if let Some(lang) = Lang::from_code(tag)
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, lang));
             }
         }
         best.map(|(_, l)| l)
     }
 
     pub fn of_request(req: &Request<'_>) -> Lang {
-        if let Some(lang) = req.cookies().get("lang").and_then(|c| Lang::from_code(c.value())) {
+        if let Some(lang) = req
+            .cookies()
+            .get("lang")
+            .and_then(|c| Lang::from_code(c.value()))
+        {
             return lang;
         }
         req.headers()
@@ -84,8 +88,20 @@ pub struct I18n {
 
 /// Each language's catalog, split by area; the parts are merged at start.
 pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
-    ("en", &[include_str!("../i18n/en.json"), include_str!("../i18n/en.admin.json")]),
-    ("es", &[include_str!("../i18n/es.json"), include_str!("../i18n/es.admin.json")]),
+    (
+        "en",
+        &[
+            include_str!("../i18n/en.json"),
+            include_str!("../i18n/en.admin.json"),
+        ],
+    ),
+    (
+        "es",
+        &[
+            include_str!("../i18n/es.json"),
+            include_str!("../i18n/es.admin.json"),
+        ],
+    ),
 ];
 
 impl I18n {

@@ -42,6 +42,7 @@ pub struct App {
     pub settings: RwLock<Settings>,
     pub login_throttle: Throttle,
     pub lookup_throttle: Throttle,
+    dummy_hash: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 impl App {
@@ -54,11 +55,29 @@ impl App {
             settings: RwLock::new(settings),
             login_throttle: Throttle::new(5, Duration::from_secs(15 * 60)),
             lookup_throttle: Throttle::new(10, Duration::from_secs(10 * 60)),
+            dummy_hash: Default::default(),
         })
     }
 
+    /// A bcrypt hash checked when the email is unknown, so both cases take the same time.
+    /// Made on first use: hashing at start would slow every start-up.
+    /// Returns a closure to run off the async runtime.
+    pub fn dummy_hash(&self) -> impl FnOnce() -> String + Send + 'static {
+        let (cell, cost) = (self.dummy_hash.clone(), self.config.bcrypt_cost);
+        move || {
+            cell.get_or_init(|| {
+                crate::auth::users::hash_password(&crate::util::random_password(), cost)
+                    .unwrap_or_default()
+            })
+            .clone()
+        }
+    }
+
     pub fn settings(&self) -> Settings {
-        self.settings.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn set_settings(&self, s: Settings) {
@@ -89,7 +108,10 @@ pub struct ClientIp(pub String);
 impl<'r> FromRequest<'r> for ClientIp {
     type Error = std::convert::Infallible;
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let ip = req.client_ip().map(|ip: IpAddr| ip.to_string()).unwrap_or_else(|| "unknown".into());
+        let ip = req
+            .client_ip()
+            .map(|ip: IpAddr| ip.to_string())
+            .unwrap_or_else(|| "unknown".into());
         Outcome::Success(ClientIp(ip))
     }
 }
@@ -107,10 +129,10 @@ pub struct Page<'r> {
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Page<'r> {
-    type Error = std::convert::Infallible;
+    type Error = ();
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         let Some(app) = req.rocket().state::<App>() else {
-            return Outcome::Error((Status::InternalServerError, unreachable_infallible()));
+            return Outcome::Error((Status::InternalServerError, ()));
         };
         let staff = crate::auth::current_staff(req).await;
         let flash = match req.guard::<Option<FlashMessage<'_>>>().await {
@@ -128,10 +150,6 @@ impl<'r> FromRequest<'r> for Page<'r> {
     }
 }
 
-fn unreachable_infallible() -> std::convert::Infallible {
-    panic!("App state is always managed by build_rocket")
-}
-
 impl Page<'_> {
     pub fn t(&self, key: &str) -> String {
         self.app.i18n.get(self.lang, key).to_string()
@@ -140,7 +158,13 @@ impl Page<'_> {
     /// Renders `template` with `data` (a JSON object) plus the shared context.
     pub fn render(&self, template: &str, data: Value) -> Result<Html> {
         let mut ctx = tera::Context::from_value(data)?;
-        let desk_name = self.app.settings.read().unwrap_or_else(|p| p.into_inner()).desk_name.clone();
+        let desk_name = self
+            .app
+            .settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .desk_name
+            .clone();
         ctx.insert("t", self.app.i18n.value(self.lang));
         ctx.insert("lang", self.lang.code());
         ctx.insert("csrf_token", &self.csrf);
@@ -148,7 +172,11 @@ impl Page<'_> {
         ctx.insert("desk_name", &desk_name);
         ctx.insert("path", &self.path);
         if let Some((kind, msg)) = &self.flash {
-            let text = if self.app.i18n.has(msg) { self.t(msg) } else { msg.clone() };
+            let text = if self.app.i18n.has(msg) {
+                self.t(msg)
+            } else {
+                msg.clone()
+            };
             ctx.insert("flash", &json!({ "kind": kind, "message": text }));
         }
         Ok(RawHtml(self.app.tera.render(template, &ctx)?))
@@ -162,7 +190,11 @@ pub fn error_page(req: &Request<'_>, status: Status) -> (Status, Html) {
     };
     let lang = Lang::of_request(req);
     let key = format!("error_{}", status.code);
-    let key = if app.i18n.has(&key) { key } else { "error_other".to_string() };
+    let key = if app.i18n.has(&key) {
+        key
+    } else {
+        "error_other".to_string()
+    };
     let mut ctx = tera::Context::new();
     ctx.insert("t", app.i18n.value(lang));
     ctx.insert("lang", lang.code());
@@ -191,7 +223,10 @@ fn default_catcher(status: Status, req: &Request<'_>) -> (Status, Html) {
 #[catch(401)]
 fn unauthorized(req: &Request<'_>) -> rocket::response::Redirect {
     let next = req.uri().path().to_string();
-    rocket::response::Redirect::to(format!("/staff/login?next={}", crate::util::url_encode(&next)))
+    rocket::response::Redirect::to(format!(
+        "/staff/login?next={}",
+        crate::util::url_encode(&next)
+    ))
 }
 
 pub fn catchers() -> Vec<Catcher> {

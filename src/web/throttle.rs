@@ -16,7 +16,11 @@ const MAX_KEYS: usize = 100_000;
 
 impl Throttle {
     pub fn new(max_failures: usize, window: Duration) -> Throttle {
-        Throttle { max_failures, window, failures: Mutex::new(HashMap::new()) }
+        Throttle {
+            max_failures,
+            window,
+            failures: Mutex::new(HashMap::new()),
+        }
     }
 
     fn with_map<T>(&self, f: impl FnOnce(&mut HashMap<String, VecDeque<Instant>>) -> T) -> T {

@@ -28,7 +28,11 @@ pub struct TestApp {
 
 /// A config for tests: a fresh database file and a fast bcrypt cost.
 pub fn test_config(dir: &TempDir) -> Config {
-    Config { db: dir.path().join("helpdesk.db"), bcrypt_cost: 4, ..Config::default() }
+    Config {
+        db: dir.path().join("helpdesk.db"),
+        bcrypt_cost: 4,
+        ..Config::default()
+    }
 }
 
 impl TestApp {
@@ -52,18 +56,26 @@ impl TestApp {
         .expect("create staff");
         let rocket = helpdesk::build_rocket_with(db.clone(), config.clone()).expect("build app");
         let client = Client::tracked(rocket).expect("client");
-        TestApp { client, db, config, dir }
+        TestApp {
+            client,
+            db,
+            config,
+            dir,
+        }
     }
 
     /// A second browser (own cookie jar) on the same app.
     pub fn other_client(&self) -> Client {
-        let rocket = helpdesk::build_rocket_with(self.db.clone(), self.config.clone()).expect("build app");
+        let rocket =
+            helpdesk::build_rocket_with(self.db.clone(), self.config.clone()).expect("build app");
         Client::tracked(rocket).expect("client")
     }
 
     pub fn count(&self, sql: &str) -> i64 {
         let sql = sql.to_string();
-        self.db.read_blocking(move |c| Ok(c.query_row(&sql, [], |r| r.get(0))?)).expect("count query")
+        self.db
+            .read_blocking(move |c| Ok(c.query_row(&sql, [], |r| r.get(0))?))
+            .expect("count query")
     }
 }
 
@@ -75,7 +87,10 @@ pub fn csrf(client: &Client, path: &str) -> String {
 
 pub fn csrf_in(body: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
-    let start = body.find(marker).map(|i| i + marker.len()).expect("page has a csrf_token field");
+    let start = body
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("page has a csrf_token field");
     let end = body[start..].find('"').expect("closing quote") + start;
     body[start..end].to_string()
 }
@@ -93,14 +108,20 @@ pub fn post_form<'c>(client: &'c Client, path: &str, fields: &[(&str, &str)]) ->
         .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
         .collect::<Vec<_>>()
         .join("&");
-    client.post(path.to_string()).header(ContentType::Form).body(body).dispatch()
+    client
+        .post(path.to_string())
+        .header(ContentType::Form)
+        .body(body)
+        .dispatch()
 }
 
 pub fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -113,8 +134,20 @@ pub fn location(res: &LocalResponse<'_>) -> String {
 
 pub fn login(client: &Client, email: &str, password: &str) {
     let token = csrf(client, "/staff/login");
-    let res = post_form(client, "/staff/login", &[("csrf_token", &token), ("email", email), ("password", password)]);
-    assert_eq!(res.status(), Status::SeeOther, "login as {email} should succeed");
+    let res = post_form(
+        client,
+        "/staff/login",
+        &[
+            ("csrf_token", &token),
+            ("email", email),
+            ("password", password),
+        ],
+    );
+    assert_eq!(
+        res.status(),
+        Status::SeeOther,
+        "login as {email} should succeed"
+    );
 }
 
 /// A valid ticket submission's fields.
@@ -139,7 +172,11 @@ impl Default for TicketInput<'_> {
 }
 
 /// Submits a ticket through the portal form; returns the tracking ID from the redirect.
-pub fn submit_ticket(client: &Client, input: &TicketInput<'_>, files: &[(&str, &str, &[u8])]) -> String {
+pub fn submit_ticket(
+    client: &Client,
+    input: &TicketInput<'_>,
+    files: &[(&str, &str, &[u8])],
+) -> String {
     let token = csrf(client, "/tickets/new");
     let mut form = Multipart::new();
     form.text("csrf_token", &token)
@@ -153,10 +190,22 @@ pub fn submit_ticket(client: &Client, input: &TicketInput<'_>, files: &[(&str, &
         form.file("attachments", name, ctype, data);
     }
     let res = form.post(client, "/tickets");
-    assert_eq!(res.status(), Status::SeeOther, "ticket submission should redirect");
+    assert_eq!(
+        res.status(),
+        Status::SeeOther,
+        "ticket submission should redirect"
+    );
     let loc = location(&res);
-    let tid = loc.trim_start_matches("/tickets/").split('?').next().unwrap_or("").to_string();
-    assert!(is_tracking_id(&tid), "redirect {loc} should name a tracking ID");
+    let tid = loc
+        .trim_start_matches("/tickets/")
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        is_tracking_id(&tid),
+        "redirect {loc} should name a tracking ID"
+    );
     tid
 }
 
@@ -167,14 +216,22 @@ pub fn is_tracking_id(s: &str) -> bool {
         && parts[0].len() == 3
         && parts[1].len() == 3
         && parts[2].len() == 4
-        && parts.iter().all(|p| p.chars().all(|c| alphabet.contains(c)))
+        && parts
+            .iter()
+            .all(|p| p.chars().all(|c| alphabet.contains(c)))
 }
 
 /// The staff id of the ticket with this tracking ID.
 pub fn ticket_id(app: &TestApp, tid: &str) -> i64 {
     let tid = tid.to_string();
     app.db
-        .read_blocking(move |c| Ok(c.query_row("SELECT id FROM tickets WHERE tracking_id = ?1", [&tid], |r| r.get(0))?))
+        .read_blocking(move |c| {
+            Ok(c.query_row(
+                "SELECT id FROM tickets WHERE tracking_id = ?1",
+                [&tid],
+                |r| r.get(0),
+            )?)
+        })
         .expect("ticket exists")
 }
 

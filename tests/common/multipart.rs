@@ -17,12 +17,21 @@ impl Multipart {
 
     pub fn text(&mut self, name: &str, value: &str) -> &mut Self {
         self.body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
         );
         self
     }
 
-    pub fn file(&mut self, name: &str, filename: &str, content_type: &str, data: &[u8]) -> &mut Self {
+    pub fn file(
+        &mut self,
+        name: &str,
+        filename: &str,
+        content_type: &str,
+        data: &[u8],
+    ) -> &mut Self {
         self.body.extend_from_slice(
             format!(
                 "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n\
@@ -46,7 +55,11 @@ impl Multipart {
     }
 
     pub fn post<'c>(&self, client: &'c Client, path: &str) -> LocalResponse<'c> {
-        client.post(path.to_string()).header(Multipart::content_type()).body(self.finish()).dispatch()
+        client
+            .post(path.to_string())
+            .header(Multipart::content_type())
+            .body(self.finish())
+            .dispatch()
     }
 
     pub fn header_value() -> String {

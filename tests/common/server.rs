@@ -11,7 +11,10 @@ pub fn binary() -> &'static str {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 pub struct Server {
@@ -27,7 +30,13 @@ impl Server {
     pub fn start(db: &Path) -> Server {
         let port = free_port();
         let mut child = Command::new(binary())
-            .args(["--db", db.to_str().expect("utf-8 path"), "serve", "--bind", &format!("127.0.0.1:{port}")])
+            .args([
+                "--db",
+                db.to_str().expect("utf-8 path"),
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+            ])
             .env("HELPDESK_BCRYPT_COST", "4")
             .env("HELPDESK_LOG_LEVEL", "off")
             .stdout(Stdio::piped())
@@ -49,17 +58,28 @@ impl Server {
             while let Ok(line) = rx.try_recv() {
                 output.push(line);
             }
-            if ureq::get(&format!("http://127.0.0.1:{port}/healthz")).call().is_ok() {
+            if ureq::get(&format!("http://127.0.0.1:{port}/healthz"))
+                .call()
+                .is_ok()
+            {
                 break;
             }
-            assert!(Instant::now() < deadline, "server did not start; output: {output:?}");
+            assert!(
+                Instant::now() < deadline,
+                "server did not start; output: {output:?}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         std::thread::sleep(Duration::from_millis(50));
         while let Ok(line) = rx.try_recv() {
             output.push(line);
         }
-        Server { child, port, db: db.to_path_buf(), startup_output: output }
+        Server {
+            child,
+            port,
+            db: db.to_path_buf(),
+            startup_output: output,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -82,10 +102,18 @@ impl Drop for Server {
 
 /// A client with its own cookie jar that does not follow redirects.
 pub fn agent() -> ureq::Agent {
-    ureq::AgentBuilder::new().redirects(0).timeout(Duration::from_secs(30)).build()
+    ureq::AgentBuilder::new()
+        .redirects(0)
+        .timeout(Duration::from_secs(30))
+        .build()
 }
 
 pub fn csrf_from(agent: &ureq::Agent, url: &str) -> String {
-    let body = agent.get(url).call().expect("GET page").into_string().expect("body");
+    let body = agent
+        .get(url)
+        .call()
+        .expect("GET page")
+        .into_string()
+        .expect("body");
     super::csrf_in(&body)
 }

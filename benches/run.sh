@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Load benchmark on loopback with wrk: every scenario a real office produces, at 100,000 tickets.
+#
+#   benches/run.sh [TICKETS] [DURATION]      (defaults: 100000 tickets, 10s per scenario)
+#
+# Needs wrk, curl and python3 (apt-get install wrk curl). Prints a Markdown table: requests/s,
+# p50/p99 latency, and each rate as a ratio to the framework floor (/healthz), plus demo-data
+# time, cold start, resident memory and binary size. Bounded: one wrk run per scenario.
+set -euo pipefail
+
+TICKETS=${1:-100000}
+DURATION=${2:-10s}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-16}
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+for tool in wrk curl python3; do
+    command -v "$tool" >/dev/null || { echo "benches/run.sh needs $tool (apt-get install $tool)" >&2; exit 1; }
+done
+cargo build --release --locked --quiet
+BIN=$PWD/target/release/helpdesk
+
+WORK=$(mktemp -d)
+PID=
+cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+DB=$WORK/bench.db
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+BASE=http://127.0.0.1:$PORT
+
+ms_now() { date +%s%N | cut -b1-13; }
+
+t0=$(ms_now)
+"$BIN" --db "$DB" demo --tickets "$TICKETS" >/dev/null 2>&1
+demo_ms=$(( $(ms_now) - t0 ))
+
+t0=$(ms_now)
+HELPDESK_LOG_LEVEL=off "$BIN" --db "$DB" serve --bind "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
+PID=$!
+until curl -sf -o /dev/null "$BASE/healthz"; do sleep 0.002; done
+cold_ms=$(( $(ms_now) - t0 ))
+rss_idle=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
+
+# Staff session (a demo agent) and a portal visitor's CSRF cookie + token.
+csrf_of() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1; }
+cookie_header() { awk '!/^#/ || /^#HttpOnly_/ { if (NF >= 7) printf "%s%s=%s", (n++ ? "; " : ""), $6, $7 }' "$1"; }
+token=$(curl -s -c "$WORK/staff.jar" "$BASE/staff/login" | csrf_of)
+curl -s -o /dev/null -b "$WORK/staff.jar" -c "$WORK/staff.jar" --data-urlencode "csrf_token=$token" \
+    --data-urlencode "email=marta@demo.example" --data-urlencode "password=demo-password" "$BASE/staff/login"
+STAFF_COOKIE=$(cookie_header "$WORK/staff.jar")
+portal_token=$(curl -s -c "$WORK/portal.jar" "$BASE/tickets/new" | csrf_of)
+
+# A ticket in the middle of the data set, seen by its requester (cookie from the secret link).
+read -r TICKET_ID TRACKING TOKEN < <(python3 - "$DB" "$TICKETS" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+row = c.execute("SELECT id, tracking_id, access_token FROM tickets WHERE id = ?", (max(1, int(sys.argv[2]) // 2),)).fetchone()
+print(*row)
+PY
+)
+curl -s -o /dev/null -b "$WORK/portal.jar" -c "$WORK/portal.jar" "$BASE/tickets/$TRACKING?token=$TOKEN"
+PORTAL_COOKIE=$(cookie_header "$WORK/portal.jar")
+
+# The submission body: a real multipart form with the CSRF token, as a browser sends it.
+B=----helpdeskbench
+python3 - "$portal_token" "$B" >"$WORK/submit.body" <<'PY'
+import sys
+token, b = sys.argv[1], sys.argv[2]
+fields = [("csrf_token", token), ("name", "Bench Mark"), ("email", "bench@office.example"), ("category", "2"),
+          ("priority", ""), ("subject", "Printer on floor 3 jams"), ("message", "Paper jam in tray 2 again.")]
+out = "".join(f"--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n" for k, v in fields)
+sys.stdout.write(out + f"--{b}--\r\n")
+PY
+cat >"$WORK/submit.lua" <<LUA
+wrk.method = "POST"
+local f = io.open("$WORK/submit.body", "rb"); wrk.body = f:read("*a"); f:close()
+wrk.headers["Content-Type"] = "multipart/form-data; boundary=$B"
+wrk.headers["Cookie"] = "$PORTAL_COOKIE"
+LUA
+
+count_tickets() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM tickets").fetchone()[0])' "$DB"; }
+
+FLOOR=
+ROWS=()
+# bench NAME PATH [COOKIE] [LUA]
+bench() {
+    local name=$1 path=$2 cookie=${3:-} script=${4:-} out
+    local args=(-t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency)
+    [ -n "$cookie" ] && args+=(-H "Cookie: $cookie")
+    [ -n "$script" ] && args+=(-s "$script")
+    out=$(wrk "${args[@]}" "$BASE$path")
+    local rps p50 p99 errors
+    rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
+    p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+    errors=$(awk '/Non-2xx or 3xx/ {print $NF}' <<<"$out"); errors=${errors:-0}
+    [ -z "$FLOOR" ] && FLOOR=$rps
+    local ratio
+    ratio=$(python3 -c "print(f'{$rps / $FLOOR:.2f}')")
+    ROWS+=("| $name | $rps | $p50 | $p99 | $ratio | $errors |")
+}
+
+bench "framework floor (GET /healthz)" /healthz
+bench "portal home" /
+bench "new-ticket form" /tickets/new
+bench "requester ticket page" "/tickets/$TRACKING" "$PORTAL_COOKIE"
+bench "staff ticket list (open view)" /staff/tickets "$STAFF_COOKIE"
+bench "staff ticket list (all, page 100)" "/staff/tickets?view=all&page=100" "$STAFF_COOKIE"
+bench "staff list filtered (category + status)" "/staff/tickets?view=all&category=2&status=6" "$STAFF_COOKIE"
+bench "staff text filter (q=printer)" "/staff/tickets?view=all&q=printer" "$STAFF_COOKIE"
+bench "staff ticket page" "/staff/tickets/$TICKET_ID" "$STAFF_COOKIE"
+before=$(count_tickets)
+bench "ticket submission (POST, CSRF)" /tickets "" "$WORK/submit.lua"
+after=$(count_tickets)
+rss_load=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
+
+echo "## Benchmark: $TICKETS tickets, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores, $(date -u +%F)"
+echo
+echo "| scenario | requests/s | p50 | p99 | ratio to floor | non-2xx/3xx |"
+echo "|---|---:|---:|---:|---:|---:|"
+printf '%s\n' "${ROWS[@]}"
+echo
+echo "- tickets stored by the submission run: $((after - before))"
+echo "- demo --tickets $TICKETS: $((demo_ms / 1000)).$(printf '%03d' $((demo_ms % 1000)))s"
+echo "- cold start to first answered request: ${cold_ms} ms"
+echo "- resident memory: $((rss_idle / 1024)) MB idle, $((rss_load / 1024)) MB after the load"
+echo "- release binary: $(( $(stat -c %s "$BIN") / 1024 / 1024 )) MB ($(stat -c %s "$BIN") bytes)"

@@ -1,0 +1,143 @@
+//! Desk-wide settings: the desk's name and what attachments are accepted.
+
+use rocket::form::FromForm;
+use rocket::{Route, State, get, post, routes};
+use serde_json::{Value, json};
+
+use super::{Answer, Errors, done, rejected, text};
+use crate::auth::AdminUser;
+use crate::auth::users;
+use crate::error::Result;
+use crate::settings::{Settings, parse_extensions};
+use crate::web::csrf::{Checked, CsrfForm};
+use crate::web::{App, ClientIp, Html, Page};
+
+const MAX_DESK_NAME: usize = 100;
+
+pub fn routes() -> Vec<Route> {
+    routes![settings_page, save]
+}
+
+#[derive(FromForm)]
+struct SettingsForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    desk_name: String,
+    #[field(default = String::new())]
+    max_attachment_mb: String,
+    #[field(default = String::new())]
+    allowed_extensions: String,
+}
+
+impl CsrfForm for SettingsForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// The entries of a comma-separated list that `parse_extensions` would silently drop.
+fn bad_extensions(list: &str) -> Vec<String> {
+    list.split([',', ' ', ';'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .filter(|e| parse_extensions(e).is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn data(app: &App, form: Value, errors: Errors) -> Value {
+    json!({ "form": form, "errors": errors, "max_upload_mb": app.config.max_upload_mb })
+}
+
+#[get("/admin/settings")]
+fn settings_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
+    let s = app.settings();
+    let form = json!({
+        "desk_name": s.desk_name,
+        "max_attachment_mb": s.max_attachment_mb.to_string(),
+        "allowed_extensions": s.allowed_extensions.join(", "),
+    });
+    page.render("admin/settings.html", data(app, form, Errors::new()))
+}
+
+#[post("/admin/settings", data = "<form>")]
+async fn save(
+    admin: AdminUser,
+    page: Page<'_>,
+    app: &State<App>,
+    ip: ClientIp,
+    form: Checked<SettingsForm>,
+) -> Answer {
+    let form = form.0;
+    let max = app.config.max_upload_mb;
+    let mut errors = Errors::new();
+    let desk_name = text(&form.desk_name, MAX_DESK_NAME);
+    if desk_name.is_none() {
+        errors.insert("desk_name", page.t("admin_error_desk_name"));
+    }
+    let mb = form
+        .max_attachment_mb
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|mb| (1..=max).contains(mb));
+    if mb.is_none() {
+        errors.insert(
+            "max_attachment_mb",
+            page.t("admin_error_attachment_mb")
+                .replace("{max}", &max.to_string()),
+        );
+    }
+    let bad = bad_extensions(&form.allowed_extensions);
+    let extensions = parse_extensions(&form.allowed_extensions);
+    if !bad.is_empty() {
+        errors.insert(
+            "allowed_extensions",
+            page.t("admin_error_extensions_invalid")
+                .replace("{list}", &bad.join(", ")),
+        );
+    } else if extensions.is_empty() {
+        errors.insert("allowed_extensions", page.t("admin_error_extensions_empty"));
+    }
+    let (Some(desk_name), Some(max_attachment_mb), true) = (desk_name, mb, errors.is_empty())
+    else {
+        let values = json!({
+            "desk_name": form.desk_name, "max_attachment_mb": form.max_attachment_mb,
+            "allowed_extensions": form.allowed_extensions,
+        });
+        return rejected(&page, "admin/settings.html", data(app, values, errors));
+    };
+    let new = Settings {
+        desk_name,
+        max_attachment_mb,
+        allowed_extensions: extensions,
+    };
+    let saved = new.clone();
+    let me = admin.0.id;
+    app.db
+        .write(move |c| {
+            saved.save(c)?;
+            let detail = format!(
+                "desk_name={} max_attachment_mb={} allowed_extensions={}",
+                saved.desk_name,
+                saved.max_attachment_mb,
+                saved.allowed_extensions.join(",")
+            );
+            users::audit(c, Some(me), "settings_update", &detail, Some(&ip.0))
+        })
+        .await?;
+    app.set_settings(new);
+    done("/admin/settings".into(), "admin_flash_settings_saved")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bad_extensions;
+
+    #[test]
+    fn flags_what_parse_extensions_drops() {
+        assert!(bad_extensions("pdf, .PNG; txt").is_empty());
+        assert_eq!(bad_extensions("pdf, tar.gz, e!xe"), vec!["tar.gz", "e!xe"]);
+    }
+}

@@ -1,0 +1,315 @@
+//! Staff accounts: list, create, edit (name, role, active) and password reset.
+
+use rocket::form::FromForm;
+use rocket::http::{CookieJar, Status};
+use rocket::{Route, State, get, post, routes};
+use serde_json::{Value, json};
+
+use super::{
+    Answer, Errors, Refusals, done, rejected, remember_password, take_password, text, translate,
+};
+use crate::auth::users::{self, Role, StaffAccount};
+use crate::auth::{AdminUser, start_session};
+use crate::error::{Error, Result};
+use crate::util::{looks_like_email, random_password};
+use crate::web::csrf::{Checked, CsrfForm, TokenOnly};
+use crate::web::{App, ClientIp, Html, Page};
+
+const MAX_NAME: usize = 100;
+
+pub fn routes() -> Vec<Route> {
+    routes![list_page, create, edit_page, save, reset_password]
+}
+
+#[derive(FromForm)]
+struct NewStaffForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    email: String,
+    #[field(default = String::new())]
+    name: String,
+    #[field(default = String::new())]
+    role: String,
+    /// Empty: generate one and show it once.
+    #[field(default = String::new())]
+    password: String,
+}
+
+impl CsrfForm for NewStaffForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[derive(FromForm)]
+struct EditStaffForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    name: String,
+    #[field(default = String::new())]
+    role: String,
+    active: bool,
+}
+
+impl CsrfForm for EditStaffForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// The account a freshly generated password belongs to, for the one-time notice.
+fn shown_password(account: &StaffAccount, password: String) -> Value {
+    json!({ "name": account.name, "email": account.email, "password": password })
+}
+
+async fn hash(app: &App, password: String) -> Result<String> {
+    let cost = app.config.bcrypt_cost;
+    rocket::tokio::task::spawn_blocking(move || users::hash_password(&password, cost))
+        .await
+        .map_err(|e| Error::internal(format!("hashing task failed: {e}")))?
+}
+
+async fn render_list(
+    page: &Page<'_>,
+    app: &App,
+    form: Value,
+    errors: Errors,
+    shown: Option<(i64, String)>,
+) -> Result<Html> {
+    let accounts = app.db.read(users::list).await?;
+    let new_password = shown.and_then(|(id, pw)| {
+        accounts
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| shown_password(a, pw))
+    });
+    page.render(
+        "admin/staff.html",
+        json!({ "accounts": accounts, "form": form, "errors": errors, "new_password": new_password }),
+    )
+}
+
+#[get("/admin/staff")]
+async fn list_page(
+    _admin: AdminUser,
+    page: Page<'_>,
+    app: &State<App>,
+    cookies: &CookieJar<'_>,
+) -> Result<Html> {
+    let shown = take_password(cookies);
+    render_list(&page, app, json!({ "role": "agent" }), Errors::new(), shown).await
+}
+
+#[post("/admin/staff", data = "<form>")]
+async fn create(
+    admin: AdminUser,
+    page: Page<'_>,
+    app: &State<App>,
+    ip: ClientIp,
+    cookies: &CookieJar<'_>,
+    form: Checked<NewStaffForm>,
+) -> Answer {
+    let form = form.0;
+    let email = form.email.trim().to_lowercase();
+    let name = text(&form.name, MAX_NAME);
+    let role = Role::parse(&form.role);
+    let mut refusals = Refusals::new();
+    if !looks_like_email(&email) {
+        refusals.push(("email", "error_email_invalid"));
+    }
+    if name.is_none() {
+        refusals.push(("name", "admin_error_name"));
+    }
+    if role.is_none() {
+        refusals.push(("role", "admin_error_role"));
+    }
+    let generated = form.password.is_empty();
+    let password = if generated {
+        random_password()
+    } else {
+        form.password.clone()
+    };
+    if let Err(key) = users::check_password_strength(&password) {
+        refusals.push(("password", key));
+    }
+    let values = json!({ "email": form.email.trim(), "name": form.name, "role": form.role });
+    let (Some(name), Some(role), true) = (name, role, refusals.is_empty()) else {
+        return rejected_list(&page, app, values, &refusals).await;
+    };
+    let lookup = email.clone();
+    if app
+        .db
+        .read(move |c| users::find_by_email(c, &lookup))
+        .await?
+        .is_some()
+    {
+        return rejected_list(&page, app, values, &[("email", "admin_error_email_taken")]).await;
+    }
+    let password_hash = hash(app, password.clone()).await?;
+    let admin_id = admin.0.id;
+    let created = app
+        .db
+        .write(move |c| {
+            // Checked again inside the transaction: another admin may have been quicker.
+            if users::find_by_email(c, &email)?.is_some() {
+                return Ok(None);
+            }
+            let id = users::create(c, &email, &name, role, &password_hash)?;
+            let detail = format!("id={id} email={email} role={}", role.as_str());
+            users::audit(c, Some(admin_id), "staff_create", &detail, Some(&ip.0))?;
+            Ok(Some(id))
+        })
+        .await?;
+    let Some(id) = created else {
+        return rejected_list(&page, app, values, &[("email", "admin_error_email_taken")]).await;
+    };
+    if generated {
+        remember_password(cookies, id, &password);
+    }
+    done("/admin/staff".into(), "admin_flash_staff_created")
+}
+
+async fn rejected_list(
+    page: &Page<'_>,
+    app: &App,
+    values: Value,
+    refusals: &[(&'static str, &'static str)],
+) -> Answer {
+    let html = render_list(page, app, values, translate(page, refusals), None).await?;
+    Ok(Err((Status::UnprocessableEntity, html)))
+}
+
+async fn load(app: &App, id: i64) -> Result<StaffAccount> {
+    app.db
+        .read(move |c| users::get(c, id))
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+fn edit_data(
+    account: &StaffAccount,
+    me: i64,
+    form: Value,
+    errors: Errors,
+    new_password: Option<Value>,
+) -> Value {
+    json!({
+        "account": account, "is_self": account.id == me, "form": form, "errors": errors,
+        "new_password": new_password,
+    })
+}
+
+#[get("/admin/staff/<id>")]
+async fn edit_page(
+    admin: AdminUser,
+    page: Page<'_>,
+    app: &State<App>,
+    cookies: &CookieJar<'_>,
+    id: i64,
+) -> Result<Html> {
+    let account = load(app, id).await?;
+    let shown = take_password(cookies)
+        .filter(|(sid, _)| *sid == id)
+        .map(|(_, pw)| shown_password(&account, pw));
+    let form = json!({ "name": account.name, "role": account.role, "active": account.active });
+    page.render(
+        "admin/staff_edit.html",
+        edit_data(&account, admin.0.id, form, Errors::new(), shown),
+    )
+}
+
+#[post("/admin/staff/<id>", data = "<form>")]
+async fn save(
+    admin: AdminUser,
+    page: Page<'_>,
+    app: &State<App>,
+    ip: ClientIp,
+    id: i64,
+    form: Checked<EditStaffForm>,
+) -> Answer {
+    let form = form.0;
+    let me = admin.0.id;
+    let name = text(&form.name, MAX_NAME);
+    let role = Role::parse(&form.role);
+    let active = form.active;
+    let mut refusals = Refusals::new();
+    if name.is_none() {
+        refusals.push(("name", "admin_error_name"));
+    }
+    if role.is_none() {
+        refusals.push(("role", "admin_error_role"));
+    }
+    if id == me && !active {
+        refusals.push(("active", "admin_error_deactivate_self"));
+    }
+    let values = json!({ "name": form.name, "role": form.role, "active": active });
+    if let (Some(name), Some(role), true) = (name, role, refusals.is_empty()) {
+        let outcome = app
+            .db
+            .write(move |c| {
+                let before = users::get(c, id)?.ok_or(Error::NotFound)?;
+                let loses_admin =
+                    before.active && before.role == Role::Admin && (role != Role::Admin || !active);
+                if loses_admin && users::active_admins(c)? <= 1 {
+                    let field = if active { "role" } else { "active" };
+                    return Ok(Some((field, "admin_error_last_admin")));
+                }
+                users::update(c, id, &name, role, active)?;
+                let detail = format!(
+                    "id={id} email={} name={name} role={} active={active}",
+                    before.email,
+                    role.as_str()
+                );
+                users::audit(c, Some(me), "staff_update", &detail, Some(&ip.0))?;
+                Ok(None)
+            })
+            .await?;
+        match outcome {
+            None if id == me && role != Role::Admin => {
+                // Demoted themselves: the admin pages are closed to them now.
+                return done("/staff/tickets".into(), "admin_flash_staff_saved");
+            }
+            None => return done(format!("/admin/staff/{id}"), "admin_flash_staff_saved"),
+            Some(refusal) => refusals.push(refusal),
+        }
+    }
+    let account = load(app, id).await?;
+    rejected(
+        &page,
+        "admin/staff_edit.html",
+        edit_data(&account, me, values, translate(&page, &refusals), None),
+    )
+}
+
+#[post("/admin/staff/<id>/password", data = "<_form>")]
+async fn reset_password(
+    admin: AdminUser,
+    app: &State<App>,
+    ip: ClientIp,
+    cookies: &CookieJar<'_>,
+    id: i64,
+    _form: Checked<TokenOnly>,
+) -> Answer {
+    load(app, id).await?;
+    let password = random_password();
+    let password_hash = hash(app, password.clone()).await?;
+    let me = admin.0.id;
+    let account = app
+        .db
+        .write(move |c| {
+            let account = users::get(c, id)?.ok_or(Error::NotFound)?;
+            users::set_password(c, id, &password_hash)?;
+            let detail = format!("id={id} email={}", account.email);
+            users::audit(c, Some(me), "staff_password_reset", &detail, Some(&ip.0))?;
+            users::get(c, id)?.ok_or(Error::NotFound)
+        })
+        .await?;
+    if id == me {
+        // Setting a password ends every session of the account, this one included: start anew.
+        start_session(cookies, &account);
+    }
+    remember_password(cookies, id, &password);
+    done(format!("/admin/staff/{id}"), "admin_flash_password_reset")
+}

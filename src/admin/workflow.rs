@@ -1,0 +1,421 @@
+//! Statuses and priorities on one page: each row is its own small form, plus an "add" form for
+//! each table. Built-in statuses (those with a slug) may be renamed and reordered, but whether
+//! they count as closed is fixed: the ticket loop relies on it. Nothing is ever deleted, since
+//! tickets reference these rows.
+
+use rocket::form::FromForm;
+use rocket::{Route, State, get, post, routes};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Value, json};
+
+use super::{Answer, Errors, Refusals, done, text, translate};
+use crate::auth::AdminUser;
+use crate::auth::users;
+use crate::error::{Error, Result};
+use crate::tickets::RefData;
+use crate::web::csrf::{Checked, CsrfForm};
+use crate::web::{App, ClientIp, Html, Page};
+
+const MAX_NAME: usize = 50;
+const MAX_ORDER: i64 = 1_000_000;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        workflow_page,
+        create_status,
+        save_status,
+        create_priority,
+        save_priority
+    ]
+}
+
+#[derive(FromForm)]
+struct StatusForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    name: String,
+    is_closed: bool,
+    #[field(default = String::new())]
+    sort: String,
+}
+
+impl CsrfForm for StatusForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[derive(FromForm)]
+struct PriorityForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    name: String,
+    #[field(default = String::new())]
+    rank: String,
+    requester_selectable: bool,
+}
+
+impl CsrfForm for PriorityForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// Which table a query is about.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Table {
+    Statuses,
+    Priorities,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::Statuses => "statuses",
+            Table::Priorities => "priorities",
+        }
+    }
+    /// The form's kind in templates and the audit log's word for it.
+    fn kind(self) -> &'static str {
+        match self {
+            Table::Statuses => "status",
+            Table::Priorities => "priority",
+        }
+    }
+}
+
+// Queries.
+
+fn name_taken(c: &Connection, table: Table, name: &str, except: Option<i64>) -> Result<bool> {
+    let sql = format!(
+        "SELECT EXISTS(SELECT 1 FROM {} WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2)",
+        table.name()
+    );
+    Ok(c.query_row(&sql, params![name, except], |r| r.get(0))?)
+}
+
+/// The row's slug (None for custom rows), or NotFound.
+fn slug_of(c: &Connection, table: Table, id: i64) -> Result<Option<String>> {
+    let sql = format!("SELECT slug FROM {} WHERE id = ?1", table.name());
+    c.query_row(&sql, [id], |r| r.get::<_, Option<String>>(0))
+        .optional()?
+        .ok_or(Error::NotFound)
+}
+
+fn insert_status(c: &Connection, name: &str, is_closed: bool, sort: i64) -> Result<i64> {
+    c.execute(
+        "INSERT INTO statuses (name, is_closed, sort) VALUES (?1, ?2, ?3)",
+        params![name, is_closed, sort],
+    )?;
+    Ok(c.last_insert_rowid())
+}
+
+/// Updates a status; `is_closed` None keeps the current flag (built-in statuses).
+fn update_status(
+    c: &Connection,
+    id: i64,
+    name: &str,
+    is_closed: Option<bool>,
+    sort: i64,
+) -> Result<()> {
+    c.execute(
+        "UPDATE statuses SET name = ?2, is_closed = COALESCE(?3, is_closed), sort = ?4 WHERE id = ?1",
+        params![id, name, is_closed, sort],
+    )?;
+    Ok(())
+}
+
+fn insert_priority(c: &Connection, name: &str, rank: i64, selectable: bool) -> Result<i64> {
+    c.execute(
+        "INSERT INTO priorities (name, rank, requester_selectable) VALUES (?1, ?2, ?3)",
+        params![name, rank, selectable],
+    )?;
+    Ok(c.last_insert_rowid())
+}
+
+fn update_priority(c: &Connection, id: i64, name: &str, rank: i64, selectable: bool) -> Result<()> {
+    c.execute(
+        "UPDATE priorities SET name = ?2, rank = ?3, requester_selectable = ?4 WHERE id = ?1",
+        params![id, name, rank, selectable],
+    )?;
+    Ok(())
+}
+
+// Pages.
+
+/// The form that failed, so the page shows its input and errors: kind is "status",
+/// "new_status", "priority" or "new_priority"; id is 0 for the add forms.
+struct Edit {
+    kind: &'static str,
+    id: i64,
+    values: Value,
+}
+
+async fn render(page: &Page<'_>, app: &App, edit: Option<Edit>, errors: Errors) -> Result<Html> {
+    let rd = app
+        .db
+        .read(RefData::load)
+        .await?
+        .localize(&app.i18n, page.lang);
+    let is_edit = |kind: &str, id: i64| {
+        edit.as_ref()
+            .filter(|e| e.kind == kind && e.id == id)
+            .map(|e| &e.values)
+    };
+    let statuses: Vec<Value> = rd
+        .statuses
+        .iter()
+        .map(|s| {
+            let mut row = json!({
+                "id": s.id, "builtin": s.slug.is_some(), "label": s.label,
+                "name": s.name, "is_closed": s.is_closed, "sort": s.sort.to_string(),
+            });
+            if let Some(v) = is_edit("status", s.id) {
+                row["name"] = v["name"].clone();
+                row["sort"] = v["sort"].clone();
+                if s.slug.is_none() {
+                    row["is_closed"] = v["is_closed"].clone();
+                }
+            }
+            row
+        })
+        .collect();
+    let priorities: Vec<Value> = rd
+        .priorities
+        .iter()
+        .map(|p| {
+            let mut row = json!({
+                "id": p.id, "builtin": p.slug.is_some(), "label": p.label, "name": p.name,
+                "rank": p.rank.to_string(), "requester_selectable": p.requester_selectable,
+            });
+            if let Some(v) = is_edit("priority", p.id) {
+                row["name"] = v["name"].clone();
+                row["rank"] = v["rank"].clone();
+                row["requester_selectable"] = v["requester_selectable"].clone();
+            }
+            row
+        })
+        .collect();
+    let next_sort = rd.statuses.iter().map(|s| s.sort).max().unwrap_or(0) + 10;
+    let next_rank = rd.priorities.iter().map(|p| p.rank).max().unwrap_or(0) + 10;
+    let new_status = is_edit("new_status", 0).cloned().unwrap_or_else(
+        || json!({ "name": "", "is_closed": false, "sort": next_sort.to_string() }),
+    );
+    let new_priority = is_edit("new_priority", 0).cloned().unwrap_or_else(
+        || json!({ "name": "", "rank": next_rank.to_string(), "requester_selectable": true }),
+    );
+    let (kind, id) = edit.as_ref().map(|e| (e.kind, e.id)).unwrap_or(("", 0));
+    page.render(
+        "admin/workflow.html",
+        json!({
+            "statuses": statuses, "priorities": priorities, "new_status": new_status,
+            "new_priority": new_priority, "edit": { "kind": kind, "id": id }, "errors": errors,
+        }),
+    )
+}
+
+#[get("/admin/workflow")]
+async fn workflow_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
+    render(&page, app, None, Errors::new()).await
+}
+
+/// Saves a status or priority (`id` None: a new one) after checking its name and order number.
+/// `write` runs inside the transaction once the checks pass.
+#[allow(clippy::too_many_arguments)]
+async fn submit<F>(
+    page: &Page<'_>,
+    app: &App,
+    table: Table,
+    id: Option<i64>,
+    name: &str,
+    order: &str,
+    values: Value,
+    write: F,
+) -> Answer
+where
+    F: FnOnce(&Connection, &str, i64) -> Result<String> + Send + 'static,
+{
+    let name = text(name, MAX_NAME);
+    let order = super::number(order, -MAX_ORDER, MAX_ORDER);
+    let order_field = if table == Table::Statuses {
+        "sort"
+    } else {
+        "rank"
+    };
+    let outcome = app
+        .db
+        .write(move |c| {
+            if let Some(id) = id {
+                slug_of(c, table, id)?;
+            }
+            let mut refusals = Refusals::new();
+            match &name {
+                None => refusals.push(("name", "admin_error_short_name")),
+                Some(n) if name_taken(c, table, n, id)? => {
+                    refusals.push(("name", "admin_error_name_taken"))
+                }
+                Some(_) => {}
+            }
+            if order.is_none() {
+                refusals.push((order_field, "admin_error_order"));
+            }
+            let (Some(name), Some(order), true) = (name, order, refusals.is_empty()) else {
+                return Ok(Err(refusals));
+            };
+            Ok(Ok(write(c, &name, order)?))
+        })
+        .await?;
+    match outcome {
+        Ok(_) => {
+            let key = match (table, id) {
+                (Table::Statuses, None) => "admin_flash_status_created",
+                (Table::Statuses, Some(_)) => "admin_flash_status_saved",
+                (Table::Priorities, None) => "admin_flash_priority_created",
+                (Table::Priorities, Some(_)) => "admin_flash_priority_saved",
+            };
+            done("/admin/workflow".into(), key)
+        }
+        Err(refusals) => {
+            let kind = match (table, id) {
+                (Table::Statuses, None) => "new_status",
+                (Table::Priorities, None) => "new_priority",
+                (t, Some(_)) => t.kind(),
+            };
+            let edit = Edit {
+                kind,
+                id: id.unwrap_or(0),
+                values,
+            };
+            let html = render(page, app, Some(edit), translate(page, &refusals)).await?;
+            Ok(Err((rocket::http::Status::UnprocessableEntity, html)))
+        }
+    }
+}
+
+#[post("/admin/statuses", data = "<form>")]
+async fn create_status(
+    admin: AdminUser,
+    page: Page<'_>,
+    app: &State<App>,
+    ip: ClientIp,
+    form: Checked<StatusForm>,
+) -> Answer {
+    let f = form.0;
+    let values = json!({ "name": f.name, "is_closed": f.is_closed, "sort": f.sort });
+    let (me, closed) = (admin.0.id, f.is_closed);
+    submit(
+        &page,
+        app,
+        Table::Statuses,
+        None,
+        &f.name,
+        &f.sort,
+        values,
+        move |c, name, sort| {
+            let id = insert_status(c, name, closed, sort)?;
+            let detail = format!("id={id} name={name} closed={closed} sort={sort}");
+            users::audit(c, Some(me), "status_create", &detail, Some(&ip.0))?;
+            Ok(detail)
+        },
+    )
+    .await
+}
+
+#[post("/admin/statuses/<id>", data = "<form>")]
+async fn save_status(
+    admin: AdminUser,
+    page: Page<'_>,
+    app: &State<App>,
+    ip: ClientIp,
+    id: i64,
+    form: Checked<StatusForm>,
+) -> Answer {
+    let f = form.0;
+    let values = json!({ "name": f.name, "is_closed": f.is_closed, "sort": f.sort });
+    let (me, closed) = (admin.0.id, f.is_closed);
+    submit(
+        &page,
+        app,
+        Table::Statuses,
+        Some(id),
+        &f.name,
+        &f.sort,
+        values,
+        move |c, name, sort| {
+            // A built-in status keeps its "closed" flag whatever the form says.
+            let closed = if slug_of(c, Table::Statuses, id)?.is_some() {
+                None
+            } else {
+                Some(closed)
+            };
+            update_status(c, id, name, closed, sort)?;
+            let detail = format!("id={id} name={name} closed={closed:?} sort={sort}");
+            users::audit(c, Some(me), "status_update", &detail, Some(&ip.0))?;
+            Ok(detail)
+        },
+    )
+    .await
+}
+
+#[post("/admin/priorities", data = "<form>")]
+async fn create_priority(
+    admin: AdminUser,
+    page: Page<'_>,
+    app: &State<App>,
+    ip: ClientIp,
+    form: Checked<PriorityForm>,
+) -> Answer {
+    let f = form.0;
+    let values =
+        json!({ "name": f.name, "rank": f.rank, "requester_selectable": f.requester_selectable });
+    let (me, selectable) = (admin.0.id, f.requester_selectable);
+    submit(
+        &page,
+        app,
+        Table::Priorities,
+        None,
+        &f.name,
+        &f.rank,
+        values,
+        move |c, name, rank| {
+            let id = insert_priority(c, name, rank, selectable)?;
+            let detail = format!("id={id} name={name} rank={rank} selectable={selectable}");
+            users::audit(c, Some(me), "priority_create", &detail, Some(&ip.0))?;
+            Ok(detail)
+        },
+    )
+    .await
+}
+
+#[post("/admin/priorities/<id>", data = "<form>")]
+async fn save_priority(
+    admin: AdminUser,
+    page: Page<'_>,
+    app: &State<App>,
+    ip: ClientIp,
+    id: i64,
+    form: Checked<PriorityForm>,
+) -> Answer {
+    let f = form.0;
+    let values =
+        json!({ "name": f.name, "rank": f.rank, "requester_selectable": f.requester_selectable });
+    let (me, selectable) = (admin.0.id, f.requester_selectable);
+    submit(
+        &page,
+        app,
+        Table::Priorities,
+        Some(id),
+        &f.name,
+        &f.rank,
+        values,
+        move |c, name, rank| {
+            update_priority(c, id, name, rank, selectable)?;
+            let detail = format!("id={id} name={name} rank={rank} selectable={selectable}");
+            users::audit(c, Some(me), "priority_update", &detail, Some(&ip.0))?;
+            Ok(detail)
+        },
+    )
+    .await
+}
