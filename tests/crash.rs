@@ -127,7 +127,7 @@ fn client(n: usize, shared: &Shared) -> Seen {
                 let location = r.header("Location").unwrap_or("").to_string();
                 let tid = location
                     .strip_prefix("/tickets/")
-                    .and_then(|rest| rest.strip_suffix("?created=1"))
+                    .and_then(|rest| rest.strip_suffix("?created=true"))
                     .filter(|t| common::is_tracking_id(t));
                 match tid {
                     Some(tid) => {

@@ -302,3 +302,30 @@ fn healthz_answers() {
     assert_eq!(res.status(), Status::Ok);
     assert_eq!(res.into_string().as_deref(), Some("ok"));
 }
+
+#[test]
+fn the_page_after_submitting_confirms_it() {
+    let app = TestApp::new();
+    let token = csrf(&app.client, "/tickets/new");
+    let mut form = Multipart::new();
+    form.text("csrf_token", &token)
+        .text("name", "Ana")
+        .text("email", "ana@office.example")
+        .text("category", "1")
+        .text("subject", "Keyboard broken")
+        .text("message", "Two keys are missing.");
+    let res = form.post(&app.client, "/tickets");
+    let page = get_ok(&app.client, &location(&res));
+    assert!(page.contains("Your ticket has been submitted."));
+    // A later visit does not repeat the banner.
+    let tid = location(&res)
+        .trim_start_matches("/tickets/")
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        !get_ok(&app.client, &format!("/tickets/{tid}"))
+            .contains("Your ticket has been submitted.")
+    );
+}

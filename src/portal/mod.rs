@@ -195,7 +195,7 @@ async fn submit_ticket(
     let (_, tracking_id, _) = app.db.write(move |c| tickets::create(c, &new)).await?;
     access::grant(cookies, &tracking_id);
     Ok(Ok(Redirect::to(format!(
-        "/tickets/{tracking_id}?created=1"
+        "/tickets/{tracking_id}?created=true"
     ))))
 }
 

@@ -1,0 +1,551 @@
+//! End to end through a real browser: headless Chromium driven over WebDriver (chromedriver) against
+//! the real binary. An employee submits a ticket with an attachment, an agent answers it and
+//! resolves it, adds an internal note, and the employee sees the answer but not the note.
+//!
+//! Needs `chromium` and `chromedriver` on PATH (Debian: `apt-get install chromium chromium-driver`).
+
+mod common;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::server::{Server, free_port};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use tempfile::TempDir;
+
+const SUBJECT: &str = "Printer on floor 2 is offline";
+const MESSAGE: &str = "The printer by the kitchen on floor 2 shows 'offline' since this morning.";
+const REPLY: &str = "Restarted the print server, please try again.";
+const NOTE: &str = "Switch port 12 replaced";
+const ATTACHMENT: &str = "printer-status.txt";
+/// Upper bound for any one wait on the page.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A running chromedriver (in its own process group, so the browsers it starts go with it) and the
+/// browser profiles it uses. Dropping it stops them all, also when the test panics.
+struct Driver {
+    child: Child,
+    port: u16,
+    dir: TempDir,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let Some(exe) = find_on_path("chromedriver") else {
+            panic!(
+                "chromedriver is not on PATH: the browser test needs Chromium and its WebDriver. \
+                 Install them with `apt-get install -y --no-install-recommends chromium chromium-driver` \
+                 (CI does this in .ci/run)."
+            );
+        };
+        let dir = tempfile::tempdir().expect("temp dir for chromedriver");
+        let port = free_port();
+        let log = dir.path().join("chromedriver.log");
+        let child = {
+            use std::os::unix::process::CommandExt;
+            Command::new(&exe)
+                .arg(format!("--port={port}"))
+                .arg(format!("--log-path={}", log.display()))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .unwrap_or_else(|e| panic!("could not start {}: {e}", exe.display()))
+        };
+        let mut driver = Driver { child, port, dir };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if ureq::get(&format!("{}/status", driver.url()))
+                .timeout(Duration::from_secs(2))
+                .call()
+                .is_ok()
+            {
+                return driver;
+            }
+            if let Ok(Some(status)) = driver.child.try_wait() {
+                panic!(
+                    "chromedriver exited at startup ({status}); log:\n{}",
+                    driver.log_tail()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not answer within 15 s; log:\n{}",
+                driver.log_tail()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// A new browser session with its own, fresh profile (so its own cookie jar).
+    async fn session(&self, name: &str) -> Client {
+        let profile = self.dir.path().join(format!("profile-{name}"));
+        std::fs::create_dir_all(&profile).expect("profile dir");
+        let caps = json!({
+            "browserName": "chrome",
+            "pageLoadStrategy": "normal",
+            "timeouts": { "pageLoad": 15_000, "script": 5_000, "implicit": 0 },
+            "goog:chromeOptions": {
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    format!("--user-data-dir={}", profile.display()),
+                    "--window-size=1280,900",
+                ],
+            },
+        });
+        let serde_json::Value::Object(caps) = caps else {
+            unreachable!()
+        };
+        match ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&self.url())
+            .await
+        {
+            Ok(client) => client,
+            Err(e) => panic!(
+                "could not start a Chromium session ({e}); chromedriver log:\n{}",
+                self.log_tail()
+            ),
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let mut text = String::new();
+        if let Ok(mut f) = std::fs::File::open(self.dir.path().join("chromedriver.log")) {
+            let _ = f.read_to_string(&mut text);
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SIGTERM to the whole group lets Chromium shut down; then make sure nothing is left.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// The first admin's password, from the lines `helpdesk serve` printed on an empty database.
+fn admin_password(server: &Server) -> String {
+    server
+        .startup_output
+        .iter()
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("password:")
+                .map(|p| p.trim().to_string())
+        })
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| {
+            panic!(
+                "no first-admin password in the startup output: {:?}",
+                server.startup_output
+            )
+        })
+}
+
+/// An XPath string literal for `s` (which must not contain both quote kinds).
+fn xpath_literal(s: &str) -> String {
+    if s.contains('\'') {
+        format!("\"{s}\"")
+    } else {
+        format!("'{s}'")
+    }
+}
+
+async fn wait_for(client: &Client, locator: Locator<'_>, what: &str) -> Element {
+    match client.wait().at_most(WAIT).for_element(locator).await {
+        Ok(el) => el,
+        Err(e) => {
+            let url = client
+                .current_url()
+                .await
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            let source = client.source().await.unwrap_or_default();
+            panic!(
+                "timed out waiting for {what} ({locator:?}) on {url}: {e}\npage source:\n{source}"
+            );
+        }
+    }
+}
+
+async fn find(client: &Client, css: &str) -> Element {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    let el = find(client, css).await;
+    el.clear()
+        .await
+        .unwrap_or_else(|e| panic!("clear {css}: {e}"));
+    el.send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
+
+async fn click(client: &Client, css: &str) {
+    find(client, css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// The text of the selected option of the `<select>` matched by `css`.
+async fn selected_label(client: &Client, css: &str) -> String {
+    let option = find(client, &format!("{css} option:checked")).await;
+    option.text().await.expect("option text").trim().to_string()
+}
+
+/// XPath of a conversation message of `kind` ("requester", "staff", "note") whose body contains `text`.
+fn message_xpath(kind: &str, text: &str) -> String {
+    format!(
+        "//article[contains(concat(' ', normalize-space(@class), ' '), ' message-{kind} ')]\
+         //div[contains(@class, 'message-body')][contains(., {})]",
+        xpath_literal(text)
+    )
+}
+
+async fn employee_submits_ticket(client: &Client, server: &Server, attachment: &Path) -> String {
+    client
+        .goto(&server.url("/tickets/new"))
+        .await
+        .expect("open the new ticket form");
+    wait_for(
+        client,
+        Locator::Css("form[action='/tickets']"),
+        "the new ticket form",
+    )
+    .await;
+    type_into(client, "#name", "Ana Garcia").await;
+    type_into(client, "#email", "ana@office.example").await;
+    let category = find(client, "select#category").await;
+    category
+        .select_by_label("Hardware")
+        .await
+        .expect("choose the Hardware category");
+    assert_eq!(
+        category
+            .prop("value")
+            .await
+            .expect("category value")
+            .as_deref(),
+        Some("2")
+    );
+    type_into(client, "#subject", SUBJECT).await;
+    type_into(client, "#message", MESSAGE).await;
+    let file = find(client, "input[name='attachments']").await;
+    file.send_keys(attachment.to_str().expect("utf-8 path"))
+        .await
+        .expect("attach a file");
+    click(client, "form[action='/tickets'] button[type='submit']").await;
+
+    let tracking = wait_for(
+        client,
+        Locator::Css("#tracking-id"),
+        "the tracking ID of the new ticket",
+    )
+    .await;
+    let tid = tracking
+        .text()
+        .await
+        .expect("tracking ID text")
+        .trim()
+        .to_string();
+    assert!(
+        common::is_tracking_id(&tid),
+        "tracking ID {tid:?} should look like XXX-XXX-XXXX"
+    );
+    let url = client.current_url().await.expect("current url");
+    assert_eq!(
+        url.path(),
+        format!("/tickets/{tid}"),
+        "the employee lands on the new ticket's page"
+    );
+    // The confirmation, the message and the attachment are on the page.
+    let confirmation = client
+        .find_all(Locator::Css(".alert-success"))
+        .await
+        .expect("find the confirmation");
+    assert!(
+        !confirmation.is_empty(),
+        "the page after submitting should confirm it with the 'ticket created' banner"
+    );
+    wait_for(
+        client,
+        Locator::XPath(&message_xpath("requester", MESSAGE)),
+        "the employee's message",
+    )
+    .await;
+    let link = wait_for(
+        client,
+        Locator::LinkText(ATTACHMENT),
+        "the attachment link on the portal",
+    )
+    .await;
+    let href = link.attr("href").await.expect("href").unwrap_or_default();
+    assert!(
+        href.starts_with(&format!("/tickets/{tid}/attachments/")),
+        "portal attachment link: {href}"
+    );
+    tid
+}
+
+async fn agent_logs_in_and_opens_ticket(
+    client: &Client,
+    server: &Server,
+    password: &str,
+    tid: &str,
+) {
+    client
+        .goto(&server.url("/staff/login"))
+        .await
+        .expect("open the login page");
+    wait_for(
+        client,
+        Locator::Css("form[action='/staff/login']"),
+        "the login form",
+    )
+    .await;
+    type_into(client, "#email", "admin@localhost").await;
+    type_into(client, "#password", password).await;
+    click(client, "form[action='/staff/login'] button[type='submit']").await;
+    // Logged in: the staff navigation (with the logout button) appears.
+    wait_for(
+        client,
+        Locator::Css("form[action='/staff/logout']"),
+        "the staff navigation after logging in",
+    )
+    .await;
+
+    client
+        .goto(&server.url("/staff/tickets"))
+        .await
+        .expect("open the ticket list");
+    let subject_link = format!(
+        "//table[contains(@class, 'tickets')]//a[normalize-space(.) = {}]",
+        xpath_literal(SUBJECT)
+    );
+    let link = wait_for(
+        client,
+        Locator::XPath(&subject_link),
+        "the new ticket in the staff list",
+    )
+    .await;
+    link.click().await.expect("click the ticket's subject");
+
+    let head = format!(
+        "//header[contains(@class, 'ticket-head')][.//strong[normalize-space(.) = '{tid}']]"
+    );
+    wait_for(client, Locator::XPath(&head), "the staff ticket page").await;
+    let h1 = find(client, ".ticket-head h1").await;
+    assert_eq!(h1.text().await.expect("h1").trim(), SUBJECT);
+    wait_for(
+        client,
+        Locator::XPath(&message_xpath("requester", MESSAGE)),
+        "the employee's message on the staff page",
+    )
+    .await;
+    let attachment = wait_for(
+        client,
+        Locator::Css("ul.attachments a"),
+        "the attachment list on the staff page",
+    )
+    .await;
+    assert_eq!(
+        attachment.text().await.expect("attachment name").trim(),
+        ATTACHMENT
+    );
+}
+
+async fn agent_replies_and_resolves(client: &Client) {
+    type_into(client, "textarea#message", REPLY).await;
+    let status = find(client, "select#reply-status[name='status']").await;
+    status
+        .select_by_label("Resolved")
+        .await
+        .expect("choose Resolved");
+    click(client, "button[name='kind'][value='reply']").await;
+    wait_for(
+        client,
+        Locator::XPath(&message_xpath("staff", REPLY)),
+        "the agent's reply on the staff page",
+    )
+    .await;
+    // The reload after the redirect shows the new status in the properties form.
+    assert_eq!(selected_label(client, "select#status").await, "Resolved");
+}
+
+async fn agent_adds_note(client: &Client) {
+    type_into(client, "textarea#message", NOTE).await;
+    // On a closed ticket the reply form keeps the current status by default; a note must not reopen it.
+    let status = find(client, "select#reply-status").await;
+    assert_eq!(
+        status.prop("value").await.expect("status value").as_deref(),
+        Some(""),
+        "reply form should default to 'keep status'"
+    );
+    click(client, "button[name='kind'][value='note']").await;
+    wait_for(
+        client,
+        Locator::XPath(&message_xpath("note", NOTE)),
+        "the internal note on the staff page",
+    )
+    .await;
+    assert_eq!(
+        selected_label(client, "select#status").await,
+        "Resolved",
+        "a note must not change the status"
+    );
+}
+
+/// The employee reloads the ticket and sees the agent's answer and the Resolved status.
+async fn employee_sees_answer(client: &Client, tid: &str) {
+    client.refresh().await.expect("reload the ticket page");
+    wait_for(
+        client,
+        Locator::XPath(&message_xpath("staff", REPLY)),
+        "the agent's reply on the portal",
+    )
+    .await;
+    let tracking = find(client, "#tracking-id").await;
+    assert_eq!(tracking.text().await.expect("tracking ID").trim(), tid);
+    let status = find(client, ".ticket-head .status").await;
+    assert_eq!(status.text().await.expect("status").trim(), "Resolved");
+    let class = status
+        .attr("class")
+        .await
+        .expect("class")
+        .unwrap_or_default();
+    assert!(
+        class.contains("status-resolved"),
+        "status badge class: {class}"
+    );
+    // A resolved ticket offers to reopen it instead of resolving it.
+    find(client, &format!("form[action='/tickets/{tid}/reopen']")).await;
+}
+
+#[test]
+fn employee_and_agent_in_the_browser() {
+    let started = Instant::now();
+    let driver = Driver::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(&dir.path().join("helpdesk.db"));
+    let password = admin_password(&server);
+    let attachment = dir.path().join(ATTACHMENT);
+    std::fs::write(&attachment, "Printer 2F-KITCHEN: offline since 08:12\n")
+        .expect("write the attachment");
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async {
+        let employee = driver.session("employee").await;
+        let agent = driver.session("agent").await;
+
+        let tid = employee_submits_ticket(&employee, &server, &attachment).await;
+
+        agent_logs_in_and_opens_ticket(&agent, &server, &password, &tid).await;
+        agent_replies_and_resolves(&agent).await;
+
+        employee_sees_answer(&employee, &tid).await;
+
+        agent_adds_note(&agent).await;
+
+        // The employee's page shows the answer, and nothing of the internal note.
+        employee_sees_answer(&employee, &tid).await;
+        let notes = employee
+            .find_all(Locator::Css("article.message-note"))
+            .await
+            .expect("find notes");
+        assert!(
+            notes.is_empty(),
+            "the portal shows {} internal note(s)",
+            notes.len()
+        );
+        let source = employee.source().await.expect("page source");
+        assert!(
+            !source.contains(NOTE),
+            "the portal must not show the internal note; page:\n{source}"
+        );
+        let messages = employee
+            .find_all(Locator::Css("article.message"))
+            .await
+            .expect("find messages");
+        assert_eq!(
+            messages.len(),
+            2,
+            "the employee sees their message and the agent's reply only"
+        );
+
+        let png = employee.screenshot().await.expect("screenshot");
+        let shot = dir.path().join("employee-ticket.png");
+        std::fs::write(&shot, &png).expect("save the screenshot");
+        let saved = std::fs::read(&shot).expect("read the screenshot");
+        assert!(
+            saved.len() > 1000,
+            "screenshot is only {} bytes",
+            saved.len()
+        );
+        assert!(
+            saved.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "screenshot is not a PNG"
+        );
+
+        agent.close().await.expect("close the agent's browser");
+        employee
+            .close()
+            .await
+            .expect("close the employee's browser");
+    });
+    drop(driver);
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_secs(30),
+        "the browser test took {elapsed:?}; keep it under 30 s"
+    );
+}
