@@ -77,6 +77,9 @@ CREATE INDEX tickets_status    ON tickets(status_id, updated_at);
 CREATE INDEX tickets_assignee  ON tickets(assignee_id, updated_at);
 CREATE INDEX tickets_category  ON tickets(category_id, updated_at);
 CREATE INDEX tickets_priority  ON tickets(priority_id, updated_at);
+-- Common combinations of list filters: a category's or an agent's tickets in one status.
+CREATE INDEX tickets_category_status ON tickets(category_id, status_id, updated_at);
+CREATE INDEX tickets_assignee_status ON tickets(assignee_id, status_id, updated_at);
 CREATE INDEX tickets_requester ON tickets(requester_email, created_at);
 
 CREATE TABLE messages (

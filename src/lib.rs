@@ -9,7 +9,9 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod kb;
 pub mod portal;
+pub mod search;
 pub mod settings;
 pub mod staff;
 pub mod tickets;
@@ -50,6 +52,8 @@ pub fn build_rocket_with(db: Db, config: Config) -> Result<Rocket<Build>> {
         .merge(("log_level", config.log_level.as_str()))
         .merge(("cli_colors", false))
         .merge(("ident", "Helpdesk"))
+        // Blocking threads run the database work; the database allows few at once anyway.
+        .merge(("max_blocking", 32))
         .merge(("shutdown.grace", 2))
         .merge(("shutdown.mercy", 2));
     figment = if config.ip_header.is_empty() {
@@ -69,7 +73,8 @@ pub fn build_rocket_with(db: Db, config: Config) -> Result<Rocket<Build>> {
         .mount("/", portal::routes())
         .mount("/", auth::routes())
         .mount("/", staff::routes())
-        .mount("/", admin::routes()))
+        .mount("/", admin::routes())
+        .mount("/", kb::routes()))
 }
 
 /// On first start with no staff account, creates an admin with a generated password.

@@ -231,7 +231,7 @@ fn categories_with_default_priority_and_agents() {
         ],
     );
     assert_eq!(res.status(), Status::SeeOther);
-    assert!(!get_ok(&employee, "/tickets/new").contains("Printers &amp; scanners"));
+    assert!(!get_ok(&app.client, "/tickets/new").contains("Printers &amp; scanners"));
 }
 
 #[test]

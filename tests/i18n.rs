@@ -13,6 +13,7 @@ fn catalog(lang: &str) -> HashMap<String, String> {
     for file in [
         format!("{dir}/{lang}.json"),
         format!("{dir}/{lang}.admin.json"),
+        format!("{dir}/{lang}.kb.json"),
     ] {
         let text = std::fs::read_to_string(&file).expect("catalog file");
         let part: HashMap<String, String> =

@@ -177,8 +177,7 @@ async fn create(
     let me = admin.0.id;
     let (n, p) = (name.clone(), priority);
     let outcome = app
-        .db
-        .write(move |c| {
+        .write_refdata(move |c| {
             let mut refusals = Refusals::new();
             match &n {
                 None => refusals.push(("name", "admin_error_name")),
@@ -262,8 +261,7 @@ async fn save(
     let me = admin.0.id;
     let n = name.clone();
     let outcome = app
-        .db
-        .write(move |c| {
+        .write_refdata(move |c| {
             let (_, was_active) = category_exists(c, id)?.ok_or(Error::NotFound)?;
             let mut refusals = Refusals::new();
             match &n {

@@ -150,8 +150,7 @@ async fn create(
     let password_hash = hash(app, password.clone()).await?;
     let admin_id = admin.0.id;
     let created = app
-        .db
-        .write(move |c| {
+        .write_refdata(move |c| {
             // Checked again inside the transaction: another admin may have been quicker.
             if users::find_by_email(c, &email)?.is_some() {
                 return Ok(None);
@@ -247,8 +246,7 @@ async fn save(
     let values = json!({ "name": form.name, "role": form.role, "active": active });
     if let (Some(name), Some(role), true) = (name, role, refusals.is_empty()) {
         let outcome = app
-            .db
-            .write(move |c| {
+            .write_refdata(move |c| {
                 let before = users::get(c, id)?.ok_or(Error::NotFound)?;
                 let loses_admin =
                     before.active && before.role == Role::Admin && (role != Role::Admin || !active);
@@ -297,8 +295,7 @@ async fn reset_password(
     let password_hash = hash(app, password.clone()).await?;
     let me = admin.0.id;
     let account = app
-        .db
-        .write(move |c| {
+        .write_refdata(move |c| {
             let account = users::get(c, id)?.ok_or(Error::NotFound)?;
             users::set_password(c, id, &password_hash)?;
             let detail = format!("id={id} email={}", account.email);

@@ -245,8 +245,7 @@ where
         "rank"
     };
     let outcome = app
-        .db
-        .write(move |c| {
+        .write_refdata(move |c| {
             if let Some(id) = id {
                 slug_of(c, table, id)?;
             }

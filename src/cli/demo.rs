@@ -1,4 +1,4 @@
-//! `helpdesk demo --tickets N`: realistic office tickets, replies, categories and agents, written
+//! `helpdesk demo --tickets N --articles M`: realistic office tickets, replies, categories and agents, written
 //! in one transaction with prepared statements (100,000 tickets in seconds).
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -186,7 +186,7 @@ const NOTES: &[&str] = &[
     "Waiting for the vendor to call back.",
 ];
 
-pub fn run(config: &Config, count: u64) -> Result<()> {
+pub fn run(config: &Config, count: u64, articles: u64) -> Result<()> {
     let db = Db::open(&config.db)?;
     let mut rng = StdRng::seed_from_u64(count);
     let hash = users::hash_password(DEMO_PASSWORD, config.bcrypt_cost.min(10))?;
@@ -336,9 +336,10 @@ pub fn run(config: &Config, count: u64) -> Result<()> {
         Ok((agent_ids.len(), count))
     })?;
     bar.finish();
+    let articles = super::demo_kb::run(&db, articles)?;
     db.write_blocking(|c| Ok(c.execute_batch("ANALYZE")?))?;
     println!(
-        "Added {tickets} demo tickets and {agents} agents (password {DEMO_PASSWORD:?}) in {:.1}s.",
+        "Added {tickets} demo tickets, {articles} articles and {agents} agents (password {DEMO_PASSWORD:?}) in {:.1}s.",
         start.elapsed().as_secs_f64()
     );
     Ok(())

@@ -1,7 +1,9 @@
 //! Command-line interface: `serve` (the default) and the operator's subcommands.
 
 mod demo;
+mod demo_kb;
 mod ops;
+mod reindex;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -48,9 +50,14 @@ pub enum Command {
     Demo {
         #[arg(long, default_value_t = 1000)]
         tickets: u64,
+        /// Knowledge-base articles to write (English and Spanish).
+        #[arg(long, default_value_t = 20)]
+        articles: u64,
     },
     /// Check the database's integrity and the configuration.
     Check,
+    /// Rebuild the full-text search indexes from the tickets and knowledge base.
+    Reindex,
 }
 
 #[derive(Args, Debug, Default)]
@@ -121,8 +128,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::User(cmd)) => ops::user(config, cmd),
         Some(Command::Backup { file }) => ops::backup(&config, &file),
         Some(Command::Restore { file, yes }) => ops::restore(&config, &file, yes),
-        Some(Command::Demo { tickets }) => demo::run(&config, tickets),
+        Some(Command::Demo { tickets, articles }) => demo::run(&config, tickets, articles),
         Some(Command::Check) => ops::check(&config),
+        Some(Command::Reindex) => reindex::run(&config),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

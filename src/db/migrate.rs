@@ -8,7 +8,10 @@ use crate::error::{Error, Result};
 const BASELINE: &str = include_str!("../../schema.sql");
 
 /// Migrations after the baseline, in order: entry `i` takes the schema to version `i + 2`.
-const MIGRATIONS: &[&str] = &[];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0002_search.sql"),
+    include_str!("migrations/0003_kb.sql"),
+];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;
 

@@ -3,7 +3,7 @@
 //! never stall the async runtime.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -13,14 +13,21 @@ use crate::error::{Error, Result};
 mod migrate;
 pub use migrate::{SCHEMA_VERSION, migrate};
 
-/// Readers kept open between requests; more are opened on demand under load.
-const IDLE_READERS: usize = 8;
+/// At most this many read connections exist; more concurrent readers wait for one. Each holds
+/// its own page cache, so the bound is also what keeps memory flat under load.
+const MAX_READERS: usize = 6;
 
 #[derive(Clone)]
 pub struct Db {
     path: Arc<PathBuf>,
     writer: Arc<Mutex<Connection>>,
-    readers: Arc<Mutex<Vec<Connection>>>,
+    readers: Arc<ReaderPool>,
+}
+
+struct ReaderPool {
+    /// Idle connections, and how many exist in all (idle + in use).
+    state: Mutex<(Vec<Connection>, usize)>,
+    returned: Condvar,
 }
 
 /// Opens a connection with the settings every connection needs.
@@ -38,7 +45,8 @@ pub fn open_connection(path: &Path) -> Result<Connection> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    conn.pragma_update(None, "cache_size", -16000)?;
+    // 4 MiB of page cache per connection; the OS caches the file too.
+    conn.pragma_update(None, "cache_size", -4000)?;
     Ok(conn)
 }
 
@@ -50,7 +58,10 @@ impl Db {
         Ok(Db {
             path: Arc::new(path.to_path_buf()),
             writer: Arc::new(Mutex::new(writer)),
-            readers: Arc::new(Mutex::new(Vec::new())),
+            readers: Arc::new(ReaderPool {
+                state: Mutex::new((Vec::new(), 0)),
+                returned: Condvar::new(),
+            }),
         })
     }
 
@@ -59,27 +70,34 @@ impl Db {
     }
 
     fn take_reader(&self) -> Result<Connection> {
-        let pooled = self
-            .readers
-            .lock()
-            .map_err(|_| Error::internal("reader pool poisoned"))?
-            .pop();
-        match pooled {
-            Some(conn) => Ok(conn),
-            None => {
-                let conn = open_connection(&self.path)?;
-                conn.pragma_update(None, "query_only", "ON")?;
-                Ok(conn)
+        let pool = &self.readers;
+        let mut state = pool.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(conn) = state.0.pop() {
+                return Ok(conn);
             }
+            if state.1 < MAX_READERS {
+                state.1 += 1;
+                drop(state);
+                let opened = open_connection(&self.path).and_then(|conn| {
+                    conn.pragma_update(None, "query_only", "ON")?;
+                    Ok(conn)
+                });
+                if opened.is_err() {
+                    let mut state = pool.state.lock().unwrap_or_else(|p| p.into_inner());
+                    state.1 -= 1;
+                    pool.returned.notify_one();
+                }
+                return opened;
+            }
+            state = pool.returned.wait(state).unwrap_or_else(|p| p.into_inner());
         }
     }
 
     fn give_back(&self, conn: Connection) {
-        if let Ok(mut pool) = self.readers.lock()
-            && pool.len() < IDLE_READERS
-        {
-            pool.push(conn);
-        }
+        let mut state = self.readers.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.0.push(conn);
+        self.readers.returned.notify_one();
     }
 
     /// Runs read-only queries on a pooled connection, off the async runtime.
@@ -120,10 +138,26 @@ impl Db {
             .writer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        let result = (|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })();
+        match result {
+            // A file system that turned read-only under an open connection shows up as a generic
+            // I/O error; tell the user the truth (503, try later) rather than a 500.
+            Err(Error::Internal(_)) if self.storage_read_only() => Err(Error::ReadOnly),
+            other => other,
+        }
+    }
+
+    /// Opening for append changes nothing, and fails with EROFS on a read-only file system.
+    fn storage_read_only(&self) -> bool {
+        let probe = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.path.as_path());
+        matches!(probe, Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem)
     }
 }
 

@@ -38,9 +38,8 @@ fn healthz() -> &'static str {
     "ok"
 }
 
-async fn load_refdata(app: &App, lang: Lang) -> Result<RefData> {
-    let refdata = app.db.read(RefData::load).await?;
-    Ok(refdata.localize(&app.i18n, lang))
+async fn load_refdata(app: &App, lang: Lang) -> Result<std::sync::Arc<RefData>> {
+    app.refdata(lang).await
 }
 
 /// Categories and priorities an employee may pick.

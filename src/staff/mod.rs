@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::auth::StaffUser;
 use crate::error::{Error, Result};
 use crate::portal::{FieldErrors, MAX_MESSAGE, TicketForm, form_values, validate_ticket};
-use crate::tickets::list::{self, Filter, PER_PAGE, Sort, View};
+use crate::tickets::list::{self, Filter, Sort, View};
 use crate::tickets::uploads::{Download, read_uploads};
 use crate::tickets::{self, Actor, Field, MessageKind, NewTicket, RefData};
 use crate::util::clean;
@@ -27,12 +27,8 @@ fn actor(staff: &StaffUser) -> Actor {
     }
 }
 
-async fn refdata(app: &App, page: &Page<'_>) -> Result<RefData> {
-    Ok(app
-        .db
-        .read(RefData::load)
-        .await?
-        .localize(&app.i18n, page.lang))
+async fn refdata(app: &App, page: &Page<'_>) -> Result<std::sync::Arc<RefData>> {
+    app.refdata(page.lang).await
 }
 
 /// Parses an optional numeric filter; anything else means "no filter".
@@ -63,14 +59,13 @@ async fn ticket_list(
         category: opt_id(category),
         assignee: opt_id(assignee),
         q: clean(q.unwrap_or(""), 200),
-        sort: Sort::parse(sort),
+        sort: Sort::parse_for(sort, q.unwrap_or("")),
         asc: dir == Some("asc"),
         page: page.unwrap_or(1).clamp(1, 100_000),
     };
     let refdata = refdata(app, &pg).await?;
     let (f, rd, me) = (filter.clone(), refdata.clone(), staff.id);
     let result = app.db.read(move |c| list::list(c, &f, me, &rd)).await?;
-    let pages = (result.total + PER_PAGE - 1) / PER_PAGE;
     let num = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     // The filter as a query string, for the pager links (Tera escapes the `&`s).
     let qs = format!(
@@ -92,8 +87,8 @@ async fn ticket_list(
             "total": result.total,
             "capped": result.total > list::COUNT_CAP,
             "page": filter.page,
-            "has_next": filter.page < pages,
-            "refdata": refdata,
+            "has_next": result.has_next,
+            "refdata": &*refdata,
             "qs": qs,
         }),
     )
@@ -138,7 +133,7 @@ async fn render_ticket(
         "staff/ticket.html",
         json!({
             "ticket": ticket, "messages": messages, "events": events, "history": history,
-            "refdata": refdata, "form": form, "errors": errors, "settings": app.settings(),
+            "refdata": &*refdata, "form": form, "errors": errors, "settings": app.settings(),
         }),
     )?;
     Ok((status, html))

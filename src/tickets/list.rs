@@ -1,16 +1,16 @@
 //! The staff ticket list: views, filters, sorting and paging, built as one parameterised query
 //! that the indexes on `tickets` can serve at 100,000 tickets.
 
-use rusqlite::Connection;
 use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::{RefData, TICKET_COLUMNS, Ticket, ticket_from_row};
 use crate::error::Result;
 
-pub const PER_PAGE: i64 = 50;
-/// Counting stops here; the page says "10,000+" rather than scanning everything.
-pub const COUNT_CAP: i64 = 10_000;
+pub const PER_PAGE: i64 = 25;
+/// Counting stops here; the page says "more than 1,000" rather than scanning everything.
+pub const COUNT_CAP: i64 = 1_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -39,6 +39,8 @@ pub enum Sort {
     Created,
     Priority,
     Subject,
+    /// Best match first (bm25); only with a text search, else the same as Updated.
+    Relevance,
 }
 
 impl Sort {
@@ -47,7 +49,16 @@ impl Sort {
             Some("created") => Sort::Created,
             Some("priority") => Sort::Priority,
             Some("subject") => Sort::Subject,
+            Some("relevance") => Sort::Relevance,
             _ => Sort::Updated,
+        }
+    }
+
+    /// As `parse`, but a search without a chosen order is sorted by relevance.
+    pub fn parse_for(s: Option<&str>, q: &str) -> Sort {
+        match s {
+            None | Some("") if !q.trim().is_empty() => Sort::Relevance,
+            _ => Sort::parse(s),
         }
     }
 }
@@ -70,6 +81,7 @@ pub struct Page {
     pub tickets: Vec<Ticket>,
     /// Matching tickets, capped at COUNT_CAP + 1.
     pub total: i64,
+    pub has_next: bool,
 }
 
 fn like_pattern(q: &str) -> String {
@@ -132,20 +144,44 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
         None => {}
     }
     let q = f.q.trim();
+    // Text search: a tracking ID, the requester's email or name, or the full-text index over the
+    // subject and every message, notes included (staff see them).
+    let tracking_id = super::normalize_tracking_id(q);
+    let fts = if tracking_id.is_none() {
+        crate::search::match_expr(q)
+    } else {
+        None
+    };
     if !q.is_empty() {
-        clauses.push(
-            "(t.tracking_id = ? OR t.subject LIKE ? ESCAPE '\\' OR t.requester_email LIKE ? ESCAPE '\\' \
-             OR t.requester_name LIKE ? ESCAPE '\\')"
-                .into(),
-        );
-        params.push(Value::Text(
-            super::normalize_tracking_id(q).unwrap_or_default(),
+        let text = if fts.is_some() {
+            "f.fid IS NOT NULL"
+        } else {
+            "t.subject LIKE ? ESCAPE '\\'"
+        };
+        clauses.push(format!(
+            "(t.tracking_id = ? OR t.requester_email LIKE ? ESCAPE '\\' \
+             OR t.requester_name LIKE ? ESCAPE '\\' OR {text})"
         ));
+        params.push(Value::Text(tracking_id.unwrap_or_default()));
         let pattern = like_pattern(q);
-        for _ in 0..3 {
+        let likes = if fts.is_some() { 2 } else { 3 };
+        for _ in 0..likes {
             params.push(Value::Text(pattern.clone()));
         }
     }
+    // The matches, ranked once (subject hits weigh most), joined to the tickets by id. The
+    // WITH clause comes first in the SQL, so its parameter does too.
+    let (with, fts_join) = match &fts {
+        Some(expr) => {
+            params.insert(0, Value::Text(expr.clone()));
+            (
+                "WITH f AS MATERIALIZED (SELECT rowid AS fid, bm25(ticket_search, 10.0, 2.0, 1.0) AS score \
+                 FROM ticket_search WHERE ticket_search MATCH ?)",
+                "LEFT JOIN f ON f.fid = t.id",
+            )
+        }
+        None => ("", ""),
+    };
     let where_sql = if clauses.is_empty() {
         String::new()
     } else {
@@ -157,6 +193,10 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
         Sort::Created => format!("t.created_at {dir}, t.id {dir}"),
         Sort::Priority => format!("p.rank {dir}, t.updated_at DESC"),
         Sort::Subject => format!("t.subject COLLATE NOCASE {dir}, t.id DESC"),
+        Sort::Relevance if fts.is_some() => {
+            "f.score IS NULL, f.score, t.updated_at DESC, t.id DESC".to_string()
+        }
+        Sort::Relevance => format!("t.updated_at {dir}, t.id {dir}"),
     };
     let join = if f.sort == Sort::Priority {
         "JOIN priorities p ON p.id = t.priority_id"
@@ -169,22 +209,48 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
         .collect::<Vec<_>>()
         .join(", ");
     let offset = (f.page.max(1) - 1) * PER_PAGE;
+    // One row more than a page tells whether there is a next page.
     let sql = format!(
-        "SELECT {columns} FROM tickets t {join} {where_sql} ORDER BY {order} LIMIT {PER_PAGE} OFFSET {offset}"
+        "{with} SELECT {columns} FROM tickets t {fts_join} {join} {where_sql} ORDER BY {order} LIMIT {} OFFSET {offset}",
+        PER_PAGE + 1
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut tickets = stmt
         .query_map(rusqlite::params_from_iter(params.iter()), ticket_from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let has_next = tickets.len() as i64 > PER_PAGE;
+    tickets.truncate(PER_PAGE as usize);
     for t in &mut tickets {
         refdata.decorate(t);
     }
+    if let Some(expr) = &fts {
+        add_snippets(conn, expr, &mut tickets)?;
+    }
     let count_sql = format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t {where_sql} LIMIT {})",
+        "{with} SELECT COUNT(*) FROM (SELECT 1 FROM tickets t {fts_join} {where_sql} LIMIT {})",
         COUNT_CAP + 1
     );
     let total = conn
         .prepare_cached(&count_sql)?
         .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
-    Ok(Page { tickets, total })
+    Ok(Page {
+        tickets,
+        total,
+        has_next,
+    })
+}
+
+/// The best-matching passage of each ticket the search matched (not those found by email).
+fn add_snippets(conn: &Connection, expr: &str, tickets: &mut [Ticket]) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT snippet(ticket_search, -1, char(1), char(2), '…', 16) FROM ticket_search \
+         WHERE ticket_search MATCH ?1 AND rowid = ?2",
+    )?;
+    for t in tickets {
+        let raw: Option<String> = stmt
+            .query_row(rusqlite::params![expr, t.id], |r| r.get(0))
+            .optional()?;
+        t.snippet = raw.map(|s| crate::search::highlight(&s));
+    }
+    Ok(())
 }

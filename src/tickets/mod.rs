@@ -71,6 +71,9 @@ pub struct Ticket {
     pub priority_slug: String,
     pub category: String,
     pub assignee: Option<String>,
+    /// Search results only: the matching text as safe HTML (see `search::highlight`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
 }
 
 pub const TICKET_COLUMNS: &str = "id, tracking_id, access_token, subject, requester_name, requester_email, \

@@ -93,6 +93,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
         &[
             include_str!("../i18n/en.json"),
             include_str!("../i18n/en.admin.json"),
+            include_str!("../i18n/en.kb.json"),
         ],
     ),
     (
@@ -100,6 +101,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
         &[
             include_str!("../i18n/es.json"),
             include_str!("../i18n/es.admin.json"),
+            include_str!("../i18n/es.kb.json"),
         ],
     ),
 ];

@@ -7,9 +7,10 @@ pub mod headers;
 pub mod i18n;
 pub mod throttle;
 
+use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::RwLock;
-use std::time::Duration;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use rocket::http::Status;
 use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
@@ -24,6 +25,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::settings::Settings;
+use crate::tickets::RefData;
 pub use i18n::{I18n, Lang};
 use throttle::Throttle;
 
@@ -43,7 +45,10 @@ pub struct App {
     pub login_throttle: Throttle,
     pub lookup_throttle: Throttle,
     dummy_hash: std::sync::Arc<std::sync::OnceLock<String>>,
+    refdata_cache: RwLock<HashMap<&'static str, (Instant, Arc<RefData>)>>,
 }
+
+const REFDATA_TTL: Duration = Duration::from_secs(5);
 
 impl App {
     pub fn new(db: Db, config: Config, settings: Settings) -> Result<App> {
@@ -56,6 +61,7 @@ impl App {
             login_throttle: Throttle::new(5, Duration::from_secs(15 * 60)),
             lookup_throttle: Throttle::new(10, Duration::from_secs(10 * 60)),
             dummy_hash: Default::default(),
+            refdata_cache: RwLock::new(HashMap::new()),
         })
     }
 
@@ -71,6 +77,46 @@ impl App {
             })
             .clone()
         }
+    }
+
+    /// Statuses, priorities, categories and staff, localised, from a cache. Admin changes
+    /// clear it at once (`write_refdata`); changes made by another process (the CLI) show within
+    /// REFDATA_TTL.
+    pub async fn refdata(&self, lang: Lang) -> Result<Arc<RefData>> {
+        {
+            let cache = self.refdata_cache.read().unwrap_or_else(|p| p.into_inner());
+            if let Some((at, data)) = cache.get(lang.code())
+                && at.elapsed() < REFDATA_TTL
+            {
+                return Ok(data.clone());
+            }
+        }
+        let fresh = Arc::new(
+            self.db
+                .read(RefData::load)
+                .await?
+                .localize(&self.i18n, lang),
+        );
+        let mut cache = self
+            .refdata_cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        cache.insert(lang.code(), (Instant::now(), fresh.clone()));
+        Ok(fresh)
+    }
+
+    /// A write that changes reference data (admin pages): the cache is cleared after it.
+    pub async fn write_refdata<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction) -> Result<T> + Send + 'static,
+    {
+        let out = self.db.write(f).await;
+        self.refdata_cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        out
     }
 
     pub fn settings(&self) -> Settings {

@@ -1,0 +1,122 @@
+//! The knowledge base: articles in English and Spanish, written in Markdown by staff, published
+//! to employees at `/kb`, searchable, with "was this helpful?" votes; plus the suggestions shown
+//! while an employee writes a ticket (`/suggest`).
+
+mod public;
+mod staff;
+pub mod store;
+mod suggest;
+
+use pulldown_cmark::{Options, Parser};
+use rocket::Route;
+
+use crate::web::Lang;
+
+/// Who may see an article in each state: employees only published ones; staff also internal
+/// articles, and drafts when they open them directly (a preview).
+pub const PUBLIC_STATES: &[&str] = &["published"];
+pub const STAFF_STATES: &[&str] = &["published", "internal"];
+pub const ALL_STATES: &[&str] = &["draft", "published", "internal"];
+
+pub const MAX_TITLE: usize = 200;
+pub const MAX_BODY: usize = 100_000;
+pub const MAX_SLUG: usize = 80;
+
+/// The states a viewer may list and search.
+pub fn visible_states(is_staff: bool) -> &'static [&'static str] {
+    if is_staff {
+        STAFF_STATES
+    } else {
+        PUBLIC_STATES
+    }
+}
+
+/// Markdown to HTML that is safe to embed: pulldown-cmark renders it, ammonia then removes
+/// scripts, event handlers, `javascript:` links and every other element or attribute not on its
+/// allow list.
+pub fn render_markdown(markdown: &str) -> String {
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    options.insert(Options::ENABLE_TASKLISTS);
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(markdown, options));
+    ammonia::clean(&html)
+}
+
+/// A URL slug from a title: lowercase ASCII letters and digits joined by dashes, accents folded.
+pub fn slugify(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        let c = match c {
+            'á' | 'à' | 'ä' | 'â' | 'ã' => 'a',
+            'é' | 'è' | 'ë' | 'ê' => 'e',
+            'í' | 'ì' | 'ï' | 'î' => 'i',
+            'ó' | 'ò' | 'ö' | 'ô' | 'õ' => 'o',
+            'ú' | 'ù' | 'ü' | 'û' => 'u',
+            'ñ' => 'n',
+            'ç' => 'c',
+            c => c,
+        };
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let mut slug: String = out.trim_end_matches('-').chars().take(MAX_SLUG).collect();
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    slug
+}
+
+pub fn valid_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= MAX_SLUG
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+}
+
+/// The other language: the fallback when an article has no translation in the reader's.
+pub fn other_lang(lang: Lang) -> Lang {
+    match lang {
+        Lang::En => Lang::Es,
+        Lang::Es => Lang::En,
+    }
+}
+
+pub fn routes() -> Vec<Route> {
+    let mut routes = public::routes();
+    routes.extend(staff::routes());
+    routes.extend(suggest::routes());
+    routes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_is_rendered_and_sanitised() {
+        let html = render_markdown(
+            "# Hi\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=x onerror=alert(1)> **b**",
+        );
+        assert!(html.contains("<h1>Hi</h1>") && html.contains("<strong>b</strong>"));
+        assert!(
+            !html.contains("<script") && !html.contains("javascript:") && !html.contains("onerror")
+        );
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            slugify("  Configurar la impresión (Wi-Fi)! "),
+            "configurar-la-impresion-wi-fi"
+        );
+        assert!(valid_slug("reset-password-2") && !valid_slug("Bad slug") && !valid_slug("-x"));
+    }
+}

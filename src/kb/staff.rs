@@ -1,0 +1,334 @@
+//! Staff pages for the knowledge base: every article (drafts too), the editor with one tab per
+//! language, and knowledge-base categories.
+
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, get, post, routes};
+use serde_json::{Value, json};
+
+use super::store::{self, ArticleInput};
+use crate::auth::StaffUser;
+use crate::error::{Error, Result};
+use crate::portal::FieldErrors;
+use crate::util::clean;
+use crate::web::csrf::{Checked, CsrfForm};
+use crate::web::i18n::LANGS;
+use crate::web::{App, Html, Page};
+
+type PageResult = Result<std::result::Result<Flash<Redirect>, (Status, Html)>>;
+
+#[get("/staff/kb")]
+async fn list(_staff: StaffUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
+    let lang = page.lang;
+    let (categories, articles) = app
+        .db
+        .read(move |c| {
+            Ok((
+                store::categories(c)?,
+                store::list(c, lang, super::ALL_STATES, None, None, 10_000)?,
+            ))
+        })
+        .await?;
+    page.render(
+        "staff/kb_list.html",
+        json!({ "categories": categories, "articles": articles }),
+    )
+}
+
+#[derive(FromForm)]
+struct ArticleForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    slug: String,
+    #[field(default = String::new())]
+    category: String,
+    #[field(default = String::new())]
+    state: String,
+    #[field(default = String::new())]
+    sort: String,
+    #[field(default = String::new())]
+    title_en: String,
+    #[field(default = String::new())]
+    body_en: String,
+    #[field(default = String::new())]
+    title_es: String,
+    #[field(default = String::new())]
+    body_es: String,
+}
+
+impl CsrfForm for ArticleForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+impl ArticleForm {
+    fn values(&self) -> Value {
+        json!({
+            "slug": self.slug, "category": self.category, "state": self.state, "sort": self.sort,
+            "title_en": self.title_en, "body_en": self.body_en,
+            "title_es": self.title_es, "body_es": self.body_es,
+        })
+    }
+}
+
+/// An empty form: every key present, so the template never looks up a missing one.
+fn blank() -> Value {
+    json!({
+        "slug": "", "category": "", "state": "draft", "sort": "0",
+        "title_en": "", "body_en": "", "title_es": "", "body_es": "",
+    })
+}
+
+fn article_values(a: &store::Article) -> Value {
+    let mut v = blank();
+    v["slug"] = json!(a.slug);
+    v["category"] = json!(a.category_id.map(|c| c.to_string()).unwrap_or_default());
+    v["state"] = json!(a.state);
+    v["sort"] = json!(a.sort.to_string());
+    for t in &a.translations {
+        v[format!("title_{}", t.lang)] = json!(t.title);
+        v[format!("body_{}", t.lang)] = json!(t.body_markdown);
+    }
+    v
+}
+
+/// Checks the form; the input to save, or the field errors.
+fn validate(page: &Page<'_>, form: &ArticleForm) -> std::result::Result<ArticleInput, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let mut translations = Vec::new();
+    for lang in LANGS {
+        let (title, body) = match lang.code() {
+            "es" => (&form.title_es, &form.body_es),
+            _ => (&form.title_en, &form.body_en),
+        };
+        let title = clean(title, super::MAX_TITLE);
+        let body = body.trim().to_string();
+        let (title_key, body_key) = match lang.code() {
+            "es" => ("title_es", "body_es"),
+            _ => ("title_en", "body_en"),
+        };
+        if title.is_empty() && !body.is_empty() {
+            errors.insert(title_key, page.t("kb_error_title_required"));
+        } else if !title.is_empty() && body.is_empty() {
+            errors.insert(body_key, page.t("kb_error_body_required"));
+        } else if body.chars().count() > super::MAX_BODY {
+            errors.insert(body_key, page.t("kb_error_body_too_long"));
+        }
+        translations.push((lang, title, body));
+    }
+    if translations.iter().all(|(_, t, _)| t.is_empty()) && errors.is_empty() {
+        errors.insert("title_en", page.t("kb_error_translation_required"));
+    }
+    let slug = match form.slug.trim() {
+        "" => super::slugify(
+            translations
+                .iter()
+                .map(|(_, t, _)| t.as_str())
+                .find(|t| !t.is_empty())
+                .unwrap_or(""),
+        ),
+        s => s.to_string(),
+    };
+    if !super::valid_slug(&slug) && !errors.contains_key("title_en") {
+        errors.insert("slug", page.t("kb_error_slug_invalid"));
+    }
+    let state = form.state.trim().to_string();
+    if !super::ALL_STATES.contains(&state.as_str()) {
+        errors.insert("state", page.t("kb_error_state_invalid"));
+    }
+    let category_id = match form.category.trim() {
+        "" => None,
+        c => match c.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                errors.insert("category", page.t("kb_error_category_invalid"));
+                None
+            }
+        },
+    };
+    let sort = form.sort.trim().parse::<i64>().unwrap_or(0);
+    if errors.is_empty() {
+        Ok(ArticleInput {
+            slug,
+            category_id,
+            state,
+            sort,
+            translations,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+async fn render_editor(
+    page: &Page<'_>,
+    app: &App,
+    id: Option<i64>,
+    form: Value,
+    errors: FieldErrors,
+    status: Status,
+) -> Result<(Status, Html)> {
+    let categories = app.db.read(store::categories).await?;
+    let html = page.render(
+        "staff/kb_edit.html",
+        json!({
+            "id": id, "form": form, "errors": errors, "categories": categories,
+            "states": super::ALL_STATES, "langs": ["en", "es"],
+        }),
+    )?;
+    Ok((status, html))
+}
+
+#[get("/staff/kb/new")]
+async fn new_page(_staff: StaffUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
+    render_editor(&page, app, None, blank(), FieldErrors::new(), Status::Ok)
+        .await
+        .map(|(_, html)| html)
+}
+
+#[get("/staff/kb/<id>")]
+async fn edit_page(_staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64) -> Result<Html> {
+    let article = app
+        .db
+        .read(move |c| store::get(c, id))
+        .await?
+        .ok_or(Error::NotFound)?;
+    render_editor(
+        &page,
+        app,
+        Some(id),
+        article_values(&article),
+        FieldErrors::new(),
+        Status::Ok,
+    )
+    .await
+    .map(|(_, html)| html)
+}
+
+async fn save(
+    staff: StaffUser,
+    page: Page<'_>,
+    app: &App,
+    id: Option<i64>,
+    form: ArticleForm,
+) -> PageResult {
+    let input = match validate(&page, &form) {
+        Ok(input) => input,
+        Err(errors) => {
+            let r = render_editor(
+                &page,
+                app,
+                id,
+                form.values(),
+                errors,
+                Status::UnprocessableEntity,
+            );
+            return Ok(Err(r.await?));
+        }
+    };
+    let category = input.category_id;
+    let saved = app
+        .db
+        .write(move |c| {
+            if let Some(cat) = category
+                && !store::category_exists(c, cat)?
+            {
+                return Err(Error::BadRequest("category".into()));
+            }
+            store::save(c, id, &input, staff.id)
+        })
+        .await;
+    match saved {
+        Ok(id) => Ok(Ok(Flash::success(
+            Redirect::to(format!("/staff/kb/{id}")),
+            "kb_flash_saved",
+        ))),
+        Err(Error::BadRequest(field)) => {
+            let (key, msg) = match field.as_str() {
+                "slug" => ("slug", "kb_error_slug_taken"),
+                _ => ("category", "kb_error_category_invalid"),
+            };
+            let mut errors = FieldErrors::new();
+            errors.insert(key, page.t(msg));
+            let r = render_editor(
+                &page,
+                app,
+                id,
+                form.values(),
+                errors,
+                Status::UnprocessableEntity,
+            );
+            Ok(Err(r.await?))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[post("/staff/kb/new", data = "<form>")]
+async fn create(
+    staff: StaffUser,
+    page: Page<'_>,
+    app: &State<App>,
+    form: Checked<ArticleForm>,
+) -> PageResult {
+    save(staff, page, app, None, form.0).await
+}
+
+#[post("/staff/kb/<id>", data = "<form>")]
+async fn update(
+    staff: StaffUser,
+    page: Page<'_>,
+    app: &State<App>,
+    id: i64,
+    form: Checked<ArticleForm>,
+) -> PageResult {
+    save(staff, page, app, Some(id), form.0).await
+}
+
+#[derive(FromForm)]
+struct CategoryForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    name: String,
+    #[field(default = String::new())]
+    sort: String,
+}
+
+impl CsrfForm for CategoryForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[post("/staff/kb/categories", data = "<form>")]
+async fn add_category(
+    _staff: StaffUser,
+    app: &State<App>,
+    form: Checked<CategoryForm>,
+) -> Result<Flash<Redirect>> {
+    let name = clean(&form.0.name, 100);
+    let sort = form.0.sort.trim().parse::<i64>().unwrap_or(0);
+    if name.is_empty() {
+        return Ok(Flash::error(
+            Redirect::to("/staff/kb"),
+            "kb_error_category_name",
+        ));
+    }
+    let created = app
+        .db
+        .write(move |c| store::create_category(c, &name, sort))
+        .await?;
+    Ok(if created {
+        Flash::success(Redirect::to("/staff/kb"), "kb_flash_category_added")
+    } else {
+        Flash::error(Redirect::to("/staff/kb"), "kb_error_category_exists")
+    })
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![list, new_page, edit_page, create, update, add_category]
+}

@@ -1,0 +1,346 @@
+//! Knowledge-base queries. Plain functions over a `&Connection`, run inside `db.read` or
+//! `db.write`.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::db::now;
+use crate::error::{Error, Result};
+use crate::web::Lang;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Category {
+    pub id: i64,
+    pub name: String,
+    pub sort: i64,
+}
+
+/// An article as listed: its title in the reader's language, or the other one when missing.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub id: i64,
+    pub slug: String,
+    pub state: String,
+    pub category_id: Option<i64>,
+    pub category: Option<String>,
+    pub view_count: i64,
+    pub helpful_yes: i64,
+    pub helpful_no: i64,
+    pub deflections: i64,
+    pub updated_at: i64,
+    pub title: String,
+    pub lang: String,
+    /// Search results only: safe HTML (see `search::highlight`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Translation {
+    pub lang: String,
+    pub title: String,
+    pub body_markdown: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Article {
+    pub id: i64,
+    pub slug: String,
+    pub category_id: Option<i64>,
+    pub state: String,
+    pub sort: i64,
+    pub view_count: i64,
+    pub helpful_yes: i64,
+    pub helpful_no: i64,
+    pub deflections: i64,
+    pub updated_at: i64,
+    pub translations: Vec<Translation>,
+}
+
+impl Article {
+    /// The translation in `lang`, else the other language's; `true` when it fell back.
+    pub fn translation(&self, lang: Lang) -> Option<(&Translation, bool)> {
+        let exact = self.translations.iter().find(|t| t.lang == lang.code());
+        match exact {
+            Some(t) => Some((t, false)),
+            None => self.translations.first().map(|t| (t, true)),
+        }
+    }
+}
+
+/// What the staff form saves.
+pub struct ArticleInput {
+    pub slug: String,
+    pub category_id: Option<i64>,
+    pub state: String,
+    pub sort: i64,
+    /// (lang, title, body); a language with an empty title has no translation.
+    pub translations: Vec<(Lang, String, String)>,
+}
+
+/// State names come from the constants in `kb`, never from a request, so inlining is safe.
+fn state_list(states: &[&str]) -> String {
+    states
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.state, a.category_id, c.name, a.view_count, a.helpful_yes, \
+     a.helpful_no, a.deflections, a.updated_at, tr.title, tr.lang";
+
+fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
+    Ok(Summary {
+        id: r.get(0)?,
+        slug: r.get(1)?,
+        state: r.get(2)?,
+        category_id: r.get(3)?,
+        category: r.get(4)?,
+        view_count: r.get(5)?,
+        helpful_yes: r.get(6)?,
+        helpful_no: r.get(7)?,
+        deflections: r.get(8)?,
+        updated_at: r.get(9)?,
+        title: r.get(10)?,
+        lang: r.get(11)?,
+        snippet: None,
+    })
+}
+
+pub fn categories(conn: &Connection) -> Result<Vec<Category>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, name, sort FROM kb_categories ORDER BY sort, name")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(Category {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                sort: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn create_category(conn: &Connection, name: &str, sort: i64) -> Result<bool> {
+    let n = conn
+        .prepare_cached("INSERT OR IGNORE INTO kb_categories (name, sort) VALUES (?1, ?2)")?
+        .execute(params![name, sort])?;
+    Ok(n == 1)
+}
+
+/// Articles in `states`, by category then the staff's order then title. `category`
+/// `Some(id)` keeps one category; `exclude` leaves one article out (for "related").
+pub fn list(
+    conn: &Connection,
+    lang: Lang,
+    states: &[&str],
+    category: Option<i64>,
+    exclude: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Summary>> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM kb_articles a
+         LEFT JOIN kb_categories c ON c.id = a.category_id
+         JOIN kb_translations tr ON tr.id = (SELECT id FROM kb_translations
+             WHERE article_id = a.id ORDER BY lang = ?1 DESC, lang LIMIT 1)
+         WHERE a.state IN ({}) AND (?2 IS NULL OR a.category_id = ?2) AND (?3 IS NULL OR a.id != ?3)
+         ORDER BY c.sort IS NULL, c.sort, c.name, a.sort, tr.title COLLATE NOCASE
+         LIMIT ?4",
+        state_list(states)
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(
+            params![lang.code(), category, exclude, limit],
+            summary_from_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Full-text search over every translation of the articles in `states`, best first; one result
+/// per article, in the reader's language when that translation matched too.
+pub fn search(
+    conn: &Connection,
+    lang: Lang,
+    states: &[&str],
+    expr: &str,
+    limit: usize,
+) -> Result<Vec<Summary>> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}, snippet(kb_search, -1, char(1), char(2), '…', 20)
+         FROM kb_search
+         JOIN kb_translations tr ON tr.id = kb_search.rowid
+         JOIN kb_articles a ON a.id = tr.article_id
+         LEFT JOIN kb_categories c ON c.id = a.category_id
+         WHERE kb_search MATCH ?1 AND a.state IN ({})
+         ORDER BY bm25(kb_search, 5.0, 1.0)
+         LIMIT 200",
+        state_list(states)
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([expr], |r| {
+        let mut s = summary_from_row(r)?;
+        let snippet: String = r.get(12)?;
+        s.snippet = Some(crate::search::highlight(&snippet));
+        Ok(s)
+    })?;
+    let mut out: Vec<Summary> = Vec::new();
+    for row in rows {
+        let row = row?;
+        match out.iter_mut().find(|s| s.id == row.id) {
+            Some(kept) if kept.lang != lang.code() && row.lang == lang.code() => *kept = row,
+            Some(_) => {}
+            None => out.push(row),
+        }
+    }
+    out.truncate(limit);
+    Ok(out)
+}
+
+fn load(conn: &Connection, clause: &str, key: &dyn rusqlite::ToSql) -> Result<Option<Article>> {
+    let sql = format!(
+        "SELECT id, slug, category_id, state, sort, view_count, helpful_yes, helpful_no, deflections, updated_at
+         FROM kb_articles WHERE {clause}"
+    );
+    let article = conn
+        .prepare_cached(&sql)?
+        .query_row([key], |r| {
+            Ok(Article {
+                id: r.get(0)?,
+                slug: r.get(1)?,
+                category_id: r.get(2)?,
+                state: r.get(3)?,
+                sort: r.get(4)?,
+                view_count: r.get(5)?,
+                helpful_yes: r.get(6)?,
+                helpful_no: r.get(7)?,
+                deflections: r.get(8)?,
+                updated_at: r.get(9)?,
+                translations: Vec::new(),
+            })
+        })
+        .optional()?;
+    let Some(mut article) = article else {
+        return Ok(None);
+    };
+    article.translations = conn
+        .prepare_cached(
+            "SELECT lang, title, body_markdown FROM kb_translations WHERE article_id = ?1 ORDER BY lang",
+        )?
+        .query_map([article.id], |r| {
+            Ok(Translation {
+                lang: r.get(0)?,
+                title: r.get(1)?,
+                body_markdown: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Some(article))
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Article>> {
+    load(conn, "id = ?1", &id)
+}
+
+pub fn by_slug(conn: &Connection, slug: &str) -> Result<Option<Article>> {
+    load(conn, "slug = ?1", &slug)
+}
+
+pub fn record_view(conn: &Connection, id: i64) -> Result<()> {
+    conn.prepare_cached("UPDATE kb_articles SET view_count = view_count + 1 WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+pub fn vote(conn: &Connection, id: i64, helpful: bool) -> Result<()> {
+    let sql = if helpful {
+        "UPDATE kb_articles SET helpful_yes = helpful_yes + 1 WHERE id = ?1"
+    } else {
+        "UPDATE kb_articles SET helpful_no = helpful_no + 1 WHERE id = ?1"
+    };
+    conn.prepare_cached(sql)?.execute([id])?;
+    Ok(())
+}
+
+/// Counts a "this solved my problem" click on a published article; false when there is none.
+pub fn record_deflection(conn: &Connection, slug: &str) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE kb_articles SET deflections = deflections + 1 WHERE slug = ?1 AND state = 'published'",
+        )?
+        .execute([slug])?;
+    Ok(n == 1)
+}
+
+pub fn slug_taken(conn: &Connection, slug: &str, except: Option<i64>) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM kb_articles WHERE slug = ?1 AND (?2 IS NULL OR id != ?2)")?
+        .exists(params![slug, except])?)
+}
+
+pub fn category_exists(conn: &Connection, id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM kb_categories WHERE id = ?1")?
+        .exists([id])?)
+}
+
+/// Creates (`id` None) or updates an article with its translations; returns its id, or
+/// `Error::BadRequest("slug")` when another article has the slug.
+pub fn save(
+    conn: &Connection,
+    id: Option<i64>,
+    input: &ArticleInput,
+    staff_id: i64,
+) -> Result<i64> {
+    if slug_taken(conn, &input.slug, id)? {
+        return Err(Error::BadRequest("slug".into()));
+    }
+    let now = now();
+    let id = match id {
+        Some(id) => {
+            let n = conn
+                .prepare_cached(
+                    "UPDATE kb_articles SET slug = ?2, category_id = ?3, state = ?4, sort = ?5,
+                         updated_by = ?6, updated_at = ?7 WHERE id = ?1",
+                )?
+                .execute(params![
+                    id,
+                    input.slug,
+                    input.category_id,
+                    input.state,
+                    input.sort,
+                    staff_id,
+                    now
+                ])?;
+            if n == 0 {
+                return Err(Error::NotFound);
+            }
+            id
+        }
+        None => {
+            conn.prepare_cached(
+                "INSERT INTO kb_articles (slug, category_id, state, sort, created_by, updated_by, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?6)",
+            )?
+            .execute(params![input.slug, input.category_id, input.state, input.sort, staff_id, now])?;
+            conn.last_insert_rowid()
+        }
+    };
+    for (lang, title, body) in &input.translations {
+        if title.is_empty() {
+            conn.prepare_cached("DELETE FROM kb_translations WHERE article_id = ?1 AND lang = ?2")?
+                .execute(params![id, lang.code()])?;
+        } else {
+            conn.prepare_cached(
+                "INSERT INTO kb_translations (article_id, lang, title, body_markdown) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (article_id, lang) DO UPDATE SET title = excluded.title,
+                     body_markdown = excluded.body_markdown",
+            )?
+            .execute(params![id, lang.code(), title, body])?;
+        }
+    }
+    Ok(id)
+}

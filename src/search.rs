@@ -1,0 +1,163 @@
+//! Full-text search helpers shared by the ticket list, the knowledge base and the suggestions:
+//! turning what people type into a safe FTS5 query, turning FTS5 snippets into safe HTML, and
+//! rebuilding the search tables (`helpdesk reindex`).
+
+use rusqlite::Connection;
+
+use crate::error::Result;
+
+/// Terms beyond this many are ignored: a longer query only gets slower, not better.
+const MAX_TERMS: usize = 12;
+
+/// Marks around a matched term in `snippet()` output. Control characters never appear in
+/// escaped HTML, so they survive `escape_html` and are swapped for `<mark>` tags afterwards.
+pub const MARK_START: &str = "\u{1}";
+pub const MARK_END: &str = "\u{2}";
+
+/// One word as an FTS5 term: quoted, and a prefix unless it is a single character (a one-letter
+/// prefix would match a large share of all words, slowly).
+fn term(word: &str) -> String {
+    if word.chars().nth(1).is_some() {
+        format!("\"{word}\"*")
+    } else {
+        format!("\"{word}\"")
+    }
+}
+
+/// The FTS5 query for user text: every word becomes a quoted prefix term (`"word"*`), all
+/// required. Anything that is not a letter or digit separates words, so quotes, parentheses,
+/// `*`, `:`, `^`, `-` and `+` can never reach the MATCH syntax; words such as AND, OR, NOT and
+/// NEAR are quoted and therefore plain words. `None` when no word is left.
+pub fn match_expr(q: &str) -> Option<String> {
+    let terms: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(MAX_TERMS)
+        .map(term)
+        .collect();
+    if terms.is_empty() {
+        None
+    } else {
+        Some(terms.join(" "))
+    }
+}
+
+/// As `match_expr`, but any word may match (best matches first by bm25): for suggestions,
+/// where people type whole sentences. Words under three letters are left out, as prefixes
+/// they would match nearly everything.
+pub fn match_any_expr(q: &str) -> Option<String> {
+    let terms: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3)
+        .take(MAX_TERMS)
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    if terms.is_empty() {
+        None
+    } else {
+        Some(terms.join(" OR "))
+    }
+}
+
+/// A snippet made with `MARK_START`/`MARK_END` as HTML: all text escaped, the marks turned into
+/// balanced `<mark>` elements (stray marker characters from stored text are dropped).
+pub fn highlight(snippet: &str) -> String {
+    let escaped = tera::escape_html(snippet);
+    let mut out = String::with_capacity(escaped.len() + 26);
+    let mut open = false;
+    for ch in escaped.chars() {
+        match ch {
+            '\u{1}' if !open => {
+                out.push_str("<mark>");
+                open = true;
+            }
+            '\u{2}' if open => {
+                out.push_str("</mark>");
+                open = false;
+            }
+            '\u{1}' | '\u{2}' => {}
+            c => out.push(c),
+        }
+    }
+    if open {
+        out.push_str("</mark>");
+    }
+    out
+}
+
+/// SQL that fills `ticket_search` for tickets with `id` in `[?1, ?2)`.
+const FILL_TICKETS: &str = "INSERT INTO ticket_search (rowid, subject, body, notes)
+    SELECT t.id, t.subject,
+        coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
+                  WHERE m.ticket_id = t.id AND m.kind != 'note'), ''),
+        coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
+                  WHERE m.ticket_id = t.id AND m.kind = 'note'), '')
+    FROM tickets t WHERE t.id >= ?1 AND t.id < ?2";
+
+/// Tickets indexed per step of `reindex_tickets`.
+pub const REINDEX_BATCH: i64 = 2_000;
+
+/// Empties the ticket index; `reindex_tickets_batch` then refills it.
+pub fn clear_ticket_index(conn: &Connection) -> Result<i64> {
+    conn.execute("DELETE FROM ticket_search", [])?;
+    Ok(conn.query_row("SELECT coalesce(max(id), 0) FROM tickets", [], |r| r.get(0))?)
+}
+
+/// Indexes the tickets with ids in `[from, from + REINDEX_BATCH)`; returns how many.
+pub fn reindex_tickets_batch(conn: &Connection, from: i64) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(FILL_TICKETS)?
+        .execute([from, from + REINDEX_BATCH])?)
+}
+
+/// Rebuilds the whole ticket index at once (tests and small databases).
+pub fn reindex_tickets(conn: &Connection) -> Result<usize> {
+    let max = clear_ticket_index(conn)?;
+    let mut done = 0;
+    let mut from = 0;
+    while from <= max {
+        done += reindex_tickets_batch(conn, from)?;
+        from += REINDEX_BATCH;
+    }
+    conn.execute(
+        "INSERT INTO ticket_search (ticket_search) VALUES ('optimize')",
+        [],
+    )?;
+    Ok(done)
+}
+
+/// Rebuilds the knowledge-base index; returns how many translations it holds.
+pub fn reindex_articles(conn: &Connection) -> Result<usize> {
+    conn.execute("INSERT INTO kb_search (kb_search) VALUES ('rebuild')", [])?;
+    Ok(
+        conn.query_row("SELECT COUNT(*) FROM kb_translations", [], |r| {
+            r.get::<_, i64>(0)
+        })? as usize,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_cannot_break_the_match_syntax() {
+        assert_eq!(
+            match_expr("impresión \"NEAR( a* OR b:c^"),
+            Some("\"impresión\"* \"NEAR\"* \"a\" \"OR\"* \"b\" \"c\"".into())
+        );
+        assert_eq!(match_expr(" -*\"() "), None);
+        assert_eq!(
+            match_any_expr("my printer is OFFLINE!"),
+            Some("\"printer\"* OR \"OFFLINE\"*".into())
+        );
+    }
+
+    #[test]
+    fn snippets_are_escaped_and_marks_balanced() {
+        assert_eq!(
+            highlight("a <b> \u{1}x\u{2} \u{2}y\u{1}z"),
+            "a &lt;b&gt; <mark>x</mark> y<mark>z</mark>"
+        );
+    }
+}
