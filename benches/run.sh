@@ -5,11 +5,12 @@
 #
 # Needs wrk, curl and python3 (apt-get install wrk curl). Prints a Markdown table: requests/s,
 # p50/p99 latency, and each rate as a ratio to the framework floor (/healthz), plus demo-data
-# time, cold start, resident memory and binary size. Bounded: one wrk run per scenario.
+# time, cold start, resident memory and binary size. ARTICLES=1000 knowledge-base articles. Bounded: one wrk run per scenario.
 set -euo pipefail
 
 TICKETS=${1:-100000}
 DURATION=${2:-10s}
+ARTICLES=${ARTICLES:-1000}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-16}
 
@@ -31,7 +32,7 @@ BASE=http://127.0.0.1:$PORT
 ms_now() { date +%s%N | cut -b1-13; }
 
 t0=$(ms_now)
-"$BIN" --db "$DB" demo --tickets "$TICKETS" >/dev/null 2>&1
+"$BIN" --db "$DB" demo --tickets "$TICKETS" --articles "$ARTICLES" >/dev/null 2>&1
 demo_ms=$(( $(ms_now) - t0 ))
 
 t0=$(ms_now)
@@ -107,8 +108,11 @@ bench "requester ticket page" "/tickets/$TRACKING" "$PORTAL_COOKIE"
 bench "staff ticket list (open view)" /staff/tickets "$STAFF_COOKIE"
 bench "staff ticket list (all, page 100)" "/staff/tickets?view=all&page=100" "$STAFF_COOKIE"
 bench "staff list filtered (category + status)" "/staff/tickets?view=all&category=2&status=6" "$STAFF_COOKIE"
-bench "staff text filter (q=printer)" "/staff/tickets?view=all&q=printer" "$STAFF_COOKIE"
+bench "staff search (q=printer)" "/staff/tickets?view=all&q=printer" "$STAFF_COOKIE"
+bench "staff search (q=printer offline)" "/staff/tickets?view=all&q=printer+offline" "$STAFF_COOKIE"
 bench "staff ticket page" "/staff/tickets/$TICKET_ID" "$STAFF_COOKIE"
+bench "suggestions while typing (/suggest)" "/suggest?q=printer+floor+offline"
+bench "knowledge base search (/kb?q=)" "/kb?q=printer"
 before=$(count_tickets)
 bench "ticket submission (POST, CSRF)" /tickets "" "$WORK/submit.lua"
 after=$(count_tickets)
@@ -121,7 +125,7 @@ echo "|---|---:|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
 echo
 echo "- tickets stored by the submission run: $((after - before))"
-echo "- demo --tickets $TICKETS: $((demo_ms / 1000)).$(printf '%03d' $((demo_ms % 1000)))s"
+echo "- demo --tickets $TICKETS --articles $ARTICLES: $((demo_ms / 1000)).$(printf '%03d' $((demo_ms % 1000)))s"
 echo "- cold start to first answered request: ${cold_ms} ms"
 echo "- resident memory: $((rss_idle / 1024)) MB idle, $((rss_load / 1024)) MB after the load"
 echo "- release binary: $(( $(stat -c %s "$BIN") / 1024 / 1024 )) MB ($(stat -c %s "$BIN") bytes)"

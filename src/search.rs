@@ -86,12 +86,13 @@ pub fn highlight(snippet: &str) -> String {
 }
 
 /// SQL that fills `ticket_search` for tickets with `id` in `[?1, ?2)`.
-const FILL_TICKETS: &str = "INSERT INTO ticket_search (rowid, subject, body, notes)
+const FILL_TICKETS: &str = "INSERT INTO ticket_search (rowid, subject, body, notes, requester)
     SELECT t.id, t.subject,
         coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
                   WHERE m.ticket_id = t.id AND m.kind != 'note'), ''),
         coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
-                  WHERE m.ticket_id = t.id AND m.kind = 'note'), '')
+                  WHERE m.ticket_id = t.id AND m.kind = 'note'), ''),
+        t.requester_name || ' ' || t.requester_email
     FROM tickets t WHERE t.id >= ?1 AND t.id < ?2";
 
 /// Tickets indexed per step of `reindex_tickets`.

@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use super::store;
 use crate::error::Result;
-use crate::tickets::RefData;
 use crate::web::csrf::{Checked, CsrfForm};
 use crate::web::{App, Lang};
 
@@ -38,14 +37,17 @@ pub struct Suggestions {
     tickets: Vec<TicketHit>,
 }
 
-/// Open tickets whose subject matches, best first: (subject, status id).
-fn similar_open_tickets(conn: &rusqlite::Connection, expr: &str) -> Result<Vec<(String, i64)>> {
+/// Open tickets whose subject has any typed word (of three letters or more), newest first:
+/// (subject, status id). No ranking over every match: open tickets are few, closed ones many.
+fn similar_open_tickets(conn: &rusqlite::Connection, q: &str) -> Result<Vec<(String, i64)>> {
+    let Some(expr) = crate::search::match_any_expr(q) else {
+        return Ok(Vec::new());
+    };
     let mut stmt = conn.prepare_cached(
-        "SELECT t.subject, t.status_id FROM ticket_search f
-         JOIN tickets t ON t.id = f.rowid
-         JOIN statuses s ON s.id = t.status_id
-         WHERE ticket_search MATCH ?1 AND s.is_closed = 0
-         ORDER BY bm25(ticket_search) LIMIT ?2",
+        "SELECT t.subject, t.status_id FROM tickets t
+         WHERE t.status_id IN (SELECT id FROM statuses WHERE is_closed = 0)
+           AND t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?1)
+         ORDER BY t.updated_at DESC LIMIT ?2",
     )?;
     // Only the subject column: message text is private to the requester and staff.
     let subject_only = format!("subject : ({expr})");
@@ -66,15 +68,16 @@ async fn suggest(app: &State<App>, lang: Lang, q: Option<&str>) -> Result<Json<S
             tickets: Vec::new(),
         }));
     };
-    let (articles, tickets, refdata) = app
+    let words = q.clone();
+    let (articles, tickets) = app
         .db
         .read(move |c| {
             let articles = store::search(c, lang, super::PUBLIC_STATES, &expr, LIMIT)?;
-            let tickets = similar_open_tickets(c, &expr)?;
-            Ok((articles, tickets, RefData::load(c)?))
+            let tickets = similar_open_tickets(c, &words)?;
+            Ok((articles, tickets))
         })
         .await?;
-    let refdata = refdata.localize(&app.i18n, lang);
+    let refdata = app.refdata(lang).await?;
     let articles = articles
         .into_iter()
         .map(|a| ArticleHit {

@@ -59,7 +59,7 @@ async fn ticket_list(
         category: opt_id(category),
         assignee: opt_id(assignee),
         q: clean(q.unwrap_or(""), 200),
-        sort: Sort::parse_for(sort, q.unwrap_or("")),
+        sort: Sort::parse(sort),
         asc: dir == Some("asc"),
         page: page.unwrap_or(1).clamp(1, 100_000),
     };

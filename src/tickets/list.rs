@@ -53,14 +53,6 @@ impl Sort {
             _ => Sort::Updated,
         }
     }
-
-    /// As `parse`, but a search without a chosen order is sorted by relevance.
-    pub fn parse_for(s: Option<&str>, q: &str) -> Sort {
-        match s {
-            None | Some("") if !q.trim().is_empty() => Sort::Relevance,
-            _ => Sort::parse(s),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -84,12 +76,10 @@ pub struct Page {
     pub has_next: bool,
 }
 
-fn like_pattern(q: &str) -> String {
-    let escaped = q
-        .replace('\\', "\\\\")
+fn like_escape(q: &str) -> String {
+    q.replace('\\', "\\\\")
         .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+        .replace('_', "\\_")
 }
 
 pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result<Page> {
@@ -144,44 +134,44 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
         None => {}
     }
     let q = f.q.trim();
-    // Text search: a tracking ID, the requester's email or name, or the full-text index over the
-    // subject and every message, notes included (staff see them).
+    // Text search: a tracking ID exactly, an email address by prefix (its index), anything else
+    // through the full-text index over subject, messages (notes too: staff see them) and the
+    // requester's name and email. No clause here scans the whole table.
     let tracking_id = super::normalize_tracking_id(q);
-    let fts = if tracking_id.is_none() {
+    let fts = if tracking_id.is_none() && !q.contains('@') {
         crate::search::match_expr(q)
     } else {
         None
     };
+    let mut with = String::new();
+    let mut fts_join = "";
     if !q.is_empty() {
-        let text = if fts.is_some() {
-            "f.fid IS NOT NULL"
+        if let Some(tid) = tracking_id {
+            clauses.push("t.tracking_id = ?".into());
+            params.push(Value::Text(tid));
+        } else if q.contains('@') {
+            clauses.push("t.requester_email LIKE ? ESCAPE '\\'".into());
+            params.push(Value::Text(format!("{}%", like_escape(q))));
+        } else if let Some(expr) = &fts {
+            if f.sort == Sort::Relevance {
+                // Ranked once (subject hits weigh most), joined to the tickets by id. The WITH
+                // clause comes first in the SQL, so its parameter does too.
+                with = "WITH f AS MATERIALIZED (SELECT rowid AS fid, bm25(ticket_search, 10.0, 2.0, 1.0, 5.0) \
+                        AS score FROM ticket_search WHERE ticket_search MATCH ?)"
+                    .to_string();
+                fts_join = "JOIN f ON f.fid = t.id";
+                params.insert(0, Value::Text(expr.clone()));
+            } else {
+                clauses.push(
+                    "t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)".into(),
+                );
+                params.push(Value::Text(expr.clone()));
+            }
         } else {
-            "t.subject LIKE ? ESCAPE '\\'"
-        };
-        clauses.push(format!(
-            "(t.tracking_id = ? OR t.requester_email LIKE ? ESCAPE '\\' \
-             OR t.requester_name LIKE ? ESCAPE '\\' OR {text})"
-        ));
-        params.push(Value::Text(tracking_id.unwrap_or_default()));
-        let pattern = like_pattern(q);
-        let likes = if fts.is_some() { 2 } else { 3 };
-        for _ in 0..likes {
-            params.push(Value::Text(pattern.clone()));
+            // Only punctuation: nothing can match.
+            clauses.push("0".into());
         }
     }
-    // The matches, ranked once (subject hits weigh most), joined to the tickets by id. The
-    // WITH clause comes first in the SQL, so its parameter does too.
-    let (with, fts_join) = match &fts {
-        Some(expr) => {
-            params.insert(0, Value::Text(expr.clone()));
-            (
-                "WITH f AS MATERIALIZED (SELECT rowid AS fid, bm25(ticket_search, 10.0, 2.0, 1.0) AS score \
-                 FROM ticket_search WHERE ticket_search MATCH ?)",
-                "LEFT JOIN f ON f.fid = t.id",
-            )
-        }
-        None => ("", ""),
-    };
     let where_sql = if clauses.is_empty() {
         String::new()
     } else {
@@ -193,8 +183,8 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
         Sort::Created => format!("t.created_at {dir}, t.id {dir}"),
         Sort::Priority => format!("p.rank {dir}, t.updated_at DESC"),
         Sort::Subject => format!("t.subject COLLATE NOCASE {dir}, t.id DESC"),
-        Sort::Relevance if fts.is_some() => {
-            "f.score IS NULL, f.score, t.updated_at DESC, t.id DESC".to_string()
+        Sort::Relevance if !fts_join.is_empty() => {
+            "f.score, t.updated_at DESC, t.id DESC".to_string()
         }
         Sort::Relevance => format!("t.updated_at {dir}, t.id {dir}"),
     };

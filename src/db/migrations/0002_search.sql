@@ -5,19 +5,22 @@
 -- employees can leave the notes out with a column filter. One document per ticket lets a search
 -- for "printer offline" find a ticket whose subject says "printer" and whose reply says
 -- "offline". `remove_diacritics 2` folds accents both ways ("impresion" = "impresión").
+-- `requester` holds the requester's name and email, so one index answers every text search.
 CREATE VIRTUAL TABLE ticket_search USING fts5(
-    subject, body, notes,
+    subject, body, notes, requester,
     tokenize = 'unicode61 remove_diacritics 2',
     -- Prefix indexes: "wi"* or "imp"* read one list instead of every word that starts so.
     prefix = '2 3'
 );
 
 CREATE TRIGGER ticket_search_insert AFTER INSERT ON tickets BEGIN
-    INSERT INTO ticket_search (rowid, subject, body, notes) VALUES (NEW.id, NEW.subject, '', '');
+    INSERT INTO ticket_search (rowid, subject, body, notes, requester)
+    VALUES (NEW.id, NEW.subject, '', '', NEW.requester_name || ' ' || NEW.requester_email);
 END;
 
-CREATE TRIGGER ticket_search_subject AFTER UPDATE OF subject ON tickets BEGIN
-    UPDATE ticket_search SET subject = NEW.subject WHERE rowid = NEW.id;
+CREATE TRIGGER ticket_search_subject AFTER UPDATE OF subject, requester_name, requester_email ON tickets BEGIN
+    UPDATE ticket_search SET subject = NEW.subject, requester = NEW.requester_name || ' ' || NEW.requester_email
+    WHERE rowid = NEW.id;
 END;
 
 CREATE TRIGGER ticket_search_delete AFTER DELETE ON tickets BEGIN
@@ -51,10 +54,11 @@ CREATE TRIGGER message_search_delete AFTER DELETE ON messages BEGIN
 END;
 
 -- Existing tickets.
-INSERT INTO ticket_search (rowid, subject, body, notes)
+INSERT INTO ticket_search (rowid, subject, body, notes, requester)
 SELECT t.id, t.subject,
     coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
               WHERE m.ticket_id = t.id AND m.kind != 'note'), ''),
     coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
-              WHERE m.ticket_id = t.id AND m.kind = 'note'), '')
+              WHERE m.ticket_id = t.id AND m.kind = 'note'), ''),
+    t.requester_name || ' ' || t.requester_email
 FROM tickets t;
