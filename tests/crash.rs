@@ -12,9 +12,10 @@ use common::Multipart;
 use common::server::{self, Server};
 use rusqlite::Connection;
 
-const THREADS: usize = 16;
+/// Concurrent clients: 200 submissions are in flight together when the kill lands.
+const THREADS: usize = 200;
 /// Ticket submissions started before the kill, at most (the kill catches some in flight).
-const TARGET_ATTEMPTS: usize = 200;
+const TARGET_ATTEMPTS: usize = 400;
 /// Acknowledged tickets wanted before killing once a second has passed.
 const MIN_ACKED: usize = 50;
 /// Kill no later than this, however slow the machine.
@@ -56,7 +57,12 @@ fn client(n: usize, shared: &Shared) -> Seen {
     let mut seen = Seen::default();
     let agent = server::agent();
     let token = match agent.get(&format!("{}/tickets/new", shared.base)).call() {
-        Ok(res) => common::csrf_in(&res.into_string().unwrap_or_default()),
+        Ok(res) => match res.into_string() {
+            Ok(body) if body.contains("name=\"csrf_token\"") => common::csrf_in(&body),
+            // The kill can cut this very response short.
+            _ if shared.killed.load(Ordering::SeqCst) => return seen,
+            other => panic!("GET /tickets/new gave no form before the kill: {other:?}"),
+        },
         Err(e) => {
             failure(shared, &mut seen, "GET /tickets/new", e);
             return seen;
@@ -64,8 +70,8 @@ fn client(n: usize, shared: &Shared) -> Seen {
     };
     let mut i = 0;
     while !shared.killed.load(Ordering::SeqCst) {
-        // A reply on one of this client's acknowledged tickets every third round.
-        let reply_to = if i % 3 == 2 {
+        // A reply on one of this client's acknowledged tickets every second round.
+        let reply_to = if i % 2 == 1 {
             seen.tickets.last().map(|t| t.0.clone())
         } else {
             None
