@@ -108,11 +108,7 @@ pub fn validate_ticket(
     if clean(&form.subject, MAX_SUBJECT).is_empty() {
         errors.insert("subject", page.t("error_subject_required"));
     }
-    if form.message.trim().is_empty() {
-        errors.insert("message", page.t("error_message_required"));
-    } else if form.message.chars().count() > MAX_MESSAGE {
-        errors.insert("message", page.t("error_message_too_long"));
-    }
+    check_message(page, &form.message, &mut errors);
     let category = form
         .category
         .parse::<i64>()
@@ -141,6 +137,34 @@ pub fn validate_ticket(
     }
 }
 
+/// Adds an error for an empty or over-long message.
+pub fn check_message(page: &Page<'_>, message: &str, errors: &mut FieldErrors) {
+    if message.trim().is_empty() {
+        errors.insert("message", page.t("error_message_required"));
+    } else if message.chars().count() > MAX_MESSAGE {
+        errors.insert("message", page.t("error_message_too_long"));
+    }
+}
+
+/// The uploaded files, or none and an error next to the field when one breaks the desk's rules.
+pub async fn checked_uploads(
+    page: &Page<'_>,
+    files: &[TempFile<'_>],
+    settings: &crate::settings::Settings,
+    errors: &mut FieldErrors,
+) -> Vec<crate::tickets::Upload> {
+    match read_uploads(files, settings).await {
+        Ok(uploads) => uploads,
+        Err(problem) => {
+            errors.insert(
+                "attachments",
+                page.t(problem.key).replace("{file}", &problem.filename),
+            );
+            Vec::new()
+        }
+    }
+}
+
 /// The values to put back into a re-rendered form.
 pub fn form_values(form: &TicketForm<'_>) -> Value {
     json!({
@@ -160,16 +184,7 @@ async fn submit_ticket(
     let refdata = load_refdata(app, page.lang).await?;
     let settings = app.settings();
     let (mut errors, picked) = validate_ticket(&page, &form, &refdata, false);
-    let uploads = match read_uploads(&form.attachments, &settings).await {
-        Ok(u) => u,
-        Err(problem) => {
-            errors.insert(
-                "attachments",
-                page.t(problem.key).replace("{file}", &problem.filename),
-            );
-            Vec::new()
-        }
-    };
+    let uploads = checked_uploads(&page, &form.attachments, &settings, &mut errors).await;
     let (category_id, priority_id) = match picked {
         Some(p) if errors.is_empty() => p,
         _ => {
@@ -365,21 +380,8 @@ async fn reply(
     };
     let settings = app.settings();
     let mut errors = FieldErrors::new();
-    if form.message.trim().is_empty() {
-        errors.insert("message", page.t("error_message_required"));
-    } else if form.message.chars().count() > MAX_MESSAGE {
-        errors.insert("message", page.t("error_message_too_long"));
-    }
-    let uploads = match read_uploads(&form.attachments, &settings).await {
-        Ok(u) => u,
-        Err(problem) => {
-            errors.insert(
-                "attachments",
-                page.t(problem.key).replace("{file}", &problem.filename),
-            );
-            Vec::new()
-        }
-    };
+    check_message(&page, &form.message, &mut errors);
+    let uploads = checked_uploads(&page, &form.attachments, &settings, &mut errors).await;
     if !errors.is_empty() {
         let refdata = load_refdata(app, page.lang).await?;
         refdata.decorate(&mut ticket);

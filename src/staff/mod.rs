@@ -10,9 +10,11 @@ use serde_json::json;
 
 use crate::auth::StaffUser;
 use crate::error::{Error, Result};
-use crate::portal::{FieldErrors, MAX_MESSAGE, TicketForm, form_values, validate_ticket};
+use crate::portal::{
+    FieldErrors, TicketForm, check_message, checked_uploads, form_values, validate_ticket,
+};
 use crate::tickets::list::{self, Filter, Sort, View};
-use crate::tickets::uploads::{Download, read_uploads};
+use crate::tickets::uploads::Download;
 use crate::tickets::{self, Actor, Field, MessageKind, NewTicket, RefData};
 use crate::util::clean;
 use crate::web::csrf::{Checked, CsrfForm};
@@ -175,21 +177,8 @@ async fn reply(
         MessageKind::Staff
     };
     let mut errors = FieldErrors::new();
-    if form.message.trim().is_empty() {
-        errors.insert("message", page.t("error_message_required"));
-    } else if form.message.chars().count() > MAX_MESSAGE {
-        errors.insert("message", page.t("error_message_too_long"));
-    }
-    let uploads = match read_uploads(&form.attachments, &app.settings()).await {
-        Ok(u) => u,
-        Err(problem) => {
-            errors.insert(
-                "attachments",
-                page.t(problem.key).replace("{file}", &problem.filename),
-            );
-            Vec::new()
-        }
-    };
+    check_message(&page, &form.message, &mut errors);
+    let uploads = checked_uploads(&page, &form.attachments, &app.settings(), &mut errors).await;
     if !errors.is_empty() {
         let values = json!({ "message": form.message, "status": form.status });
         return Ok(Err(render_ticket(&page, app, id, values, errors).await?));
@@ -319,16 +308,7 @@ async fn create_ticket(
     let refdata = refdata(app, &page).await?;
     let settings = app.settings();
     let (mut errors, picked) = validate_ticket(&page, &form, &refdata, true);
-    let uploads = match read_uploads(&form.attachments, &settings).await {
-        Ok(u) => u,
-        Err(problem) => {
-            errors.insert(
-                "attachments",
-                page.t(problem.key).replace("{file}", &problem.filename),
-            );
-            Vec::new()
-        }
-    };
+    let uploads = checked_uploads(&page, &form.attachments, &settings, &mut errors).await;
     let assignee_id = assignee
         .parse::<i64>()
         .ok()
