@@ -8,6 +8,18 @@
   const form = box.closest('form');
   const fields = ['subject', 'message'].map((id) => document.getElementById(id)).filter(Boolean);
   const MAX = 200;
+  // The articles shown so far, sent with the ticket (the desk counts them as shown but not
+  // enough); the server counts at most 10.
+  const shownInput = document.getElementById('shown_articles');
+  const MAX_SHOWN = 10;
+  const shown = shownInput && shownInput.value ? shownInput.value.split(',').filter(Boolean) : [];
+
+  function remember(url) {
+    const slug = url.replace(/^\/kb\//, '');
+    if (!shownInput || !slug || shown.indexOf(slug) !== -1 || shown.length >= MAX_SHOWN) return;
+    shown.push(slug);
+    shownInput.value = shown.join(',');
+  }
   let timer = null;
   let last = '';
   let seq = 0;
@@ -53,6 +65,7 @@
       box.appendChild(el('h3', '', box.dataset.articles));
       const list = el('ul', 'plain suggest-list');
       articles.forEach((a) => {
+        remember(a.url);
         const item = el('li');
         const link = el('a', '', a.title);
         link.href = a.url;

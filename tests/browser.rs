@@ -549,3 +549,159 @@ fn employee_and_agent_in_the_browser() {
         "the browser test took {elapsed:?}; keep it under 30 s"
     );
 }
+
+const KB_TITLE: &str = "Fix an offline printer";
+const KB_SLUG: &str = "fix-an-offline-printer";
+
+async fn staff_logs_in(client: &Client, server: &Server, password: &str) {
+    client
+        .goto(&server.url("/staff/login"))
+        .await
+        .expect("open the login page");
+    wait_for(
+        client,
+        Locator::Css("form[action='/staff/login']"),
+        "the login form",
+    )
+    .await;
+    type_into(client, "#email", "admin@localhost").await;
+    type_into(client, "#password", password).await;
+    click(client, "form[action='/staff/login'] button[type='submit']").await;
+    wait_for(
+        client,
+        Locator::Css("form[action='/staff/logout']"),
+        "the staff navigation after logging in",
+    )
+    .await;
+}
+
+/// The knowledge base's scripts: the ticket form remembers which articles it suggested (counted
+/// when the ticket is sent), and an agent inserts an article link into a reply at the cursor.
+#[test]
+fn knowledge_base_scripts_in_the_browser() {
+    let driver = Driver::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(&dir.path().join("helpdesk.db"));
+    let password = admin_password(&server);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async {
+        let agent = driver.session("kb-agent").await;
+        let employee = driver.session("kb-employee").await;
+
+        // The agent publishes an article.
+        staff_logs_in(&agent, &server, &password).await;
+        agent
+            .goto(&server.url("/staff/kb/new"))
+            .await
+            .expect("open the article editor");
+        type_into(&agent, "#title_en", KB_TITLE).await;
+        type_into(&agent, "#body_en", "Turn the printer off and on again.").await;
+        find(&agent, "select#state")
+            .await
+            .select_by_label("Published")
+            .await
+            .expect("choose Published");
+        click(&agent, "form.card button[type='submit']").await;
+        wait_for(
+            &agent,
+            Locator::Css("#kb-files-input"),
+            "the saved article's editor",
+        )
+        .await;
+
+        // The employee writes a ticket; the suggestion is shown and remembered in the form.
+        employee
+            .goto(&server.url("/tickets/new"))
+            .await
+            .expect("open the new ticket form");
+        type_into(&employee, "#name", "Ana Garcia").await;
+        type_into(&employee, "#email", "ana@office.example").await;
+        find(&employee, "select#category")
+            .await
+            .select_by_label("Hardware")
+            .await
+            .expect("choose Hardware");
+        type_into(&employee, "#subject", SUBJECT).await;
+        type_into(&employee, "#message", MESSAGE).await;
+        wait_for(
+            &employee,
+            Locator::Css(&format!("#suggestions a[href='/kb/{KB_SLUG}']")),
+            "the suggested article",
+        )
+        .await;
+        let shown = find(&employee, "#shown_articles")
+            .await
+            .prop("value")
+            .await
+            .expect("hidden field value");
+        assert_eq!(shown.as_deref(), Some(KB_SLUG));
+        click(&employee, "form[action='/tickets'] button[type='submit']").await;
+        wait_for(
+            &employee,
+            Locator::Css("#tracking-id"),
+            "the new ticket's page",
+        )
+        .await;
+
+        // Staff see that the article was shown to someone who still needed a ticket.
+        agent
+            .goto(&server.url("/staff/kb"))
+            .await
+            .expect("open the staff knowledge base");
+        let shown_cell = format!(
+            "//tr[.//a[normalize-space(.) = {}]]/td[6]",
+            xpath_literal(KB_TITLE)
+        );
+        let cell = wait_for(&agent, Locator::XPath(&shown_cell), "the shown count").await;
+        assert_eq!(cell.text().await.expect("shown count").trim(), "1");
+
+        // On the ticket, the agent searches the knowledge base and inserts the link.
+        agent
+            .goto(&server.url("/staff/tickets"))
+            .await
+            .expect("open the ticket list");
+        let subject_link = format!(
+            "//table[contains(@class, 'tickets')]//a[normalize-space(.) = {}]",
+            xpath_literal(SUBJECT)
+        );
+        wait_for(&agent, Locator::XPath(&subject_link), "the ticket")
+            .await
+            .click()
+            .await
+            .expect("open the ticket");
+        type_into(&agent, "textarea#message", "Please see ").await;
+        click(&agent, "#kb-links summary").await;
+        type_into(&agent, "#kb-links-q", "printer").await;
+        wait_for(
+            &agent,
+            Locator::Css("#kb-links-results button"),
+            "a search result to insert",
+        )
+        .await
+        .click()
+        .await
+        .expect("insert the link");
+        let text = find(&agent, "textarea#message")
+            .await
+            .prop("value")
+            .await
+            .expect("reply text")
+            .unwrap_or_default();
+        assert!(
+            text.starts_with(&format!("Please see {KB_TITLE}: http"))
+                && text.ends_with(&format!("/kb/{KB_SLUG}")),
+            "reply text after inserting the link: {text:?}"
+        );
+
+        agent.close().await.expect("close the agent's browser");
+        employee
+            .close()
+            .await
+            .expect("close the employee's browser");
+    });
+    drop(driver);
+}

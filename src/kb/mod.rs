@@ -1,11 +1,14 @@
 //! The knowledge base: articles in English and Spanish, written in Markdown by staff, published
 //! to employees at `/kb`, searchable, with "was this helpful?" votes; plus the suggestions shown
-//! while an employee writes a ticket (`/suggest`).
+//! while an employee writes a ticket (`/suggest`). Articles may carry images and files
+//! (`/kb/files/<id>`), start from a ticket's message, and be linked from staff replies.
 
 mod public;
 mod staff;
 pub mod store;
 mod suggest;
+
+pub use staff::{ArticleLink, popular_links};
 
 use pulldown_cmark::{Options, Parser};
 use rocket::Route;
@@ -109,6 +112,19 @@ mod tests {
         assert!(
             !html.contains("<script") && !html.contains("javascript:") && !html.contains("onerror")
         );
+    }
+
+    #[test]
+    fn article_images_and_file_links_survive_sanitising() {
+        let html = render_markdown(
+            "![Printer tray](/kb/files/3) [manual.pdf](/kb/files/4) ![x](javascript:alert(1))",
+        );
+        assert!(
+            html.contains("<img src=\"/kb/files/3\" alt=\"Printer tray\""),
+            "{html}"
+        );
+        assert!(html.contains("<a href=\"/kb/files/4\""), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
     }
 
     #[test]

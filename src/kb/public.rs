@@ -2,13 +2,15 @@
 //! `/kb/<slug>` (an article, its "was this helpful?" vote and related articles).
 
 use rocket::form::FromForm;
-use rocket::http::{Cookie, CookieJar, SameSite};
+use rocket::http::{ContentType, Cookie, CookieJar, SameSite};
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use serde_json::{Value, json};
 
 use super::store::{self, Summary};
+use crate::auth::StaffUser;
 use crate::error::{Error, Result};
+use crate::tickets::uploads::{Download, content_type_for, extension};
 use crate::util::clean;
 use crate::web::csrf::{Checked, CsrfForm};
 use crate::web::{App, Html, Page};
@@ -184,6 +186,38 @@ async fn helpful(
     ))
 }
 
+/// A file of an article: an image shown in the page, or anything else as a download.
+#[derive(rocket::Responder)]
+enum FileResponse {
+    Image(Vec<u8>, ContentType),
+    Download(Download),
+}
+
+/// A file attached to an article, for whoever may read the article: everyone for published
+/// ones, logged-in staff for internal articles and drafts. Images (by extension) are served
+/// inline with their type; every other file as a sandboxed download.
+#[get("/kb/files/<id>")]
+async fn file(app: &State<App>, staff: Option<StaffUser>, id: i64) -> Result<FileResponse> {
+    let file = app
+        .db
+        .read(move |c| store::file(c, id))
+        .await?
+        .ok_or(Error::NotFound)?;
+    if staff.is_none() && file.article_state != "published" {
+        return Err(Error::NotFound);
+    }
+    if super::staff::is_image(&file.filename) {
+        let kind = ContentType::parse_flexible(content_type_for(&extension(&file.filename)))
+            .unwrap_or(ContentType::Binary);
+        return Ok(FileResponse::Image(file.data, kind));
+    }
+    Ok(FileResponse::Download(Download::new(
+        &file.filename,
+        &file.content_type,
+        file.data,
+    )))
+}
+
 pub fn routes() -> Vec<Route> {
-    routes![index, article, helpful]
+    routes![index, article, helpful, file]
 }

@@ -2,9 +2,12 @@
 //! language, and knowledge-base categories.
 
 use rocket::form::FromForm;
+use rocket::fs::TempFile;
 use rocket::http::Status;
 use rocket::response::{Flash, Redirect};
+use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, routes};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::store::{self, ArticleInput};
@@ -19,21 +22,87 @@ use crate::web::{App, Html, Page};
 type PageResult = Result<std::result::Result<Flash<Redirect>, (Status, Html)>>;
 
 #[get("/staff/kb")]
-async fn list(_staff: StaffUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
+async fn list(staff: StaffUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
     let lang = page.lang;
-    let (categories, articles) = app
+    let (categories, articles, avoided) = app
         .db
         .read(move |c| {
             Ok((
                 store::categories(c)?,
                 store::list(c, lang, super::ALL_STATES, None, None, 10_000)?,
+                store::total_deflections(c)?,
             ))
         })
         .await?;
+    // Admins see the knowledge base's effect on the desk as a whole.
+    let avoided = staff.is_admin.then(|| {
+        let key = if avoided == 1 {
+            "kb_tickets_avoided_one"
+        } else {
+            "kb_tickets_avoided_other"
+        };
+        page.t(key).replace("{n}", &avoided.to_string())
+    });
     page.render(
         "staff/kb_list.html",
-        json!({ "categories": categories, "articles": articles }),
+        json!({ "categories": categories, "articles": articles, "avoided": avoided }),
     )
+}
+
+/// How many articles `/staff/kb/links` answers with, and how many the page lists without script.
+const LINKS_LIMIT: usize = 10;
+
+#[derive(Serialize)]
+pub struct ArticleLink {
+    title: String,
+    url: String,
+}
+
+/// An article's absolute address, for links pasted into replies.
+pub fn article_url(app: &App, slug: &str) -> String {
+    format!("{}/kb/{slug}", app.config.base_url.trim_end_matches('/'))
+}
+
+/// The articles worth linking in a reply (published, most viewed first), with their addresses.
+pub async fn popular_links(app: &App, lang: crate::web::Lang) -> Result<Vec<ArticleLink>> {
+    let articles = app
+        .db
+        .read(move |c| store::most_viewed(c, lang, LINKS_LIMIT as i64))
+        .await?;
+    Ok(articles
+        .into_iter()
+        .map(|a| ArticleLink {
+            url: article_url(app, &a.slug),
+            title: a.title,
+        })
+        .collect())
+}
+
+/// Articles matching `q` (published and internal), for the "insert article link" box on a ticket.
+#[get("/staff/kb/links?<q>")]
+async fn links(
+    _staff: StaffUser,
+    app: &State<App>,
+    lang: crate::web::Lang,
+    q: Option<&str>,
+) -> Result<Json<Vec<ArticleLink>>> {
+    let q = clean(q.unwrap_or(""), 200);
+    let Some(expr) = crate::search::match_expr(&q) else {
+        return Ok(Json(Vec::new()));
+    };
+    let articles = app
+        .db
+        .read(move |c| store::search(c, lang, super::STAFF_STATES, &expr, LINKS_LIMIT))
+        .await?;
+    Ok(Json(
+        articles
+            .into_iter()
+            .map(|a| ArticleLink {
+                url: article_url(app, &a.slug),
+                title: a.title,
+            })
+            .collect(),
+    ))
 }
 
 #[derive(FromForm)]
@@ -171,20 +240,78 @@ async fn render_editor(
     errors: FieldErrors,
     status: Status,
 ) -> Result<(Status, Html)> {
-    let categories = app.db.read(store::categories).await?;
+    let (categories, files) = app
+        .db
+        .read(move |c| {
+            let files = match id {
+                Some(id) => store::files(c, id)?,
+                None => Vec::new(),
+            };
+            Ok((store::categories(c)?, files))
+        })
+        .await?;
+    let files: Vec<Value> = files
+        .into_iter()
+        .map(|f| json!({ "id": f.id, "filename": f.filename, "size": f.size, "snippet": snippet(&f) }))
+        .collect();
     let html = page.render(
         "staff/kb_edit.html",
         json!({
             "id": id, "form": form, "errors": errors, "categories": categories,
-            "states": super::ALL_STATES, "langs": ["en", "es"],
+            "states": super::ALL_STATES, "langs": ["en", "es"], "files": files,
+            "settings": app.settings(),
         }),
     )?;
     Ok((status, html))
 }
 
-#[get("/staff/kb/new")]
-async fn new_page(_staff: StaffUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
-    render_editor(&page, app, None, blank(), FieldErrors::new(), Status::Ok)
+/// The Markdown that shows a file in an article: an image inline, anything else as a link.
+fn snippet(f: &store::FileMeta) -> String {
+    let url = format!("/kb/files/{}", f.id);
+    // Brackets would end the link text early.
+    let text: String = f
+        .filename
+        .chars()
+        .map(|c| if matches!(c, '[' | ']') { ' ' } else { c })
+        .collect();
+    if is_image(&f.filename) {
+        let alt = text
+            .rsplit_once('.')
+            .map_or(text.as_str(), |(stem, _)| stem);
+        format!("![{alt}]({url})")
+    } else {
+        format!("[{text}]({url})")
+    }
+}
+
+/// Files shown inside articles rather than downloaded.
+pub fn is_image(filename: &str) -> bool {
+    matches!(
+        crate::tickets::uploads::extension(filename).as_str(),
+        "png" | "jpg" | "jpeg" | "gif" | "webp"
+    )
+}
+
+/// The editor, empty or (`from_message`) started from a message of a ticket: the ticket's
+/// subject as the title and the message as the English text.
+#[get("/staff/kb/new?<from_message>")]
+async fn new_page(
+    _staff: StaffUser,
+    page: Page<'_>,
+    app: &State<App>,
+    from_message: Option<i64>,
+) -> Result<Html> {
+    let mut form = blank();
+    if let Some(mid) = from_message {
+        let (subject, body) = app
+            .db
+            .read(move |c| store::message_for_article(c, mid))
+            .await?
+            .ok_or(Error::NotFound)?;
+        form["title_en"] = json!(clean(&subject, super::MAX_TITLE));
+        form["body_en"] = json!(body);
+    }
+    render_editor(&page, app, None, form, FieldErrors::new(), Status::Ok)
         .await
         .map(|(_, html)| html)
 }
@@ -289,6 +416,64 @@ async fn update(
 }
 
 #[derive(FromForm)]
+struct FilesForm<'r> {
+    #[field(default = String::new())]
+    csrf_token: String,
+    files: Vec<TempFile<'r>>,
+}
+
+impl CsrfForm for FilesForm<'_> {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// Adds images and other files to an article, within the desk's attachment size and types.
+#[post("/staff/kb/<id>/files", data = "<form>")]
+async fn upload_files(
+    _staff: StaffUser,
+    page: Page<'_>,
+    app: &State<App>,
+    id: i64,
+    form: Checked<FilesForm<'_>>,
+) -> PageResult {
+    let article = app
+        .db
+        .read(move |c| store::get(c, id))
+        .await?
+        .ok_or(Error::NotFound)?;
+    let mut errors = FieldErrors::new();
+    let uploads =
+        crate::portal::checked_uploads(&page, &form.0.files, &app.settings(), &mut errors).await;
+    if uploads.is_empty() && errors.is_empty() {
+        errors.insert("attachments", page.t("kb_error_no_file"));
+    }
+    if !errors.is_empty() {
+        let r = render_editor(
+            &page,
+            app,
+            Some(id),
+            article_values(&article),
+            errors,
+            Status::UnprocessableEntity,
+        );
+        return Ok(Err(r.await?));
+    }
+    app.db
+        .write(move |c| {
+            for upload in &uploads {
+                store::add_file(c, id, upload)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(Ok(Flash::success(
+        Redirect::to(format!("/staff/kb/{id}#files")),
+        "kb_flash_files_added",
+    )))
+}
+
+#[derive(FromForm)]
 struct CategoryForm {
     #[field(default = String::new())]
     csrf_token: String,
@@ -330,5 +515,14 @@ async fn add_category(
 }
 
 pub fn routes() -> Vec<Route> {
-    routes![list, new_page, edit_page, create, update, add_category]
+    routes![
+        list,
+        links,
+        new_page,
+        edit_page,
+        create,
+        update,
+        upload_files,
+        add_category
+    ]
 }

@@ -27,6 +27,8 @@ pub struct Summary {
     pub helpful_yes: i64,
     pub helpful_no: i64,
     pub deflections: i64,
+    /// Suggested to an employee who then submitted a ticket anyway.
+    pub shown_count: i64,
     pub updated_at: i64,
     pub title: String,
     pub lang: String,
@@ -88,7 +90,7 @@ fn state_list(states: &[&str]) -> String {
 }
 
 const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.state, a.category_id, c.name, a.view_count, a.helpful_yes, \
-     a.helpful_no, a.deflections, a.updated_at, tr.title, tr.lang";
+     a.helpful_no, a.deflections, a.updated_at, tr.title, tr.lang, a.shown_count";
 
 fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
     Ok(Summary {
@@ -104,6 +106,7 @@ fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
         updated_at: r.get(9)?,
         title: r.get(10)?,
         lang: r.get(11)?,
+        shown_count: r.get(12)?,
         snippet: None,
     })
 }
@@ -183,7 +186,7 @@ pub fn search(
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([expr], |r| {
         let mut s = summary_from_row(r)?;
-        let snippet: String = r.get(12)?;
+        let snippet: String = r.get(13)?;
         s.snippet = Some(crate::search::highlight(&snippet));
         Ok(s)
     })?;
@@ -343,4 +346,124 @@ pub fn save(
         }
     }
     Ok(id)
+}
+
+/// Published articles, most viewed first: the links offered to agents when there is no script.
+pub fn most_viewed(conn: &Connection, lang: Lang, limit: i64) -> Result<Vec<Summary>> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM kb_articles a
+         LEFT JOIN kb_categories c ON c.id = a.category_id
+         JOIN kb_translations tr ON tr.id = (SELECT id FROM kb_translations
+             WHERE article_id = a.id ORDER BY lang = ?1 DESC, lang LIMIT 1)
+         WHERE a.state = 'published'
+         ORDER BY a.view_count DESC, tr.title COLLATE NOCASE
+         LIMIT ?2"
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params![lang.code(), limit], summary_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Counts one showing of each published article in `slugs` (suggested to an employee who then
+/// submitted a ticket); unknown and unpublished slugs are ignored. Returns how many counted.
+pub fn record_shown(conn: &Connection, slugs: &[String]) -> Result<usize> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE kb_articles SET shown_count = shown_count + 1 WHERE slug = ?1 AND state = 'published'",
+    )?;
+    let mut counted = 0;
+    for slug in slugs {
+        counted += stmt.execute([slug])?;
+    }
+    Ok(counted)
+}
+
+/// Tickets avoided: every "this solved my problem" click, over all articles.
+pub fn total_deflections(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT COALESCE(SUM(deflections), 0) FROM kb_articles")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// The ticket subject and text of a message, to start an article from it.
+pub fn message_for_article(conn: &Connection, message_id: i64) -> Result<Option<(String, String)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT t.subject, m.body FROM messages m JOIN tickets t ON t.id = m.ticket_id
+             WHERE m.id = ?1",
+        )?
+        .query_row([message_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// A file attached to an article, without its data.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileMeta {
+    pub id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// A file with its data and the state of its article (who may see it).
+pub struct KbFile {
+    pub filename: String,
+    pub content_type: String,
+    pub article_state: String,
+    pub data: Vec<u8>,
+}
+
+pub fn add_file(
+    conn: &Connection,
+    article_id: i64,
+    upload: &crate::tickets::Upload,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO kb_files (article_id, filename, content_type, size, created_at, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        article_id,
+        upload.filename,
+        upload.content_type,
+        upload.data.len() as i64,
+        now(),
+        upload.data
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn files(conn: &Connection, article_id: i64) -> Result<Vec<FileMeta>> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT id, filename, content_type, size FROM kb_files WHERE article_id = ?1 ORDER BY id",
+        )?
+        .query_map([article_id], |r| {
+            Ok(FileMeta {
+                id: r.get(0)?,
+                filename: r.get(1)?,
+                content_type: r.get(2)?,
+                size: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn file(conn: &Connection, id: i64) -> Result<Option<KbFile>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT f.filename, f.content_type, a.state, f.data FROM kb_files f
+             JOIN kb_articles a ON a.id = f.article_id WHERE f.id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(KbFile {
+                filename: r.get(0)?,
+                content_type: r.get(1)?,
+                article_state: r.get(2)?,
+                data: r.get(3)?,
+            })
+        })
+        .optional()?)
 }

@@ -80,6 +80,10 @@ pub struct TicketForm<'r> {
     /// Only on the staff form; ignored in the portal.
     #[field(default = String::new())]
     pub assignee: String,
+    /// Portal only: the slugs of the articles the suggestions showed while the employee wrote,
+    /// separated by commas (filled in by `suggest.js`).
+    #[field(default = String::new())]
+    pub shown_articles: String,
 }
 
 impl CsrfForm for TicketForm<'_> {
@@ -170,7 +174,26 @@ pub fn form_values(form: &TicketForm<'_>) -> Value {
     json!({
         "name": form.name, "email": form.email, "category": form.category,
         "priority": form.priority, "subject": form.subject, "message": form.message,
+        "shown_articles": form.shown_articles,
     })
+}
+
+/// At most this many suggested articles are counted per ticket.
+pub const MAX_SHOWN_ARTICLES: usize = 10;
+
+/// The distinct well-formed slugs of `shown_articles`, at most `MAX_SHOWN_ARTICLES` of them;
+/// whether they name published articles is checked when they are counted.
+pub fn shown_slugs(raw: &str) -> Vec<String> {
+    let mut slugs: Vec<String> = Vec::new();
+    for slug in raw.split(',').map(str::trim) {
+        if slugs.len() == MAX_SHOWN_ARTICLES {
+            break;
+        }
+        if crate::kb::valid_slug(slug) && !slugs.iter().any(|s| s == slug) {
+            slugs.push(slug.to_string());
+        }
+    }
+    slugs
 }
 
 #[post("/tickets", data = "<form>")]
@@ -206,7 +229,16 @@ async fn submit_ticket(
         created_by: None,
         assignee_id: None,
     };
-    let (_, tracking_id, _) = app.db.write(move |c| tickets::create(c, &new)).await?;
+    let shown = shown_slugs(&form.shown_articles);
+    let (_, tracking_id, _) = app
+        .db
+        .write(move |c| {
+            let created = tickets::create(c, &new)?;
+            // Suggested, yet the employee still needed a ticket.
+            crate::kb::store::record_shown(c, &shown)?;
+            Ok(created)
+        })
+        .await?;
     access::grant(cookies, &tracking_id);
     Ok(Ok(Redirect::to(format!(
         "/tickets/{tracking_id}?created=true"

@@ -126,6 +126,7 @@ async fn render_ticket(
     for t in &mut history {
         refdata.decorate(t);
     }
+    let kb_links = crate::kb::popular_links(app, page.lang).await?;
     let status = if errors.is_empty() {
         Status::Ok
     } else {
@@ -136,6 +137,7 @@ async fn render_ticket(
         json!({
             "ticket": ticket, "messages": messages, "events": events, "history": history,
             "refdata": &*refdata, "form": form, "errors": errors, "settings": app.settings(),
+            "kb_links": kb_links,
         }),
     )?;
     Ok((status, html))

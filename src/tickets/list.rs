@@ -1,8 +1,8 @@
 //! The staff ticket list: views, filters, sorting and paging, built as one parameterised query
 //! that the indexes on `tickets` can serve at 100,000 tickets.
 
+use rusqlite::Connection;
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::{RefData, TICKET_COLUMNS, Ticket, ticket_from_row};
@@ -145,6 +145,9 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
     };
     let mut with = String::new();
     let mut fts_join = "";
+    // With nothing but the text to filter on, the index alone can count the matches.
+    let text_only = clauses.is_empty();
+    let mut count_fts_only = false;
     if !q.is_empty() {
         if let Some(tid) = tracking_id {
             clauses.push("t.tracking_id = ?".into());
@@ -162,9 +165,19 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
                 fts_join = "JOIN f ON f.fid = t.id";
                 params.insert(0, Value::Text(expr.clone()));
             } else {
-                clauses.push(
-                    "t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)".into(),
-                );
+                // Many matches: walk the tickets in list order and test each against the match
+                // set (`+t.id` keeps SQLite from driving the query from the index instead), so
+                // the first page comes after a few hundred rows. Few matches: look those up.
+                let many: i64 = conn
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ?1 LIMIT 201)",
+                    )?
+                    .query_row([expr], |r| r.get(0))?;
+                let column = if many > 200 { "+t.id" } else { "t.id" };
+                count_fts_only = text_only;
+                clauses.push(format!(
+                    "{column} IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)"
+                ));
                 params.push(Value::Text(expr.clone()));
             }
         } else {
@@ -216,13 +229,20 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
     if let Some(expr) = &fts {
         add_snippets(conn, expr, &mut tickets)?;
     }
-    let count_sql = format!(
-        "{with} SELECT COUNT(*) FROM (SELECT 1 FROM tickets t {fts_join} {where_sql} LIMIT {})",
-        COUNT_CAP + 1
-    );
-    let total = conn
-        .prepare_cached(&count_sql)?
-        .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
+    let total = if let (true, Some(expr)) = (count_fts_only, &fts) {
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ?1 LIMIT {})",
+            COUNT_CAP + 1
+        );
+        conn.prepare_cached(&sql)?.query_row([expr], |r| r.get(0))?
+    } else {
+        let count_sql = format!(
+            "{with} SELECT COUNT(*) FROM (SELECT 1 FROM tickets t {fts_join} {where_sql} LIMIT {})",
+            COUNT_CAP + 1
+        );
+        conn.prepare_cached(&count_sql)?
+            .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?
+    };
     Ok(Page {
         tickets,
         total,
@@ -231,16 +251,36 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
 }
 
 /// The best-matching passage of each ticket the search matched (not those found by email).
+/// FTS5 sets a prefix query up anew for every statement, so snippets are fetched per run of
+/// nearby ticket ids (one `rowid BETWEEN` each), not one query per ticket.
 fn add_snippets(conn: &Connection, expr: &str, tickets: &mut [Ticket]) -> Result<()> {
+    /// Widest id range fetched at once: bounds the snippets made for tickets not on the page.
+    const SPAN: i64 = 2_000;
+    let mut ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
+    ids.sort_unstable();
     let mut stmt = conn.prepare_cached(
-        "SELECT snippet(ticket_search, -1, char(1), char(2), '…', 16) FROM ticket_search \
-         WHERE ticket_search MATCH ?1 AND rowid = ?2",
+        "SELECT rowid, snippet(ticket_search, -1, char(1), char(2), '…', 16) FROM ticket_search \
+         WHERE ticket_search MATCH ?1 AND rowid BETWEEN ?2 AND ?3",
     )?;
+    let mut snippets = std::collections::HashMap::new();
+    let mut start = 0;
+    while start < ids.len() {
+        let mut end = start;
+        while end + 1 < ids.len() && ids[end + 1] - ids[start] <= SPAN {
+            end += 1;
+        }
+        let wanted = &ids[start..=end];
+        let mut rows = stmt.query(rusqlite::params![expr, ids[start], ids[end]])?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            if wanted.binary_search(&id).is_ok() {
+                snippets.insert(id, row.get::<_, String>(1)?);
+            }
+        }
+        start = end + 1;
+    }
     for t in tickets {
-        let raw: Option<String> = stmt
-            .query_row(rusqlite::params![expr, t.id], |r| r.get(0))
-            .optional()?;
-        t.snippet = raw.map(|s| crate::search::highlight(&s));
+        t.snippet = snippets.remove(&t.id).map(|s| crate::search::highlight(&s));
     }
     Ok(())
 }
