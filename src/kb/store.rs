@@ -172,8 +172,11 @@ pub fn search(
     expr: &str,
     limit: usize,
 ) -> Result<Vec<Summary>> {
+    // Ranked without snippets: with ORDER BY, SQLite computes every selected column for every
+    // match before sorting, and snippets are the expensive part. Snippets follow for the few
+    // results kept.
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, snippet(kb_search, -1, char(1), char(2), '…', 20)
+        "SELECT {SUMMARY_COLUMNS}, tr.id
          FROM kb_search
          JOIN kb_translations tr ON tr.id = kb_search.rowid
          JOIN kb_articles a ON a.id = tr.article_id
@@ -184,23 +187,28 @@ pub fn search(
         state_list(states)
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([expr], |r| {
-        let mut s = summary_from_row(r)?;
-        let snippet: String = r.get(13)?;
-        s.snippet = Some(crate::search::highlight(&snippet));
-        Ok(s)
-    })?;
-    let mut out: Vec<Summary> = Vec::new();
+    let rows = stmt.query_map([expr], |r| Ok((summary_from_row(r)?, r.get::<_, i64>(13)?)))?;
+    let mut out: Vec<(Summary, i64)> = Vec::new();
     for row in rows {
         let row = row?;
-        match out.iter_mut().find(|s| s.id == row.id) {
-            Some(kept) if kept.lang != lang.code() && row.lang == lang.code() => *kept = row,
+        match out.iter_mut().find(|(s, _)| s.id == row.0.id) {
+            Some(kept) if kept.0.lang != lang.code() && row.0.lang == lang.code() => *kept = row,
             Some(_) => {}
             None => out.push(row),
         }
     }
     out.truncate(limit);
-    Ok(out)
+    let mut snippet = conn.prepare_cached(
+        "SELECT snippet(kb_search, -1, char(1), char(2), '…', 20) FROM kb_search
+         WHERE kb_search MATCH ?1 AND rowid = ?2",
+    )?;
+    for (summary, translation) in &mut out {
+        let text: Option<String> = snippet
+            .query_row(rusqlite::params![expr, *translation], |r| r.get(0))
+            .optional()?;
+        summary.snippet = text.map(|t| crate::search::highlight(&t));
+    }
+    Ok(out.into_iter().map(|(s, _)| s).collect())
 }
 
 fn load(conn: &Connection, clause: &str, key: &dyn rusqlite::ToSql) -> Result<Option<Article>> {
