@@ -113,6 +113,22 @@ bench "staff search (q=printer offline)" "/staff/tickets?view=all&q=printer+offl
 bench "staff ticket page" "/staff/tickets/$TICKET_ID" "$STAFF_COOKIE"
 bench "suggestions while typing (/suggest)" "/suggest?q=printer+floor+offline"
 bench "knowledge base search (/kb?q=)" "/kb?q=printer"
+# One person at a time: what an agent searching or an employee typing waits for.
+SINGLE=()
+single() {
+    local name=$1 path=$2 cookie=${3:-} out
+    local args=(-t1 -c1 -d"$DURATION" --latency)
+    [ -n "$cookie" ] && args+=(-H "Cookie: $cookie")
+    out=$(wrk "${args[@]}" "$BASE$path")
+    SINGLE+=("| $name | $(awk '$1 == "50%" {print $2}' <<<"$out") | $(awk '$1 == "99%" {print $2}' <<<"$out") |")
+}
+single "staff search (q=printer)" "/staff/tickets?view=all&q=printer" "$STAFF_COOKIE"
+single "staff search, open view (q=printer offline)" "/staff/tickets?q=printer+offline" "$STAFF_COOKIE"
+single "staff search (q=impresion, accents folded)" "/staff/tickets?view=all&q=impresion" "$STAFF_COOKIE"
+single "staff search by relevance (q=printer)" "/staff/tickets?view=all&q=printer&sort=relevance" "$STAFF_COOKIE"
+single "suggestions (/suggest?q=printer floor offline)" "/suggest?q=printer+floor+offline"
+single "suggestions (/suggest?q=my laptop battery drains)" "/suggest?q=my+laptop+battery+drains"
+single "knowledge base search (/kb?q=printer)" "/kb?q=printer"
 before=$(count_tickets)
 bench "ticket submission (POST, CSRF)" /tickets "" "$WORK/submit.lua"
 after=$(count_tickets)
@@ -123,6 +139,12 @@ echo
 echo "| scenario | requests/s | p50 | p99 | ratio to floor | non-2xx/3xx |"
 echo "|---|---:|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
+echo
+echo "One client at a time (wrk -t1 -c1 -d$DURATION):"
+echo
+echo "| search | p50 | p99 |"
+echo "|---|---:|---:|"
+printf '%s\n' "${SINGLE[@]}"
 echo
 echo "- tickets stored by the submission run: $((after - before))"
 echo "- demo --tickets $TICKETS --articles $ARTICLES: $((demo_ms / 1000)).$(printf '%03d' $((demo_ms % 1000)))s"
