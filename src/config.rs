@@ -30,6 +30,13 @@ pub struct Config {
     pub workers: usize,
     /// Log level: off, critical, normal, debug.
     pub log_level: String,
+    /// SMTP server for outgoing mail, as a URL (`smtp://host:port`, `smtps://user:pass@host`,
+    /// `smtp://host:587?tls=required`). Empty: no mail is sent or queued.
+    pub smtp_url: String,
+    /// Sender address of outgoing mail (`Name <addr>` or `addr`).
+    pub mail_from: String,
+    /// Reply-To address of outgoing mail; empty = none.
+    pub mail_reply_to: String,
 }
 
 impl Default for Config {
@@ -44,6 +51,9 @@ impl Default for Config {
             base_url: "http://127.0.0.1:8080".into(),
             workers: 0,
             log_level: "critical".into(),
+            smtp_url: String::new(),
+            mail_from: "helpdesk@localhost".into(),
+            mail_reply_to: String::new(),
         }
     }
 }
@@ -85,7 +95,10 @@ impl Config {
             ip_header,
             base_url,
             workers,
-            log_level
+            log_level,
+            smtp_url,
+            mail_from,
+            mail_reply_to
         );
         match figment.data() {
             Ok(data) => {
@@ -146,6 +159,26 @@ impl Config {
             problems.push(format!(
                 "log_level: {:?} is not one of off, critical, normal, debug",
                 self.log_level
+            ));
+        }
+        if !self.smtp_url.is_empty()
+            && let Err(e) = lettre::SmtpTransport::from_url(&self.smtp_url)
+        {
+            // The URL may carry a password: name the problem, not the value.
+            problems.push(format!("smtp_url: not a usable SMTP URL ({e})"));
+        }
+        if let Err(e) = self.mail_from.parse::<lettre::message::Mailbox>() {
+            problems.push(format!(
+                "mail_from: {:?} is not an email address ({e})",
+                self.mail_from
+            ));
+        }
+        if !self.mail_reply_to.is_empty()
+            && let Err(e) = self.mail_reply_to.parse::<lettre::message::Mailbox>()
+        {
+            problems.push(format!(
+                "mail_reply_to: {:?} is not an email address ({e})",
+                self.mail_reply_to
             ));
         }
         if problems.is_empty() {

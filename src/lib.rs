@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod kb;
+pub mod mail;
 pub mod portal;
 pub mod search;
 pub mod settings;
@@ -68,6 +69,7 @@ pub fn build_rocket_with(db: Db, config: Config) -> Result<Rocket<Build>> {
     Ok(rocket::custom(figment)
         .manage(app)
         .attach(web::headers::SecurityHeaders)
+        .attach(mail::worker())
         .register("/", web::catchers())
         .mount("/", rocket::routes![web::assets::asset])
         .mount("/", portal::routes())

@@ -58,6 +58,19 @@ pub enum Command {
     Check,
     /// Rebuild the full-text search indexes from the tickets and knowledge base.
     Reindex,
+    /// Outgoing mail.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MailCommand {
+    /// Send one test message now through `smtp_url` and print the server's answer.
+    Test {
+        /// Recipient address.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Args, Debug, Default)]
@@ -131,6 +144,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Demo { tickets, articles }) => demo::run(&config, tickets, articles),
         Some(Command::Check) => ops::check(&config),
         Some(Command::Reindex) => reindex::run(&config),
+        Some(Command::Mail(MailCommand::Test { to })) => ops::mail_test(&config, &to),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -235,6 +235,28 @@ pub fn check(config: &Config) -> Result<()> {
         .unwrap_or(-1);
     println!("schema version: {version} (this binary: {SCHEMA_VERSION})");
     println!("tickets: {tickets}");
+    println!(
+        "mail: {}",
+        if config.smtp_url.is_empty() {
+            "off (smtp_url is empty)"
+        } else {
+            "on"
+        }
+    );
+    // Absent before the first start of this version (check does not migrate).
+    let waiting = conn.query_row(
+        "SELECT COUNT(*), (SELECT last_error FROM outbox WHERE sent_at IS NULL
+             AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1)
+         FROM outbox WHERE sent_at IS NULL",
+        [],
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)),
+    );
+    if let Ok((waiting, last_error)) = waiting {
+        println!("outbox: {waiting} waiting");
+        if let Some(e) = last_error {
+            println!("outbox: last error: {e}");
+        }
+    }
     if problems.is_empty() && fk == 0 && version <= SCHEMA_VERSION {
         println!("integrity: ok");
         Ok(())
@@ -247,4 +269,29 @@ pub fn check(config: &Config) -> Result<()> {
         }
         Err(Error::internal("the database has problems (see above)"))
     }
+}
+
+/// `mail test --to ADDR`: one message through the configured SMTP server, sent at once.
+pub fn mail_test(config: &Config, to: &str) -> Result<()> {
+    let tag = crate::util::random_hex(8);
+    let mail = crate::mail::Outgoing {
+        id: 0,
+        to_addr: to.trim().to_string(),
+        subject: "Helpdesk test message".into(),
+        body_text: format!(
+            "This is a test message from the help desk at {}.\nOutgoing mail works.\n",
+            config.base_url
+        ),
+        body_html: None,
+        message_id: format!("<test-{tag}@helpdesk>"),
+        in_reply_to: None,
+        attempts: 0,
+    };
+    let message = crate::mail::build_message(config, &mail)?;
+    let answer = crate::mail::send_now(config, &message)?;
+    println!(
+        "sent a test message to {} (server answered: {answer})",
+        mail.to_addr
+    );
+    Ok(())
 }

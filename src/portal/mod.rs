@@ -13,6 +13,7 @@ use rocket::{Route, State, get, post, routes};
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
+use crate::mail::notify::MailCtx;
 use crate::tickets::uploads::{Download, read_uploads};
 use crate::tickets::{self, Actor, MessageKind, NewTicket, RefData};
 use crate::util::{clean, constant_time_eq, looks_like_email};
@@ -230,15 +231,18 @@ async fn submit_ticket(
         assignee_id: None,
     };
     let shown = shown_slugs(&form.shown_articles);
+    let mail = MailCtx::new(app, page.lang);
     let (_, tracking_id, _) = app
         .db
         .write(move |c| {
             let created = tickets::create(c, &new)?;
+            crate::mail::notify::ticket_created(c, &mail, created.0)?;
             // Suggested, yet the employee still needed a ticket.
             crate::kb::store::record_shown(c, &shown)?;
             Ok(created)
         })
         .await?;
+    crate::mail::wake();
     access::grant(cookies, &tracking_id);
     Ok(Ok(Redirect::to(format!(
         "/tickets/{tracking_id}?created=true"

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::auth::StaffUser;
 use crate::error::{Error, Result};
+use crate::mail::notify::{self, MailCtx};
 use crate::portal::{
     FieldErrors, TicketForm, check_message, checked_uploads, form_values, validate_ticket,
 };
@@ -18,7 +19,7 @@ use crate::tickets::uploads::Download;
 use crate::tickets::{self, Actor, Field, MessageKind, NewTicket, RefData};
 use crate::util::clean;
 use crate::web::csrf::{Checked, CsrfForm};
-use crate::web::{App, Html, Page};
+use crate::web::{App, Html, Lang, Page};
 
 type PageResult = Result<std::result::Result<Redirect, (Status, Html)>>;
 
@@ -188,16 +189,28 @@ async fn reply(
     let status = form.status.parse::<i64>().ok();
     let body = form.message.trim().to_string();
     let who = actor(&staff);
+    let mail = MailCtx::new(app, page.lang);
     app.db
         .write(move |c| {
             tickets::get(c, id)?.ok_or(Error::NotFound)?;
             tickets::add_message(c, id, kind, &who, &body, &uploads)?;
+            let mut resolved = false;
             if let Some(status) = status {
-                tickets::change(c, id, &who, Field::Status, Some(status))?;
+                resolved = tickets::change(c, id, &who, Field::Status, Some(status))?
+                    && notify::is_resolved(c, status)?;
+            }
+            // The requester hears of replies, never of internal notes: one mail per action.
+            let visible =
+                (kind == MessageKind::Staff).then_some((who.name.as_str(), body.as_str()));
+            match (resolved, visible) {
+                (true, reply) => notify::ticket_resolved(c, &mail, id, reply)?,
+                (false, Some((author, body))) => notify::staff_replied(c, &mail, id, author, body)?,
+                (false, None) => {}
             }
             Ok(())
         })
         .await?;
+    crate::mail::wake();
     Ok(Ok(Redirect::to(format!("/staff/tickets/{id}#latest"))))
 }
 
@@ -221,19 +234,26 @@ impl CsrfForm for UpdateForm {
 #[post("/staff/tickets/<id>/update", data = "<form>")]
 async fn update(
     staff: StaffUser,
+    lang: Lang,
     app: &State<App>,
     id: i64,
     form: Checked<UpdateForm>,
 ) -> Result<Flash<Redirect>> {
     let form = form.0;
     let who = actor(&staff);
+    let mail = MailCtx::new(app, lang);
     let changed = app
         .db
         .write(move |c| {
             tickets::get(c, id)?.ok_or(Error::NotFound)?;
             let mut changed = false;
-            if let Some(s) = form.status {
-                changed |= tickets::change(c, id, &who, Field::Status, Some(s))?;
+            if let Some(s) = form.status
+                && tickets::change(c, id, &who, Field::Status, Some(s))?
+            {
+                changed = true;
+                if notify::is_resolved(c, s)? {
+                    notify::ticket_resolved(c, &mail, id, None)?;
+                }
             }
             if let Some(p) = form.priority {
                 changed |= tickets::change(c, id, &who, Field::Priority, Some(p))?;
@@ -260,6 +280,7 @@ async fn update(
             Ok(changed)
         })
         .await?;
+    crate::mail::wake();
     let msg = if changed {
         "flash_ticket_updated"
     } else {
@@ -339,16 +360,19 @@ async fn create_ticket(
         created_by: Some(who.clone()),
         assignee_id: None,
     };
+    let mail = MailCtx::new(app, page.lang);
     let id = app
         .db
         .write(move |c| {
             let (id, _, _) = tickets::create(c, &new)?;
+            notify::ticket_created(c, &mail, id)?;
             if assignee_id.is_some() {
                 tickets::change(c, id, &who, Field::Assignee, assignee_id)?;
             }
             Ok(id)
         })
         .await?;
+    crate::mail::wake();
     Ok(Ok(Redirect::to(format!("/staff/tickets/{id}"))))
 }
 

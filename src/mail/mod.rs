@@ -1,0 +1,224 @@
+//! Outgoing mail. Notifications are queued in the `outbox` table inside the transaction of the
+//! change that causes them (`notify`), so a mail exists exactly when its change was committed; a
+//! background worker started at liftoff sends due rows over SMTP (`lettre`) and marks them sent.
+
+pub mod notify;
+
+use std::time::Duration;
+
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{Message, SmtpTransport, Transport};
+use rocket::fairing::AdHoc;
+use rusqlite::params;
+
+use crate::config::Config;
+use crate::db::{Db, now};
+use crate::error::{Error, Result};
+
+/// Longest wait between two attempts at one mail.
+const MAX_BACKOFF_SECS: i64 = 3600;
+/// Mails sent per pass of the worker.
+const BATCH: i64 = 50;
+
+/// Wakes the worker before its next tick (see `wake`).
+static WAKE: rocket::tokio::sync::Notify = rocket::tokio::sync::Notify::const_new();
+
+/// Tells the worker that mail was just queued. Call it after the transaction committed (a wake
+/// before the commit would find nothing); without it the mail still goes within a second.
+pub fn wake() {
+    WAKE.notify_one();
+}
+
+/// One queued mail.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub id: i64,
+    pub to_addr: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub message_id: String,
+    pub in_reply_to: Option<String>,
+    pub attempts: i64,
+}
+
+/// Seconds to wait after the `attempts`-th failed attempt: 30 s, 60 s, 120 s… capped at 1 h.
+pub fn backoff_secs(attempts: i64) -> i64 {
+    let doublings = (attempts - 1).clamp(0, 20) as u32;
+    (30i64 << doublings).min(MAX_BACKOFF_SECS)
+}
+
+/// The SMTP transport named by `smtp_url`.
+pub fn transport(config: &Config) -> Result<SmtpTransport> {
+    if config.smtp_url.is_empty() {
+        return Err(Error::BadRequest(
+            "mail is disabled: set smtp_url (HELPDESK_SMTP_URL)".into(),
+        ));
+    }
+    Ok(SmtpTransport::from_url(&config.smtp_url)
+        .map_err(|e| Error::internal(format!("smtp_url: {e}")))?
+        .timeout(Some(Duration::from_secs(20)))
+        .build())
+}
+
+fn mailbox(what: &str, addr: &str) -> Result<Mailbox> {
+    addr.parse::<Mailbox>()
+        .map_err(|e| Error::BadRequest(format!("{what} {addr:?} is not an email address: {e}")))
+}
+
+/// The message for a queued row, with the configured sender and threading headers.
+pub fn build_message(config: &Config, mail: &Outgoing) -> Result<Message> {
+    let mut builder = Message::builder()
+        .from(mailbox("mail_from", &config.mail_from)?)
+        .to(mailbox("recipient", &mail.to_addr)?)
+        .subject(mail.subject.clone())
+        .message_id(Some(mail.message_id.clone()));
+    if !config.mail_reply_to.is_empty() {
+        builder = builder.reply_to(mailbox("mail_reply_to", &config.mail_reply_to)?);
+    }
+    if let Some(parent) = &mail.in_reply_to {
+        builder = builder
+            .in_reply_to(parent.clone())
+            .references(parent.clone());
+    }
+    let built = match &mail.body_html {
+        Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+            mail.body_text.clone(),
+            html.clone(),
+        )),
+        None => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body_text.clone()),
+    };
+    built.map_err(|e| Error::internal(format!("building mail {}: {e}", mail.id)))
+}
+
+/// Sends one message now; returns the server's answer.
+pub fn send_now(config: &Config, message: &Message) -> Result<String> {
+    let response = transport(config)?
+        .send(message)
+        .map_err(|e| Error::internal(format!("SMTP: {e}")))?;
+    Ok(format!(
+        "{} {}",
+        response.code(),
+        response.message().collect::<Vec<_>>().join(" ")
+    ))
+}
+
+/// Mails due now, oldest first.
+pub fn due(db: &Db, limit: i64) -> Result<Vec<Outgoing>> {
+    db.read_blocking(|c| {
+        let mut stmt = c.prepare_cached(
+            "SELECT id, to_addr, subject, body_text, body_html, message_id, in_reply_to, attempts
+             FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![now(), limit], |r| {
+                Ok(Outgoing {
+                    id: r.get(0)?,
+                    to_addr: r.get(1)?,
+                    subject: r.get(2)?,
+                    body_text: r.get(3)?,
+                    body_html: r.get(4)?,
+                    message_id: r.get(5)?,
+                    in_reply_to: r.get(6)?,
+                    attempts: r.get(7)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    })
+}
+
+/// One pass of the worker: sends every due mail (up to a batch), one SMTP connection per mail.
+/// Returns how many were sent.
+pub fn deliver_due(db: &Db, config: &Config) -> Result<usize> {
+    let due = due(db, BATCH)?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let transport = transport(config)?;
+    let mut sent = 0;
+    for mail in due {
+        let result = build_message(config, &mail).and_then(|m| {
+            transport
+                .send(&m)
+                .map_err(|e| Error::internal(format!("SMTP: {e}")))
+        });
+        match result {
+            // Marked right after the server accepted it. A crash between the two can send
+            // this mail once more after the restart (at-least-once); nothing is ever lost.
+            Ok(_) => {
+                let id = mail.id;
+                db.write_blocking(move |c| {
+                    c.execute(
+                        "UPDATE outbox SET sent_at = ?2, last_error = NULL WHERE id = ?1",
+                        params![id, now()],
+                    )?;
+                    Ok(())
+                })?;
+                sent += 1;
+            }
+            Err(e) => {
+                let (id, attempts) = (mail.id, mail.attempts + 1);
+                let error = e.to_string();
+                db.write_blocking(move |c| {
+                    c.execute(
+                        "UPDATE outbox SET attempts = ?2, last_error = ?3, next_attempt_at = ?4
+                         WHERE id = ?1",
+                        params![id, attempts, error, now() + backoff_secs(attempts)],
+                    )?;
+                    Ok(())
+                })?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Makes every waiting mail due at once: a restart (often after fixing the SMTP settings)
+/// retries without waiting out the back-off.
+pub fn retry_all_now(db: &Db) -> Result<()> {
+    db.write_blocking(|c| {
+        c.execute(
+            "UPDATE outbox SET next_attempt_at = ?1 WHERE sent_at IS NULL AND next_attempt_at > ?1",
+            [now()],
+        )?;
+        Ok(())
+    })
+}
+
+/// The fairing that starts the delivery worker once the server is up (only when `smtp_url` is
+/// set). It polls the outbox every second, and at once when woken.
+pub fn worker() -> AdHoc {
+    AdHoc::on_liftoff("Mail worker", |rocket| {
+        Box::pin(async move {
+            let Some(app) = rocket.state::<crate::web::App>() else {
+                return;
+            };
+            if app.config.smtp_url.is_empty() {
+                return;
+            }
+            let (db, config) = (app.db.clone(), app.config.clone());
+            rocket::tokio::spawn(async move {
+                let first = db.clone();
+                let _ = rocket::tokio::task::spawn_blocking(move || retry_all_now(&first)).await;
+                loop {
+                    let (db, config) = (db.clone(), config.clone());
+                    match rocket::tokio::task::spawn_blocking(move || deliver_due(&db, &config))
+                        .await
+                    {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => eprintln!("mail worker: {e}"),
+                        Err(e) => eprintln!("mail worker: {e}"),
+                    }
+                    rocket::tokio::select! {
+                        _ = rocket::tokio::time::sleep(Duration::from_secs(1)) => {}
+                        _ = WAKE.notified() => {}
+                    }
+                }
+            });
+        })
+    })
+}
