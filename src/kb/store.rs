@@ -198,15 +198,28 @@ pub fn search(
         }
     }
     out.truncate(limit);
-    let mut snippet = conn.prepare_cached(
-        "SELECT snippet(kb_search, -1, char(1), char(2), '…', 20) FROM kb_search
-         WHERE kb_search MATCH ?1 AND rowid = ?2",
-    )?;
-    for (summary, translation) in &mut out {
-        let text: Option<String> = snippet
-            .query_row(rusqlite::params![expr, *translation], |r| r.get(0))
-            .optional()?;
-        summary.snippet = text.map(|t| crate::search::highlight(&t));
+    // One pass over the matches for the kept rows (see `tickets::list::add_snippets`).
+    if !out.is_empty() {
+        let ids = out
+            .iter()
+            .map(|(_, tr)| tr.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT rowid, snippet(kb_search, -1, char(1), char(2), '…', 20) FROM kb_search
+             WHERE kb_search MATCH ?1 AND +rowid IN ({ids})"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query([expr])?;
+        let mut snippets = std::collections::HashMap::new();
+        while let Some(row) = rows.next()? {
+            snippets.insert(row.get::<_, i64>(0)?, row.get::<_, String>(1)?);
+        }
+        for (summary, translation) in &mut out {
+            summary.snippet = snippets
+                .remove(translation)
+                .map(|t| crate::search::highlight(&t));
+        }
     }
     Ok(out.into_iter().map(|(s, _)| s).collect())
 }
@@ -364,7 +377,7 @@ pub fn most_viewed(conn: &Connection, lang: Lang, limit: i64) -> Result<Vec<Summ
          JOIN kb_translations tr ON tr.id = (SELECT id FROM kb_translations
              WHERE article_id = a.id ORDER BY lang = ?1 DESC, lang LIMIT 1)
          WHERE a.state = 'published'
-         ORDER BY a.view_count DESC, tr.title COLLATE NOCASE
+         ORDER BY a.view_count DESC, a.id DESC
          LIMIT ?2"
     );
     let rows = conn

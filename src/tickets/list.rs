@@ -251,33 +251,27 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
 }
 
 /// The best-matching passage of each ticket the search matched (not those found by email).
-/// FTS5 sets a prefix query up anew for every statement, so snippets are fetched per run of
-/// nearby ticket ids (one `rowid BETWEEN` each), not one query per ticket.
+/// One pass over the matches: `+rowid` keeps SQLite from handing the id list to FTS5 as one
+/// lookup per id (each of which sets the prefix query up again), and without ORDER BY a snippet
+/// is only made for the rows kept. The ids are integers from our own query.
 fn add_snippets(conn: &Connection, expr: &str, tickets: &mut [Ticket]) -> Result<()> {
-    /// Widest id range fetched at once: bounds the snippets made for tickets not on the page.
-    const SPAN: i64 = 2_000;
-    let mut ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
-    ids.sort_unstable();
-    let mut stmt = conn.prepare_cached(
+    if tickets.is_empty() {
+        return Ok(());
+    }
+    let ids = tickets
+        .iter()
+        .map(|t| t.id.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!(
         "SELECT rowid, snippet(ticket_search, -1, char(1), char(2), '…', 16) FROM ticket_search \
-         WHERE ticket_search MATCH ?1 AND rowid BETWEEN ?2 AND ?3",
-    )?;
+         WHERE ticket_search MATCH ?1 AND +rowid IN ({ids})"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query([expr])?;
     let mut snippets = std::collections::HashMap::new();
-    let mut start = 0;
-    while start < ids.len() {
-        let mut end = start;
-        while end + 1 < ids.len() && ids[end + 1] - ids[start] <= SPAN {
-            end += 1;
-        }
-        let wanted = &ids[start..=end];
-        let mut rows = stmt.query(rusqlite::params![expr, ids[start], ids[end]])?;
-        while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            if wanted.binary_search(&id).is_ok() {
-                snippets.insert(id, row.get::<_, String>(1)?);
-            }
-        }
-        start = end + 1;
+    while let Some(row) = rows.next()? {
+        snippets.insert(row.get::<_, i64>(0)?, row.get::<_, String>(1)?);
     }
     for t in tickets {
         t.snippet = snippets.remove(&t.id).map(|s| crate::search::highlight(&s));
