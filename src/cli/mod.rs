@@ -58,7 +58,7 @@ pub enum Command {
     Check,
     /// Rebuild the full-text search indexes from the tickets and knowledge base.
     Reindex,
-    /// Outgoing mail.
+    /// Mail: send a test message, or import one from standard input.
     #[command(subcommand)]
     Mail(MailCommand),
 }
@@ -71,6 +71,10 @@ pub enum MailCommand {
         #[arg(long)]
         to: String,
     },
+    /// Import one RFC 5322 message from standard input (for an MTA's pipe delivery): it opens a
+    /// ticket or is added to the one it answers; automatic mail is ignored and what cannot be
+    /// imported is quarantined. Exit 75 (try again later) when it cannot be stored at all.
+    Pipe,
 }
 
 #[derive(Args, Debug, Default)]
@@ -135,6 +139,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
+    if let Some(Command::Mail(MailCommand::Pipe)) = cli.command {
+        return ops::mail_pipe(&config);
+    }
     let result = match cli.command {
         None => ops::serve(config),
         Some(Command::Serve(_)) => ops::serve(config),
@@ -145,6 +152,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Check) => ops::check(&config),
         Some(Command::Reindex) => reindex::run(&config),
         Some(Command::Mail(MailCommand::Test { to })) => ops::mail_test(&config, &to),
+        Some(Command::Mail(MailCommand::Pipe)) => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -295,3 +295,46 @@ pub fn mail_test(config: &Config, to: &str) -> Result<()> {
     );
     Ok(())
 }
+
+/// Largest message `mail pipe` accepts.
+const MAX_PIPED_MAIL: u64 = 30 * 1024 * 1024;
+/// sysexits.h EX_TEMPFAIL: the MTA keeps the message and tries again later.
+const EX_TEMPFAIL: u8 = 75;
+
+/// `mail pipe`: imports the message on standard input and prints what became of it. Exit 0
+/// whenever the message was dealt with (imported, ignored or quarantined); 75 when it could not
+/// be stored, so the MTA keeps it.
+pub fn mail_pipe(config: &Config) -> std::process::ExitCode {
+    use std::io::Read;
+    use std::process::ExitCode;
+    let mut raw = Vec::new();
+    if let Err(e) = std::io::stdin()
+        .lock()
+        .take(MAX_PIPED_MAIL + 1)
+        .read_to_end(&mut raw)
+    {
+        eprintln!("helpdesk: reading the message from standard input: {e}");
+        return ExitCode::from(EX_TEMPFAIL);
+    }
+    if raw.len() as u64 > MAX_PIPED_MAIL {
+        eprintln!(
+            "helpdesk: the message is larger than {} MB; not imported",
+            MAX_PIPED_MAIL / (1024 * 1024)
+        );
+        return ExitCode::from(EX_TEMPFAIL);
+    }
+    let result = Db::open(&config.db).and_then(|db| {
+        let settings = db.read_blocking(crate::settings::Settings::load)?;
+        db.write_blocking(|c| crate::mail::incoming::import(c, &raw, &settings, config))
+    });
+    match result {
+        Ok(outcome) => {
+            println!("{outcome}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("helpdesk: the message could not be stored, try again later: {e}");
+            ExitCode::from(EX_TEMPFAIL)
+        }
+    }
+}

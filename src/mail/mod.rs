@@ -1,8 +1,12 @@
-//! Outgoing mail. Notifications are queued in the `outbox` table inside the transaction of the
+//! Mail. Incoming messages become tickets or replies (`incoming`, fed by `helpdesk mail pipe`).
+//! Outgoing: notifications are queued in the `outbox` table inside the transaction of the
 //! change that causes them (`notify`), so a mail exists exactly when its change was committed; a
 //! background worker started at liftoff sends due rows over SMTP (`lettre`) and marks them sent.
 
+mod automatic;
+pub mod incoming;
 pub mod notify;
+mod quoting;
 
 use std::time::Duration;
 

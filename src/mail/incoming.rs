@@ -1,0 +1,361 @@
+//! Incoming mail: one RFC 5322 message (parsed with `mail-parser`) becomes a new ticket or a
+//! reply on an existing one. Automatic mail (auto-replies, bounces, lists, our own) is ignored,
+//! a Message-ID seen before is imported once, and anything that cannot be imported is kept raw
+//! in `mail_quarantine`: a message is never lost.
+
+use std::borrow::Cow;
+
+use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::automatic::automatic;
+use super::notify::{self, MailCtx};
+use super::quoting::trim_quoted;
+use crate::auth::users;
+use crate::config::Config;
+use crate::db::now;
+use crate::error::{Error, Result};
+use crate::settings::Settings;
+use crate::tickets::uploads::{MAX_FILES, content_type_for, extension, sanitize_filename};
+use crate::tickets::{self, Actor, MessageKind, NewTicket, Upload};
+use crate::web::Lang;
+
+const MAX_NAME: usize = 100;
+const MAX_SUBJECT: usize = 200;
+/// Longest message text kept (characters); the rest of a runaway body is dropped.
+const MAX_BODY: usize = 200_000;
+
+/// What became of one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    NewTicket { tracking_id: String },
+    Added { tracking_id: String },
+    Ignored { reason: String },
+    Quarantined { id: i64, reason: String },
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::NewTicket { tracking_id } => write!(f, "new ticket {tracking_id}"),
+            Outcome::Added { tracking_id } => write!(f, "added to ticket {tracking_id}"),
+            Outcome::Ignored { reason } => write!(f, "ignored: {reason}"),
+            Outcome::Quarantined { id, reason } => write!(f, "quarantined as #{id}: {reason}"),
+        }
+    }
+}
+
+/// Imports one raw message on `conn`, which should be a write transaction (the import is all or
+/// nothing inside it). Fails only when nothing can be written at all (disk full, read-only
+/// database): the caller should then have the message delivered again later.
+pub fn import(
+    conn: &Connection,
+    raw: &[u8],
+    settings: &Settings,
+    config: &Config,
+) -> Result<Outcome> {
+    conn.execute_batch("SAVEPOINT mail_import")?;
+    let result = import_parsed(conn, raw, settings, config);
+    match result {
+        Ok(outcome) => {
+            conn.execute_batch("RELEASE mail_import")?;
+            Ok(outcome)
+        }
+        Err(e) => {
+            conn.execute_batch("ROLLBACK TO mail_import; RELEASE mail_import")?;
+            match e {
+                Error::StorageFull | Error::ReadOnly => Err(e),
+                other => quarantine(conn, raw, &format!("import failed: {other}")),
+            }
+        }
+    }
+}
+
+/// Keeps the raw message for an admin to look at.
+pub fn quarantine(conn: &Connection, raw: &[u8], reason: &str) -> Result<Outcome> {
+    conn.prepare_cached(
+        "INSERT INTO mail_quarantine (raw, reason, created_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![raw, reason, now()])?;
+    Ok(Outcome::Quarantined {
+        id: conn.last_insert_rowid(),
+        reason: reason.to_string(),
+    })
+}
+
+fn import_parsed(
+    conn: &Connection,
+    raw: &[u8],
+    settings: &Settings,
+    config: &Config,
+) -> Result<Outcome> {
+    let Some(message) = MessageParser::default().parse(raw) else {
+        return quarantine(conn, raw, "not a parsable message");
+    };
+    let message_id = message.message_id().map(str::to_string);
+    if let Some(id) = &message_id {
+        let seen = conn
+            .prepare_cached("SELECT 1 FROM mail_imports WHERE message_id = ?1")?
+            .exists([id])?;
+        if seen {
+            return Ok(Outcome::Ignored {
+                reason: format!("message <{id}> was already imported"),
+            });
+        }
+    }
+    // Automatic mail first: our own address (`helpdesk@localhost`) is not a usable requester.
+    let from = message
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .map(|a| a.trim().to_lowercase())
+        .unwrap_or_default();
+    let outcome = match automatic(&message, &from, config) {
+        Some(reason) => Outcome::Ignored { reason },
+        None => {
+            let Some((name, email)) = sender(&message) else {
+                return quarantine(conn, raw, "no usable From address");
+            };
+            deliver(conn, &message, &name, &email, settings, config)?
+        }
+    };
+    if let Some(id) = &message_id {
+        let (ticket_id, label) = match &outcome {
+            Outcome::NewTicket { tracking_id } => (Some(tracking_id.as_str()), "new".to_string()),
+            Outcome::Added { tracking_id } => (Some(tracking_id.as_str()), "added".to_string()),
+            other => (None, other.to_string()),
+        };
+        let ticket_id = match ticket_id {
+            Some(tid) => tickets::get_by_tracking_id(conn, tid)?.map(|t| t.id),
+            None => None,
+        };
+        conn.prepare_cached(
+            "INSERT INTO mail_imports (message_id, ticket_id, outcome, created_at)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![id, ticket_id, label, now()])?;
+    }
+    Ok(outcome)
+}
+
+/// The sender's display name (the address's local part when it has none) and lowercase address.
+fn sender(message: &Message<'_>) -> Option<(String, String)> {
+    let addr = message.from()?.first()?;
+    let email = addr.address()?.trim().to_lowercase();
+    if !crate::util::looks_like_email(&email) {
+        return None;
+    }
+    let name = addr
+        .name()
+        .map(|n| crate::util::clean(n.trim_matches(['"', '\'', ' ']), MAX_NAME))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| email.split('@').next().unwrap_or("").to_string());
+    Some((name, email))
+}
+
+/// The tracking ID the message refers to: `[#XXX-XXX-XXXX]` in the subject, or one of our
+/// Message-IDs (`ticket-XXX-XXX-XXXX[-random]@host`) in In-Reply-To or References.
+fn referenced_ticket(message: &Message<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(subject) = message.subject() {
+        let mut rest = subject;
+        while let Some(start) = rest.find("[#") {
+            rest = &rest[start + 2..];
+            if let Some(end) = rest.find(']')
+                && let Some(tid) = tickets::normalize_tracking_id(&rest[..end])
+            {
+                out.push(tid);
+            }
+        }
+    }
+    for value in [message.in_reply_to(), message.references()] {
+        for id in ids(value) {
+            let id = id.trim().trim_start_matches('<');
+            let local = id.split('@').next().unwrap_or("");
+            if let Some(rest) = local.strip_prefix("ticket-")
+                && let Some(tid) = rest.get(..12).and_then(tickets::normalize_tracking_id)
+            {
+                out.push(tid);
+            }
+        }
+    }
+    out
+}
+
+fn ids<'a>(value: &'a HeaderValue<'_>) -> Vec<&'a str> {
+    value
+        .as_text_list()
+        .map(|l| l.iter().map(|s| s.as_ref()).collect())
+        .unwrap_or_default()
+}
+
+/// A new ticket, or a reply on the ticket the message refers to.
+fn deliver(
+    conn: &Connection,
+    message: &Message<'_>,
+    name: &str,
+    email: &str,
+    settings: &Settings,
+    config: &Config,
+) -> Result<Outcome> {
+    let (uploads, notes) = attachments(message, settings);
+    let text = message
+        .body_text(0)
+        .map(Cow::into_owned)
+        .unwrap_or_default()
+        .replace("\r\n", "\n");
+    for tid in referenced_ticket(message) {
+        let Some(ticket) = tickets::get_by_tracking_id(conn, &tid)? else {
+            continue;
+        };
+        let staff = users::find_by_email(conn, email)?.filter(|s| s.active);
+        let (kind, actor) = if let Some(s) = staff {
+            let actor = Actor {
+                staff_id: Some(s.id),
+                name: s.name,
+            };
+            (MessageKind::Staff, actor)
+        } else if ticket.requester_email.eq_ignore_ascii_case(email) {
+            let actor = Actor {
+                staff_id: None,
+                name: ticket.requester_name.clone(),
+            };
+            (MessageKind::Requester, actor)
+        } else {
+            break;
+        };
+        let body = with_notes(&trim_quoted(&text), &notes);
+        tickets::add_message(conn, ticket.id, kind, &actor, &body, &uploads)?;
+        if kind == MessageKind::Requester {
+            let slug: Option<String> = conn
+                .prepare_cached("SELECT slug FROM statuses WHERE id = ?1")?
+                .query_row([ticket.status_id], |r| r.get(0))
+                .optional()?
+                .flatten();
+            if matches!(slug.as_deref(), Some("waiting" | "resolved" | "closed")) {
+                tickets::change_status_slug(conn, ticket.id, &actor, "in_progress")?;
+            }
+        }
+        return Ok(Outcome::Added {
+            tracking_id: ticket.tracking_id,
+        });
+    }
+    let (category_id, priority_id): (i64, i64) = conn
+        .prepare_cached(
+            "SELECT id, default_priority_id FROM categories WHERE active = 1 ORDER BY sort, id LIMIT 1",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or_else(|| Error::internal("no active category for new tickets"))?;
+    let subject = crate::util::clean(message.subject().unwrap_or(""), MAX_SUBJECT);
+    let new = NewTicket {
+        requester_name: name.to_string(),
+        requester_email: email.to_string(),
+        category_id,
+        priority_id,
+        subject: if subject.is_empty() {
+            "(no subject)".into()
+        } else {
+            subject
+        },
+        message: with_notes(text.trim(), &notes),
+        attachments: uploads,
+        created_by: None,
+        assignee_id: None,
+    };
+    let (id, tracking_id, _) = tickets::create(conn, &new)?;
+    let ctx = MailCtx {
+        enabled: !config.smtp_url.is_empty(),
+        base_url: config.base_url.trim_end_matches('/').to_string(),
+        desk_name: settings.desk_name.clone(),
+        lang: Lang::En,
+    };
+    notify::ticket_created(conn, &ctx, id)?;
+    Ok(Outcome::NewTicket { tracking_id })
+}
+
+/// The message text with a line per attachment left out; never empty.
+fn with_notes(text: &str, notes: &[String]) -> String {
+    let mut body = crate::util::clean(text, MAX_BODY);
+    for note in notes {
+        if !body.is_empty() {
+            body.push_str("\n\n");
+        }
+        body.push_str(note);
+    }
+    if body.is_empty() {
+        "(no text)".into()
+    } else {
+        body
+    }
+}
+
+/// The attachments within the desk's limits, and a note for each one left out.
+fn attachments(message: &Message<'_>, settings: &Settings) -> (Vec<Upload>, Vec<String>) {
+    let limit = settings.max_attachment_mb.saturating_mul(1024 * 1024);
+    let (mut kept, mut notes) = (Vec::new(), Vec::new());
+    for part in message.attachments() {
+        let raw_name = match part.attachment_name() {
+            Some(n) => n.to_string(),
+            None if part.is_message() => "message.eml".into(),
+            None => match part.content_type() {
+                Some(ct) => format!("attachment.{}", ct.subtype().unwrap_or("bin")),
+                None => "attachment.bin".into(),
+            },
+        };
+        let filename = sanitize_filename(&raw_name);
+        let data = part.contents();
+        let ext = extension(&filename);
+        let problem = if !settings.allowed_extensions.contains(&ext) {
+            Some("this file type is not allowed")
+        } else if data.len() as u64 > limit {
+            Some("over the size limit")
+        } else if data.is_empty() {
+            Some("the file is empty")
+        } else if kept.len() >= MAX_FILES {
+            Some("too many attachments")
+        } else {
+            None
+        };
+        match problem {
+            Some(why) => notes.push(format!(
+                "[attachment {filename} ({}) was not imported: {why}]",
+                human_size(data.len())
+            )),
+            None => kept.push(Upload {
+                content_type: content_type_for(&ext).to_string(),
+                filename,
+                data: data.to_vec(),
+            }),
+        }
+    }
+    (kept, notes)
+}
+
+fn human_size(bytes: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    if bytes >= MB {
+        format!("{} MB", bytes.div_ceil(MB))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024).max(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(human_size(12 * 1024 * 1024), "12 MB");
+        assert_eq!(human_size(10), "1 KB");
+    }
+
+    #[test]
+    fn finds_tracking_ids_in_subject_and_references() {
+        let raw = b"From: a@b.com\r\nSubject: Re: [#ABC-DEF-GHJK] Printer\r\n\
+            In-Reply-To: <ticket-ABC-DEF-GHJM-0011aabb@help.example.com>\r\n\r\nhi\r\n";
+        let m = MessageParser::default().parse(&raw[..]).unwrap();
+        assert_eq!(referenced_ticket(&m), vec!["ABC-DEF-GHJK", "ABC-DEF-GHJM"]);
+    }
+}

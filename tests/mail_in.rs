@@ -1,0 +1,540 @@
+//! Incoming mail, end to end: messages from `tests/mail_corpus/` (and a few made here) are piped
+//! through the real binary (`helpdesk mail pipe`) into a real SQLite file. Every message is
+//! imported, ignored or quarantined with exit 0; new mail opens tickets staff can see, replies
+//! thread onto their ticket with the quoted history trimmed, automatic mail opens nothing, a
+//! message is imported once, and what cannot be imported is kept raw in the quarantine.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::server::{self, Server};
+use rusqlite::{Connection, OptionalExtension};
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// `helpdesk --db DB ARGS` with `input` on standard input, mail enabled (queued, never sent).
+fn helpdesk(db: &Path, args: &[&str], input: &[u8]) -> Run {
+    let mut cmd = Command::new(server::binary());
+    cmd.arg("--db").arg(db).args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("HELPDESK_") {
+            cmd.env_remove(key);
+        }
+    }
+    let mut child = cmd
+        .env("HELPDESK_BCRYPT_COST", "4")
+        .env("HELPDESK_LOG_LEVEL", "off")
+        .env("HELPDESK_SMTP_URL", "smtp://127.0.0.1:9")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run helpdesk");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    // Written from a thread: the command may stop reading (an oversized message).
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let (mut out, mut err) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut out)
+        .expect("read stdout");
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read stderr");
+    let status = child.wait().expect("wait");
+    let _ = writer.join();
+    Run {
+        code: status.code(),
+        stdout: out,
+        stderr: err,
+    }
+}
+
+fn pipe(db: &Path, raw: &[u8]) -> Run {
+    let run = helpdesk(db, &["mail", "pipe"], raw);
+    assert_eq!(run.code, Some(0), "mail pipe failed: {run:?}");
+    run
+}
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mail_corpus")
+}
+
+fn corpus(name: &str) -> Vec<u8> {
+    std::fs::read(corpus_dir().join(name)).expect("corpus file")
+}
+
+/// A corpus file with `{{TID}}` and `{{MSGID}}` filled in.
+fn reply(name: &str, tid: &str, msgid: &str) -> Vec<u8> {
+    String::from_utf8(corpus(name))
+        .expect("utf-8 corpus file")
+        .replace("{{TID}}", tid)
+        .replace("{{MSGID}}", msgid)
+        .into_bytes()
+}
+
+fn tracking_id(run: &Run) -> String {
+    let out = run.stdout.trim();
+    out.strip_prefix("new ticket ")
+        .or_else(|| out.strip_prefix("added to ticket "))
+        .unwrap_or_else(|| panic!("no ticket in {run:?}"))
+        .to_string()
+}
+
+fn open(db: &Path) -> Connection {
+    Connection::open(db).expect("open db")
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    open(db).query_row(sql, [], |r| r.get(0)).expect("count")
+}
+
+/// (kind, staff_id, author, body) of the ticket's messages, oldest first.
+fn messages(db: &Path, tid: &str) -> Vec<(String, Option<i64>, String, String)> {
+    let conn = open(db);
+    let mut stmt = conn
+        .prepare(
+            "SELECT m.kind, m.staff_id, m.author_name, m.body FROM messages m
+             JOIN tickets t ON t.id = m.ticket_id WHERE t.tracking_id = ?1 ORDER BY m.id",
+        )
+        .expect("prepare");
+    stmt.query_map([tid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .expect("query")
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .expect("rows")
+}
+
+/// (subject, requester name, requester email) of a ticket.
+fn ticket(db: &Path, tid: &str) -> (String, String, String) {
+    open(db)
+        .query_row(
+            "SELECT subject, requester_name, requester_email FROM tickets WHERE tracking_id = ?1",
+            [tid],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("ticket")
+}
+
+#[test]
+fn every_corpus_message_is_imported_ignored_or_quarantined() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.db");
+    let mut names: Vec<String> = std::fs::read_dir(corpus_dir())
+        .expect("corpus")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".eml"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 30, "corpus has {} messages", names.len());
+    let mut outcomes = std::collections::HashMap::new();
+    for name in &names {
+        let run = pipe(&db, &corpus(name));
+        let out = run.stdout.trim().to_string();
+        assert!(
+            [
+                "new ticket ",
+                "added to ticket ",
+                "ignored: ",
+                "quarantined as #"
+            ]
+            .iter()
+            .any(|p| out.starts_with(p)),
+            "{name}: {run:?}"
+        );
+        outcomes.insert(name.clone(), (out, run));
+    }
+    let outcome = |n: &str| outcomes[n].0.clone();
+    for auto in [
+        "14_auto_submitted.eml",
+        "15_x_autoreply.eml",
+        "16_precedence_bulk.eml",
+        "17_precedence_auto_reply.eml",
+        "18_x_auto_response_suppress.eml",
+        "19_bounce_report.eml",
+        "20_bounce_report_other_sender.eml",
+        "21_from_ourselves.eml",
+        "32_postmaster.eml",
+    ] {
+        assert!(
+            outcome(auto).starts_with("ignored: "),
+            "{auto}: {}",
+            outcome(auto)
+        );
+    }
+    for bad in ["24_no_from.eml", "26_garbage.eml", "34_bad_from.eml"] {
+        assert!(
+            outcome(bad).starts_with("quarantined as #"),
+            "{bad}: {}",
+            outcome(bad)
+        );
+        let id: i64 = outcome(bad)
+            .trim_start_matches("quarantined as #")
+            .split(':')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("quarantine id");
+        let raw: Vec<u8> = open(&db)
+            .query_row("SELECT raw FROM mail_quarantine WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .expect("quarantined row");
+        assert_eq!(raw, corpus(bad), "{bad} is kept byte for byte");
+    }
+    for new in [
+        "01_plain.eml",
+        "02_alternative.eml",
+        "04_html_only.eml",
+        "22_broken_boundary.eml",
+        "23_missing_headers.eml",
+        "25_empty_body.eml",
+        "27_unknown_charset.eml",
+        "28_disallowed_type.eml",
+        "30_attached_message.eml",
+        "31_auto_submitted_no.eml",
+        "33_headers_only.eml",
+        "35_lf_only_long_lines.eml",
+    ] {
+        assert!(
+            outcome(new).starts_with("new ticket "),
+            "{new}: {}",
+            outcome(new)
+        );
+    }
+    let tid = |n: &str| tracking_id(&outcomes[n].1);
+
+    let (subject, name, email) = ticket(&db, &tid("01_plain.eml"));
+    assert_eq!(subject, "Printer on floor 3 is jammed");
+    assert_eq!(
+        (name.as_str(), email.as_str()),
+        ("Ana Lopez", "ana.lopez@example.com")
+    );
+    assert!(
+        messages(&db, &tid("01_plain.eml"))[0]
+            .3
+            .contains("says paper jam")
+    );
+    // text/plain wins over HTML; HTML alone becomes readable text.
+    let alt = &messages(&db, &tid("02_alternative.eml"))[0].3;
+    assert!(
+        alt.contains("(plain part)") && !alt.contains("<b>"),
+        "{alt}"
+    );
+    let html = &messages(&db, &tid("04_html_only.eml"))[0].3;
+    assert!(html.contains("monitor") && !html.contains("<p>"), "{html}");
+    // Charsets and encoded words.
+    let (subject, name, _) = ticket(&db, &tid("05_latin1.eml"));
+    assert_eq!(
+        (subject.as_str(), name.as_str()),
+        ("Impresión en español", "José Muñoz")
+    );
+    assert!(
+        messages(&db, &tid("05_latin1.eml"))[0]
+            .3
+            .contains("año, señal")
+    );
+    let (subject, name, _) = ticket(&db, &tid("06_windows1252.eml"));
+    assert_eq!(subject, "Quotes \u{201c}smart\u{201d} broken");
+    assert_eq!(name, "Renée O\u{2019}Neil");
+    assert!(
+        messages(&db, &tid("06_windows1252.eml"))[0]
+            .3
+            .contains("euro sign €")
+    );
+    let (subject, name, _) = ticket(&db, &tid("07_utf8_encoded_words.eml"));
+    assert_eq!(
+        (subject.as_str(), name.as_str()),
+        ("Contraseña caducada 🔑", "Álvaro Gómez")
+    );
+    assert!(
+        messages(&db, &tid("07_utf8_encoded_words.eml"))[0]
+            .3
+            .contains("¿Me ayudáis?")
+    );
+    // Missing pieces get defaults; a refused attachment leaves a visible note.
+    let (subject, name, _) = ticket(&db, &tid("23_missing_headers.eml"));
+    assert_eq!((subject.as_str(), name.as_str()), ("(no subject)", "julia"));
+    let exe = &messages(&db, &tid("28_disallowed_type.eml"))[0].3;
+    assert!(
+        exe.contains("[attachment tool.exe (") && exe.contains("this file type is not allowed]"),
+        "{exe}"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM attachments WHERE filename = 'tool.exe'"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM attachments WHERE filename = 'screenshot.png'"
+        ),
+        1
+    );
+    // Every new ticket queued its "request received" mail.
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM outbox"),
+        count(&db, "SELECT COUNT(*) FROM tickets")
+    );
+}
+
+#[test]
+fn replies_thread_onto_their_ticket_as_requester_or_staff() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.db");
+    let added = helpdesk(
+        &db,
+        &[
+            "user",
+            "add",
+            "--role",
+            "agent",
+            "--email",
+            "agent@desk.example.com",
+            "--name",
+            "Agent Smith",
+            "--password-stdin",
+        ],
+        b"a-long-enough-password\n",
+    );
+    assert_eq!(added.code, Some(0), "{added:?}");
+    let tid = tracking_id(&pipe(&db, &corpus("01_plain.eml")));
+    let root: String = open(&db)
+        .query_row(
+            "SELECT o.message_id FROM outbox o JOIN tickets t ON t.id = o.ticket_id
+             WHERE t.tracking_id = ?1",
+            [&tid],
+            |r| r.get(0),
+        )
+        .expect("notification queued");
+    assert_eq!(root, format!("<ticket-{tid}@127.0.0.1>"));
+
+    // Gmail style, threaded by In-Reply-To and subject.
+    let run = pipe(&db, &reply("09_reply_gmail.eml", &tid, &root));
+    assert_eq!(run.stdout.trim(), format!("added to ticket {tid}"));
+    // Outlook style, by the subject tag alone, sender in another case.
+    let run = pipe(&db, &reply("10_reply_outlook.eml", &tid, &root));
+    assert_eq!(run.stdout.trim(), format!("added to ticket {tid}"));
+    // A reply on a resolved ticket reopens it (Thunderbird style, In-Reply-To alone, to one of
+    // the later notifications' Message-IDs).
+    open(&db)
+        .execute(
+            "UPDATE tickets SET status_id = (SELECT id FROM statuses WHERE slug = 'resolved')
+             WHERE tracking_id = ?1",
+            [&tid],
+        )
+        .expect("resolve");
+    let later = format!("<ticket-{tid}-0123abcd@127.0.0.1>");
+    let run = pipe(&db, &reply("11_reply_thunderbird.eml", &tid, &later));
+    assert_eq!(run.stdout.trim(), format!("added to ticket {tid}"));
+    let status: String = open(&db)
+        .query_row(
+            "SELECT s.slug FROM tickets t JOIN statuses s ON s.id = t.status_id
+             WHERE t.tracking_id = ?1",
+            [&tid],
+            |r| r.get(0),
+        )
+        .expect("status");
+    assert_eq!(status, "in_progress");
+    let run = pipe(&db, &reply("12_reply_spanish.eml", &tid, &root));
+    assert_eq!(run.stdout.trim(), format!("added to ticket {tid}"));
+    // From a staff address: a staff reply.
+    let run = pipe(&db, &reply("13_staff_reply.eml", &tid, &root));
+    assert_eq!(run.stdout.trim(), format!("added to ticket {tid}"));
+    // An auto-reply to the notification adds nothing and opens nothing.
+    let run = pipe(&db, &reply("15_x_autoreply.eml", &tid, &root));
+    assert!(run.stdout.starts_with("ignored: "), "{run:?}");
+
+    let msgs = messages(&db, &tid);
+    let bodies: Vec<(&str, &str)> = msgs
+        .iter()
+        .map(|(k, _, _, b)| (k.as_str(), b.as_str()))
+        .collect();
+    assert_eq!(
+        bodies[1..],
+        [
+            ("requester", "It is jammed again this morning."),
+            ("requester", "Outlook reply text here."),
+            ("requester", "Thunderbird reply text."),
+            ("requester", "Sigue atascada."),
+            ("staff", "I replaced the roller, please try again."),
+        ]
+    );
+    assert_eq!(msgs[1].2, "Ana Lopez");
+    assert!(msgs[5].1.is_some(), "staff reply carries the staff id");
+    assert_eq!(msgs[5].2, "Agent Smith");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM tickets"), 1);
+
+    // Someone else answering with the tag opens their own ticket.
+    let stranger = String::from_utf8(reply("09_reply_gmail.eml", &tid, &root))
+        .expect("utf-8")
+        .replace(
+            "Ana Lopez <ana.lopez@example.com>",
+            "Mallory <mallory@example.com>",
+        )
+        .replace("reply-gmail-09", "stranger-09");
+    let run = pipe(&db, stranger.as_bytes());
+    let other = tracking_id(&run);
+    assert!(run.stdout.starts_with("new ticket "), "{run:?}");
+    assert_ne!(other, tid);
+    assert_eq!(ticket(&db, &other).2, "mallory@example.com");
+}
+
+#[test]
+fn the_same_message_twice_opens_one_ticket() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.db");
+    let first = pipe(&db, &corpus("03_mixed_attachment.eml"));
+    let second = pipe(&db, &corpus("03_mixed_attachment.eml"));
+    assert!(first.stdout.starts_with("new ticket "), "{first:?}");
+    assert!(second.stdout.starts_with("ignored: "), "{second:?}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM tickets"), 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM mail_imports"), 1);
+}
+
+#[test]
+fn a_mailed_ticket_and_its_attachment_are_visible_to_staff() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.db");
+    let tid = tracking_id(&pipe(&db, &corpus("03_mixed_attachment.eml")));
+    let (id, aid, data): (i64, i64, Vec<u8>) = open(&db)
+        .query_row(
+            "SELECT t.id, a.id, a.data FROM tickets t JOIN attachments a ON a.ticket_id = t.id
+             WHERE t.tracking_id = ?1 AND a.filename = 'invoice.pdf'",
+            [&tid],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("attachment stored");
+    assert!(data.starts_with(b"%PDF-1.4"));
+    let server = Server::start(&db);
+    let password = server
+        .startup_output
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("password:"))
+        .expect("first admin password printed")
+        .trim()
+        .to_string();
+    let agent = server::agent();
+    let token = server::csrf_from(&agent, &server.url("/staff/login"));
+    let res = agent
+        .post(&server.url("/staff/login"))
+        .send_form(&[
+            ("csrf_token", &token),
+            ("email", "admin@localhost"),
+            ("password", &password),
+        ])
+        .expect("login");
+    assert_eq!(res.status(), 303);
+    let page = agent
+        .get(&server.url(&format!("/staff/tickets/{id}")))
+        .call()
+        .expect("ticket page")
+        .into_string()
+        .expect("body");
+    for expected in [
+        "Invoice template broken",
+        "carla@example.com",
+        "prints blank pages",
+        "invoice.pdf",
+    ] {
+        assert!(page.contains(expected), "{expected} missing from the page");
+    }
+    let res = agent
+        .get(&server.url(&format!("/staff/tickets/{id}/attachments/{aid}")))
+        .call()
+        .expect("download");
+    let mut got = Vec::new();
+    res.into_reader().read_to_end(&mut got).expect("read");
+    assert_eq!(got, data);
+}
+
+/// A message with one base64 attachment of `size` bytes.
+fn big_message(id: &str, size: usize) -> Vec<u8> {
+    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = format!(
+        "From: Big Sender <big@example.com>\r\nSubject: Big file\r\nMessage-ID: <{id}@example.com>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n\
+         Content-Type: text/plain\r\n\r\nThe logs are attached.\r\n--B\r\n\
+         Content-Type: application/zip; name=\"big.zip\"\r\n\
+         Content-Disposition: attachment; filename=\"big.zip\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n"
+    )
+    .into_bytes();
+    // Every 4 characters decode to 3 bytes; 76 characters a line.
+    let chars = size / 3 * 4;
+    for i in 0..chars {
+        out.push(B64[(i * 7 + i / 13) % 64]);
+        if i % 76 == 75 {
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out.extend_from_slice(b"\r\n--B--\r\n");
+    out
+}
+
+#[test]
+fn a_20_mb_message_is_imported_and_an_oversized_attachment_is_noted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.db");
+    // Over the default 10 MB limit: the ticket opens, the file is left out with a note.
+    let run = pipe(&db, &big_message("big-1", 12 * 1024 * 1024));
+    let tid = tracking_id(&run);
+    let body = &messages(&db, &tid)[0].3;
+    assert!(
+        body.contains("The logs are attached.")
+            && body.contains("[attachment big.zip (12 MB) was not imported: over the size limit]"),
+        "{body}"
+    );
+    // With a 25 MB limit, a ~20 MB message (15 MB file) is imported whole.
+    open(&db)
+        .execute(
+            "INSERT INTO settings (key, value) VALUES ('max_attachment_mb', '25')
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [],
+        )
+        .expect("raise limit");
+    let raw = big_message("big-2", 15 * 1024 * 1024);
+    assert!(raw.len() > 20 * 1024 * 1024, "{}", raw.len());
+    let tid = tracking_id(&pipe(&db, &raw));
+    let size: Option<i64> = open(&db)
+        .query_row(
+            "SELECT a.size FROM attachments a JOIN tickets t ON t.id = a.ticket_id
+             WHERE t.tracking_id = ?1",
+            [&tid],
+            |r| r.get(0),
+        )
+        .optional()
+        .expect("query");
+    assert_eq!(size, Some((15 * 1024 * 1024 / 3 * 3) as i64));
+    // Over 30 MB: refused with EX_TEMPFAIL, nothing stored.
+    let run = helpdesk(&db, &["mail", "pipe"], &vec![b'a'; 31 * 1024 * 1024]);
+    assert_eq!(run.code, Some(75), "{run:?}");
+    assert!(run.stderr.contains("larger than 30 MB"), "{run:?}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM tickets"), 2);
+}
