@@ -131,66 +131,18 @@ impl Drop for Smtp {
 /// `helpdesk serve` over `db` on `port` with `base_url` pointing at it and mail going to
 /// `smtp_port`, like `Server::start` plus the mail settings.
 fn start_helpdesk(db: &Path, port: u16, smtp_port: u16) -> Server {
-    let mut cmd = Command::new(server::binary());
-    for (key, _) in std::env::vars() {
-        if key.starts_with("HELPDESK_") {
-            cmd.env_remove(key);
-        }
-    }
-    let mut child = cmd
-        .args([
-            "--db",
-            db.to_str().expect("utf-8 path"),
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("HELPDESK_BCRYPT_COST", "4")
-        .env("HELPDESK_LOG_LEVEL", "off")
-        .env("HELPDESK_BASE_URL", format!("http://127.0.0.1:{port}"))
-        .env("HELPDESK_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
-        .env("HELPDESK_MAIL_FROM", "Help Desk <desk@example.com>")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start helpdesk");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut output = Vec::new();
-    loop {
-        while let Ok(line) = rx.try_recv() {
-            output.push(line);
-        }
-        if ureq::get(&format!("http://127.0.0.1:{port}/healthz"))
-            .call()
-            .is_ok()
-        {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "server did not start; output: {output:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(50));
-    while let Ok(line) = rx.try_recv() {
-        output.push(line);
-    }
-    Server {
-        child,
+    Server::start_with(
+        db,
         port,
-        db: db.to_path_buf(),
-        startup_output: output,
-    }
+        &[
+            ("HELPDESK_BASE_URL", format!("http://127.0.0.1:{port}")),
+            ("HELPDESK_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}")),
+            (
+                "HELPDESK_MAIL_FROM",
+                "Help Desk <desk@example.com>".to_string(),
+            ),
+        ],
+    )
 }
 
 fn call(res: Result<ureq::Response, ureq::Error>) -> ureq::Response {

@@ -28,8 +28,19 @@ pub struct Server {
 impl Server {
     /// Starts `helpdesk serve` on a free port over `db` and waits until /healthz answers.
     pub fn start(db: &Path) -> Server {
-        let port = free_port();
-        let mut child = Command::new(binary())
+        Server::start_with(db, free_port(), &[])
+    }
+
+    /// As `start`, on `port` and with extra `HELPDESK_*` settings; settings inherited from the
+    /// test's own environment are dropped so every run starts from the same defaults.
+    pub fn start_with(db: &Path, port: u16, env: &[(&str, String)]) -> Server {
+        let mut cmd = Command::new(binary());
+        for (key, _) in std::env::vars() {
+            if key.starts_with("HELPDESK_") {
+                cmd.env_remove(key);
+            }
+        }
+        let mut child = cmd
             .args([
                 "--db",
                 db.to_str().expect("utf-8 path"),
@@ -39,6 +50,7 @@ impl Server {
             ])
             .env("HELPDESK_BCRYPT_COST", "4")
             .env("HELPDESK_LOG_LEVEL", "off")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
