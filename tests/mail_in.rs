@@ -328,7 +328,7 @@ fn replies_thread_onto_their_ticket_as_requester_or_staff() {
     let root: String = open(&db)
         .query_row(
             "SELECT o.message_id FROM outbox o JOIN tickets t ON t.id = o.ticket_id
-             WHERE t.tracking_id = ?1",
+             WHERE t.tracking_id = ?1 AND o.in_reply_to IS NULL",
             [&tid],
             |r| r.get(0),
         )
@@ -390,6 +390,23 @@ fn replies_thread_onto_their_ticket_as_requester_or_staff() {
     assert!(msgs[5].1.is_some(), "staff reply carries the staff id");
     assert_eq!(msgs[5].2, "Agent Smith");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM tickets"), 1);
+    // The agent heard of the requester's mailed replies, and the requester of the agent's.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM outbox WHERE to_addr = 'agent@desk.example.com'
+             AND subject LIKE '%Requester replied%' AND body_text LIKE '%Sigue atascada.%'"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM outbox WHERE to_addr = 'ana.lopez@example.com'
+             AND subject LIKE '%New reply%' AND body_text LIKE '%I replaced the roller%'"
+        ),
+        1
+    );
 
     // Someone else answering with the tag opens their own ticket.
     let stranger = String::from_utf8(reply("09_reply_gmail.eml", &tid, &root))

@@ -167,8 +167,13 @@ async fn login(
         Some(account) if ok && account.active => {
             app.login_throttle.reset(&account_key);
             let id = account.id;
+            // Their mail follows the language they work in.
+            let lang = page.lang;
             app.db
-                .write(move |c| users::audit(c, Some(id), "login", "", Some(&ip_for_log)))
+                .write(move |c| {
+                    users::set_lang(c, id, lang)?;
+                    users::audit(c, Some(id), "login", "", Some(&ip_for_log))
+                })
                 .await?;
             start_session(cookies, &account);
             Ok(Ok(Redirect::to(safe_next(&form.next, "/staff/tickets"))))

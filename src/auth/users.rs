@@ -172,3 +172,52 @@ pub fn audit(
     .execute(params![staff_id, action, detail, ip, now()])?;
     Ok(())
 }
+
+/// The language a staff member's mail is written in.
+pub fn set_lang(conn: &Connection, id: i64, lang: crate::web::Lang) -> Result<()> {
+    conn.prepare_cached("UPDATE staff SET lang = ?2 WHERE id = ?1")?
+        .execute(params![id, lang.code()])?;
+    Ok(())
+}
+
+/// Which notification mails a staff member wants, and in which language.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotifyPrefs {
+    pub lang: String,
+    pub new_ticket: bool,
+    pub requester_reply: bool,
+    pub assigned: bool,
+}
+
+pub fn notify_prefs(conn: &Connection, id: i64) -> Result<NotifyPrefs> {
+    conn.prepare_cached(
+        "SELECT lang, notify_new_ticket, notify_requester_reply, notify_assigned
+         FROM staff WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(NotifyPrefs {
+            lang: r.get(0)?,
+            new_ticket: r.get(1)?,
+            requester_reply: r.get(2)?,
+            assigned: r.get(3)?,
+        })
+    })
+    .optional()?
+    .ok_or(Error::NotFound)
+}
+
+pub fn set_notify_prefs(conn: &Connection, id: i64, prefs: &NotifyPrefs) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE staff SET lang = ?2, notify_new_ticket = ?3, notify_requester_reply = ?4,
+             notify_assigned = ?5
+         WHERE id = ?1",
+        params![
+            id,
+            prefs.lang,
+            prefs.new_ticket,
+            prefs.requester_reply,
+            prefs.assigned
+        ],
+    )?;
+    if n == 0 { Err(Error::NotFound) } else { Ok(()) }
+}

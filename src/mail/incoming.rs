@@ -226,6 +226,13 @@ fn deliver(
         };
         let body = with_notes(&trim_quoted(&text), &notes);
         tickets::add_message(conn, ticket.id, kind, &actor, &body, &uploads)?;
+        let ctx = MailCtx::from_parts(config, settings);
+        if kind == MessageKind::Staff {
+            // Answered by mail, the requester hears of it exactly as from the desk.
+            notify::staff_replied(conn, &ctx, ticket.id, &actor.name, &body)?;
+        } else {
+            notify::requester_replied(conn, &ctx, ticket.id, &body)?;
+        }
         if kind == MessageKind::Requester {
             let slug: Option<String> = conn
                 .prepare_cached("SELECT slug FROM statuses WHERE id = ?1")?
@@ -262,16 +269,22 @@ fn deliver(
         attachments: uploads,
         created_by: None,
         assignee_id: None,
+        lang: language(message),
     };
     let (id, tracking_id, _) = tickets::create(conn, &new)?;
-    let ctx = MailCtx {
-        enabled: !config.smtp_url.is_empty(),
-        base_url: config.base_url.trim_end_matches('/').to_string(),
-        desk_name: settings.desk_name.clone(),
-        lang: Lang::En,
-    };
-    notify::ticket_created(conn, &ctx, id)?;
+    let ctx = MailCtx::from_parts(config, settings);
+    notify::ticket_created(conn, &ctx, id, None)?;
     Ok(Outcome::NewTicket { tracking_id })
+}
+
+/// The sender's language, from Content-Language or else the Accept-Language some clients
+/// send; English when neither names one we speak.
+fn language(message: &Message<'_>) -> Lang {
+    ["Content-Language", "Accept-Language"]
+        .iter()
+        .filter_map(|name| message.header_raw(*name))
+        .find_map(Lang::from_accept_language)
+        .unwrap_or(Lang::En)
 }
 
 /// The message text with a line per attachment left out; never empty.

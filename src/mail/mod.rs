@@ -5,8 +5,10 @@
 
 mod automatic;
 pub mod incoming;
+pub mod lease;
 pub mod notify;
 mod quoting;
+pub mod templates;
 
 use std::time::Duration;
 
@@ -193,6 +195,31 @@ pub fn retry_all_now(db: &Db) -> Result<()> {
     })
 }
 
+/// Waits until this process holds the lease for `job` (at once, unless another server runs
+/// on the same database; then when it stops).
+pub async fn wait_for_lease(db: &std::path::Path, job: &str) -> lease::Lease {
+    let mut told = false;
+    loop {
+        match lease::try_take(db, job) {
+            Ok(Some(lease)) => return lease,
+            Ok(None) if !told => {
+                eprintln!(
+                    "mail: another process does the {job} job for {}; waiting until it stops",
+                    db.display()
+                );
+                told = true;
+            }
+            Ok(None) => {}
+            Err(e) if !told => {
+                eprintln!("mail: {e}");
+                told = true;
+            }
+            Err(_) => {}
+        }
+        rocket::tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
 /// The fairing that starts the delivery worker once the server is up (only when `smtp_url` is
 /// set). It polls the outbox every second, and at once when woken.
 pub fn worker() -> AdHoc {
@@ -206,6 +233,7 @@ pub fn worker() -> AdHoc {
             }
             let (db, config) = (app.db.clone(), app.config.clone());
             rocket::tokio::spawn(async move {
+                let _lease = wait_for_lease(&config.db, "send").await;
                 let first = db.clone();
                 let _ = rocket::tokio::task::spawn_blocking(move || retry_all_now(&first)).await;
                 loop {

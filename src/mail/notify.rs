@@ -1,35 +1,40 @@
-//! The notifications the desk sends to requesters. Each function queues one mail in `outbox`
-//! on the connection it is given: call it inside the write transaction of the change, so the
-//! mail is queued exactly when the change is committed.
-
-use std::sync::LazyLock;
+//! The notifications the desk sends. Each function queues mail in `outbox` on the connection it
+//! is given: call it inside the write transaction of the change, so a mail is queued exactly when
+//! its change is committed.
+//!
+//! Requesters get mail in the language they used when they opened the ticket; staff in their
+//! own (kept from their last login or their preferences), and only the kinds they asked for.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
-use tera::Tera;
 
+use super::templates::{self, Kind};
+use crate::config::Config;
 use crate::db::now;
 use crate::error::{Error, Result};
+use crate::settings::Settings;
 use crate::tickets::{self, Ticket};
-use crate::web::{App, Lang, Templates};
+use crate::web::{App, Lang};
 
-/// What a notification needs from the request that caused it.
+/// What every notification needs from the desk.
 #[derive(Debug, Clone)]
 pub struct MailCtx {
-    /// False when `smtp_url` is empty: nothing is queued.
+    /// False when no SMTP server is configured: nothing is queued.
     pub enabled: bool,
     pub base_url: String,
     pub desk_name: String,
-    pub lang: Lang,
 }
 
 impl MailCtx {
-    pub fn new(app: &App, lang: Lang) -> MailCtx {
+    pub fn new(app: &App) -> MailCtx {
+        MailCtx::from_parts(&app.config, &app.settings())
+    }
+
+    pub fn from_parts(config: &Config, settings: &Settings) -> MailCtx {
         MailCtx {
-            enabled: !app.config.smtp_url.is_empty(),
-            base_url: app.config.base_url.trim_end_matches('/').to_string(),
-            desk_name: app.settings().desk_name,
-            lang,
+            enabled: !config.smtp_url.is_empty(),
+            base_url: config.base_url.trim_end_matches('/').to_string(),
+            desk_name: settings.desk_name.clone(),
         }
     }
 
@@ -49,40 +54,27 @@ impl MailCtx {
         }
     }
 
-    /// The secret link that opens the ticket without the tracking-ID form.
-    fn link(&self, ticket: &Ticket) -> String {
+    /// The requester's secret link, which opens the ticket without the tracking-ID form.
+    fn requester_link(&self, ticket: &Ticket) -> String {
         format!(
             "{}/tickets/{}?token={}",
             self.base_url, ticket.tracking_id, ticket.access_token
         )
     }
-}
 
-/// The plain-text mail templates (`templates/mail/*.txt`), not HTML-escaped.
-static MAIL_TEMPLATES: LazyLock<std::result::Result<Tera, String>> = LazyLock::new(|| {
-    let mut tera = Tera::default();
-    let mut sources = Vec::new();
-    for name in Templates::iter().filter(|n| n.starts_with("mail/")) {
-        if let Some(file) = Templates::get(&name) {
-            let text = String::from_utf8(file.data.into_owned())
-                .map_err(|_| format!("template {name} is not UTF-8"))?;
-            sources.push((name.to_string(), text));
-        }
+    fn staff_link(&self, ticket: &Ticket) -> String {
+        format!("{}/staff/tickets/{}", self.base_url, ticket.id)
     }
-    tera.add_raw_templates(sources).map_err(|e| e.to_string())?;
-    tera.autoescape_on(vec![]);
-    Ok(tera)
-});
-
-fn render(name: &str, lang: Lang, data: serde_json::Value) -> Result<String> {
-    let tera = MAIL_TEMPLATES
-        .as_ref()
-        .map_err(|e| Error::internal(e.clone()))?;
-    let ctx = tera::Context::from_value(data)?;
-    Ok(tera.render(&format!("mail/{name}.{}.txt", lang.code()), &ctx)?)
 }
 
-/// The Message-ID of the first mail about a ticket: every later one replies to it.
+/// Who a mail goes to, and in which language.
+struct Recipient {
+    addr: String,
+    lang: Lang,
+}
+
+/// The Message-ID of the first mail about a ticket: every later one replies to it, so mail
+/// clients thread the whole conversation.
 fn root_message_id(ctx: &MailCtx, ticket: &Ticket) -> String {
     format!("<ticket-{}@{}>", ticket.tracking_id, ctx.host())
 }
@@ -91,23 +83,30 @@ fn queue(
     conn: &Connection,
     ctx: &MailCtx,
     ticket: &Ticket,
-    template: &str,
-    subject: &str,
+    to: &Recipient,
+    kind: Kind,
     extra: serde_json::Value,
 ) -> Result<()> {
+    let link = if kind.to_staff() {
+        ctx.staff_link(ticket)
+    } else {
+        ctx.requester_link(ticket)
+    };
     let mut data = json!({
         "desk_name": ctx.desk_name,
-        "link": ctx.link(ticket),
+        "link": link,
         "tracking_id": ticket.tracking_id,
         "subject": ticket.subject,
         "requester_name": ticket.requester_name,
+        "requester_email": ticket.requester_email,
+        "lang": to.lang.code(),
     });
     if let (Some(data), serde_json::Value::Object(extra)) = (data.as_object_mut(), extra) {
         data.extend(extra);
     }
-    let body = render(template, ctx.lang, data)?;
+    let (text, html) = templates::render(kind, to.lang, &data)?;
     let root = root_message_id(ctx, ticket);
-    let (message_id, in_reply_to) = if template == "ticket_created" {
+    let (message_id, in_reply_to) = if kind == Kind::TicketCreated {
         (root, None)
     } else {
         let id = format!(
@@ -118,39 +117,117 @@ fn queue(
         );
         (id, Some(root))
     };
-    let now = now();
+    let subject = format!(
+        "[#{}] {}",
+        ticket.tracking_id,
+        kind.subject(to.lang, &ticket.subject)
+    );
     conn.prepare_cached(
-        "INSERT INTO outbox (ticket_id, to_addr, subject, body_text, message_id, in_reply_to,
-             created_at, next_attempt_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        "INSERT INTO outbox (ticket_id, to_addr, subject, body_text, body_html, message_id,
+             in_reply_to, created_at, next_attempt_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
     )?
     .execute(params![
         ticket.id,
-        ticket.requester_email,
-        format!("[#{}] {subject}", ticket.tracking_id),
-        body,
+        to.addr,
+        subject,
+        text,
+        html,
         message_id,
         in_reply_to,
-        now
+        now()
     ])?;
     Ok(())
 }
 
-fn load(conn: &Connection, ticket_id: i64) -> Result<Ticket> {
-    tickets::get(conn, ticket_id)?.ok_or(Error::NotFound)
+fn load(conn: &Connection, ticket_id: i64) -> Result<(Ticket, Recipient)> {
+    let ticket = tickets::get(conn, ticket_id)?.ok_or(Error::NotFound)?;
+    let lang: String = conn
+        .prepare_cached("SELECT lang FROM tickets WHERE id = ?1")?
+        .query_row([ticket_id], |r| r.get(0))?;
+    let requester = Recipient {
+        addr: ticket.requester_email.clone(),
+        lang: Lang::from_code(&lang).unwrap_or(Lang::En),
+    };
+    Ok((ticket, requester))
 }
 
-/// "We received your request": the tracking ID and the secret link.
-pub fn ticket_created(conn: &Connection, ctx: &MailCtx, ticket_id: i64) -> Result<()> {
+/// Active staff who want `pref` mail about a ticket of `category_id`: the category's agents, or
+/// every active staff member when the category has none. `skip` is whoever caused the event.
+fn audience(
+    conn: &Connection,
+    pref: &str,
+    category_id: i64,
+    skip: Option<i64>,
+) -> Result<Vec<Recipient>> {
+    // `pref` is one of our column names, never user text.
+    let sql = format!(
+        "SELECT s.email, s.lang FROM staff s
+         WHERE s.active = 1 AND s.{pref} = 1 AND s.id IS NOT ?2
+           AND (s.id IN (SELECT staff_id FROM category_agents WHERE category_id = ?1)
+                OR NOT EXISTS (SELECT 1 FROM category_agents ca JOIN staff x ON x.id = ca.staff_id
+                               WHERE ca.category_id = ?1 AND x.active = 1))
+         ORDER BY s.id"
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params![category_id, skip], |r| {
+            let lang: String = r.get(1)?;
+            Ok(Recipient {
+                addr: r.get(0)?,
+                lang: Lang::from_code(&lang).unwrap_or(Lang::En),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// One staff member, if active and wanting `pref` mail.
+fn staff_member(conn: &Connection, pref: &str, staff_id: i64) -> Result<Option<Recipient>> {
+    let sql = format!("SELECT email, lang FROM staff WHERE id = ?1 AND active = 1 AND {pref} = 1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([staff_id], |r| {
+            let lang: String = r.get(1)?;
+            Ok(Recipient {
+                addr: r.get(0)?,
+                lang: Lang::from_code(&lang).unwrap_or(Lang::En),
+            })
+        })
+        .optional()?)
+}
+
+/// A new ticket: "we received your request" (tracking ID and secret link) to the requester, and
+/// "new ticket" to the agents of its category. `by_staff` is the staff member who opened it on
+/// someone's behalf (they need no mail about it).
+pub fn ticket_created(
+    conn: &Connection,
+    ctx: &MailCtx,
+    ticket_id: i64,
+    by_staff: Option<i64>,
+) -> Result<()> {
     if !ctx.enabled {
         return Ok(());
     }
-    let ticket = load(conn, ticket_id)?;
-    let subject = match ctx.lang {
-        Lang::En => format!("Request received: {}", ticket.subject),
-        Lang::Es => format!("Solicitud recibida: {}", ticket.subject),
-    };
-    queue(conn, ctx, &ticket, "ticket_created", &subject, json!({}))
+    let (ticket, requester) = load(conn, ticket_id)?;
+    queue(
+        conn,
+        ctx,
+        &ticket,
+        &requester,
+        Kind::TicketCreated,
+        json!({}),
+    )?;
+    let body: String = conn
+        .prepare_cached("SELECT body FROM messages WHERE ticket_id = ?1 ORDER BY id LIMIT 1")?
+        .query_row([ticket_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or_default();
+    let extra = json!({ "body": body });
+    for agent in audience(conn, "notify_new_ticket", ticket.category_id, by_staff)? {
+        queue(conn, ctx, &ticket, &agent, Kind::NewTicket, extra.clone())?;
+    }
+    Ok(())
 }
 
 /// A staff reply the requester can see (never call it for an internal note).
@@ -164,13 +241,9 @@ pub fn staff_replied(
     if !ctx.enabled {
         return Ok(());
     }
-    let ticket = load(conn, ticket_id)?;
-    let subject = match ctx.lang {
-        Lang::En => format!("New reply: {}", ticket.subject),
-        Lang::Es => format!("Nueva respuesta: {}", ticket.subject),
-    };
+    let (ticket, requester) = load(conn, ticket_id)?;
     let extra = json!({ "author": author, "body": body });
-    queue(conn, ctx, &ticket, "staff_replied", &subject, extra)
+    queue(conn, ctx, &ticket, &requester, Kind::StaffReplied, extra)
 }
 
 /// The ticket was resolved by staff; `reply` is the visible reply that came with it, if any.
@@ -183,16 +256,63 @@ pub fn ticket_resolved(
     if !ctx.enabled {
         return Ok(());
     }
-    let ticket = load(conn, ticket_id)?;
-    let subject = match ctx.lang {
-        Lang::En => format!("Resolved: {}", ticket.subject),
-        Lang::Es => format!("Resuelta: {}", ticket.subject),
-    };
+    let (ticket, requester) = load(conn, ticket_id)?;
     let extra = match reply {
         Some((author, body)) => json!({ "author": author, "body": body }),
         None => json!({}),
     };
-    queue(conn, ctx, &ticket, "ticket_resolved", &subject, extra)
+    queue(conn, ctx, &ticket, &requester, Kind::TicketResolved, extra)
+}
+
+/// The requester added a reply: to the assignee, or to the category's agents while nobody has
+/// the ticket.
+pub fn requester_replied(
+    conn: &Connection,
+    ctx: &MailCtx,
+    ticket_id: i64,
+    body: &str,
+) -> Result<()> {
+    if !ctx.enabled {
+        return Ok(());
+    }
+    let (ticket, _) = load(conn, ticket_id)?;
+    let to = match ticket.assignee_id {
+        Some(id) => staff_member(conn, "notify_requester_reply", id)?
+            .into_iter()
+            .collect(),
+        None => audience(conn, "notify_requester_reply", ticket.category_id, None)?,
+    };
+    let extra = json!({ "body": body });
+    for agent in to {
+        queue(
+            conn,
+            ctx,
+            &ticket,
+            &agent,
+            Kind::RequesterReplied,
+            extra.clone(),
+        )?;
+    }
+    Ok(())
+}
+
+/// The ticket was assigned to `assignee` by `by` (nobody needs a mail about their own doing).
+pub fn ticket_assigned(
+    conn: &Connection,
+    ctx: &MailCtx,
+    ticket_id: i64,
+    assignee: i64,
+    by: &tickets::Actor,
+) -> Result<()> {
+    if !ctx.enabled || by.staff_id == Some(assignee) {
+        return Ok(());
+    }
+    let (ticket, _) = load(conn, ticket_id)?;
+    if let Some(agent) = staff_member(conn, "notify_assigned", assignee)? {
+        let extra = json!({ "author": by.name });
+        queue(conn, ctx, &ticket, &agent, Kind::Assigned, extra)?;
+    }
+    Ok(())
 }
 
 /// Whether `status_id` is the built-in "resolved" status (the one that sends a mail).
@@ -210,33 +330,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_template_renders_in_both_languages() {
-        for lang in crate::web::i18n::LANGS {
-            for name in ["ticket_created", "staff_replied", "ticket_resolved"] {
-                let text = render(
-                    name,
-                    lang,
-                    json!({ "desk_name": "Desk <&>", "link": "http://x/tickets/A?token=b",
-                            "tracking_id": "AAA-BBB-CCCC", "subject": "S & <T>",
-                            "requester_name": "Ana", "author": "Gus", "body": "Hi & bye" }),
-                )
-                .unwrap();
-                assert!(
-                    text.contains("http://x/tickets/A?token=b"),
-                    "{name}: {text}"
-                );
-                assert!(text.contains("Desk <&>"), "{name} is not escaped: {text}");
-            }
-        }
-    }
-
-    #[test]
     fn message_ids_use_the_host_of_base_url() {
         let ctx = |url: &str| MailCtx {
             enabled: true,
             base_url: url.into(),
             desk_name: String::new(),
-            lang: Lang::En,
         };
         assert_eq!(
             ctx("https://help.example.com/desk").host(),

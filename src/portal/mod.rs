@@ -229,14 +229,15 @@ async fn submit_ticket(
         attachments: uploads,
         created_by: None,
         assignee_id: None,
+        lang: page.lang,
     };
     let shown = shown_slugs(&form.shown_articles);
-    let mail = MailCtx::new(app, page.lang);
+    let mail = MailCtx::new(app);
     let (_, tracking_id, _) = app
         .db
         .write(move |c| {
             let created = tickets::create(c, &new)?;
-            crate::mail::notify::ticket_created(c, &mail, created.0)?;
+            crate::mail::notify::ticket_created(c, &mail, created.0, None)?;
             // Suggested, yet the employee still needed a ticket.
             crate::kb::store::record_shown(c, &shown)?;
             Ok(created)
@@ -439,9 +440,11 @@ async fn reply(
         name: ticket.requester_name.clone(),
     };
     let id = ticket.id;
+    let mail = MailCtx::new(app);
     app.db
         .write(move |c| {
             tickets::add_message(c, id, MessageKind::Requester, &actor, &body, &uploads)?;
+            crate::mail::notify::requester_replied(c, &mail, id, &body)?;
             // A reply from the requester puts the ticket back in the agents' court.
             let current = tickets::get(c, id)?.ok_or(Error::NotFound)?;
             let slug: Option<String> = c.query_row(
@@ -455,6 +458,7 @@ async fn reply(
             Ok(())
         })
         .await?;
+    crate::mail::wake();
     Ok(Ok(Redirect::to(format!(
         "/tickets/{}#latest",
         ticket.tracking_id

@@ -1,6 +1,8 @@
 //! The agents' desk: the ticket list, a ticket's page with its actions, and tickets opened on an
 //! employee's behalf.
 
+mod prefs;
+
 use rocket::form::FromForm;
 use rocket::fs::TempFile;
 use rocket::http::Status;
@@ -19,7 +21,7 @@ use crate::tickets::uploads::Download;
 use crate::tickets::{self, Actor, Field, MessageKind, NewTicket, RefData};
 use crate::util::clean;
 use crate::web::csrf::{Checked, CsrfForm};
-use crate::web::{App, Html, Lang, Page};
+use crate::web::{App, Html, Page};
 
 type PageResult = Result<std::result::Result<Redirect, (Status, Html)>>;
 
@@ -156,6 +158,9 @@ struct StaffReplyForm<'r> {
     /// Status to set with the reply; empty keeps the current one.
     #[field(default = String::new())]
     status: String,
+    /// Ticked: the reply is recorded and shown but the requester gets no mail about it.
+    #[field(default = false)]
+    silent: bool,
     attachments: Vec<TempFile<'r>>,
 }
 
@@ -183,13 +188,15 @@ async fn reply(
     check_message(&page, &form.message, &mut errors);
     let uploads = checked_uploads(&page, &form.attachments, &app.settings(), &mut errors).await;
     if !errors.is_empty() {
-        let values = json!({ "message": form.message, "status": form.status });
+        let values =
+            json!({ "message": form.message, "status": form.status, "silent": form.silent });
         return Ok(Err(render_ticket(&page, app, id, values, errors).await?));
     }
     let status = form.status.parse::<i64>().ok();
     let body = form.message.trim().to_string();
     let who = actor(&staff);
-    let mail = MailCtx::new(app, page.lang);
+    let mut mail = MailCtx::new(app);
+    mail.enabled &= !form.silent;
     app.db
         .write(move |c| {
             tickets::get(c, id)?.ok_or(Error::NotFound)?;
@@ -234,14 +241,13 @@ impl CsrfForm for UpdateForm {
 #[post("/staff/tickets/<id>/update", data = "<form>")]
 async fn update(
     staff: StaffUser,
-    lang: Lang,
     app: &State<App>,
     id: i64,
     form: Checked<UpdateForm>,
 ) -> Result<Flash<Redirect>> {
     let form = form.0;
     let who = actor(&staff);
-    let mail = MailCtx::new(app, lang);
+    let mail = MailCtx::new(app);
     let changed = app
         .db
         .write(move |c| {
@@ -275,7 +281,12 @@ async fn update(
                         ));
                     }
                 }
-                changed |= tickets::change(c, id, &who, Field::Assignee, assignee)?;
+                if tickets::change(c, id, &who, Field::Assignee, assignee)? {
+                    changed = true;
+                    if let Some(aid) = assignee {
+                        notify::ticket_assigned(c, &mail, id, aid, &who)?;
+                    }
+                }
             }
             Ok(changed)
         })
@@ -359,15 +370,19 @@ async fn create_ticket(
         attachments: uploads,
         created_by: Some(who.clone()),
         assignee_id: None,
+        lang: page.lang,
     };
-    let mail = MailCtx::new(app, page.lang);
+    let mail = MailCtx::new(app);
+    let creator = staff.id;
     let id = app
         .db
         .write(move |c| {
             let (id, _, _) = tickets::create(c, &new)?;
-            notify::ticket_created(c, &mail, id)?;
-            if assignee_id.is_some() {
-                tickets::change(c, id, &who, Field::Assignee, assignee_id)?;
+            notify::ticket_created(c, &mail, id, Some(creator))?;
+            if let Some(aid) = assignee_id
+                && tickets::change(c, id, &who, Field::Assignee, Some(aid))?
+            {
+                notify::ticket_assigned(c, &mail, id, aid, &who)?;
             }
             Ok(id)
         })
@@ -382,7 +397,7 @@ fn staff_home(_staff: StaffUser) -> Redirect {
 }
 
 pub fn routes() -> Vec<Route> {
-    routes![
+    let mut all = routes![
         ticket_list,
         ticket_page,
         reply,
@@ -391,5 +406,7 @@ pub fn routes() -> Vec<Route> {
         new_ticket_page,
         create_ticket,
         staff_home
-    ]
+    ];
+    all.extend(prefs::routes());
+    all
 }

@@ -170,6 +170,8 @@ pub struct NewTicket {
     /// Set when staff open the ticket on an employee's behalf.
     pub created_by: Option<Actor>,
     pub assignee_id: Option<i64>,
+    /// The requester's language: their mail is written in it.
+    pub lang: crate::web::Lang,
 }
 
 fn status_id(conn: &Connection, slug: &str) -> Result<i64> {
@@ -194,8 +196,8 @@ pub fn create(conn: &Connection, t: &NewTicket) -> Result<(i64, String, String)>
     }
     conn.prepare_cached(
         "INSERT INTO tickets (tracking_id, access_token, subject, requester_name, requester_email, category_id,
-             priority_id, status_id, assignee_id, created_by_staff_id, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+             priority_id, status_id, assignee_id, created_by_staff_id, created_at, updated_at, lang)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
     )?
     .execute(params![
         tracking_id,
@@ -208,7 +210,8 @@ pub fn create(conn: &Connection, t: &NewTicket) -> Result<(i64, String, String)>
         new_status,
         t.assignee_id,
         t.created_by.as_ref().and_then(|a| a.staff_id),
-        now
+        now,
+        t.lang.code()
     ])?;
     let id = conn.last_insert_rowid();
     let author = Actor {

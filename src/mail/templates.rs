@@ -1,0 +1,144 @@
+//! The mail templates (`templates/mail/`): for each kind of notification and language a plain
+//! text part (`NAME.LANG.txt`, not escaped) and an HTML part (`NAME.LANG.html`, escaped by Tera
+//! and laid out by `mail/base.html`).
+
+use std::sync::LazyLock;
+
+use tera::Tera;
+
+use crate::error::{Error, Result};
+use crate::web::{Lang, Templates};
+
+/// The kinds of notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// To the requester: tracking ID and secret link.
+    TicketCreated,
+    /// To the requester: a staff reply.
+    StaffReplied,
+    /// To the requester: resolved, with a reopen link.
+    TicketResolved,
+    /// To agents: a new ticket in their category.
+    NewTicket,
+    /// To the assignee (or the category's agents): the requester answered.
+    RequesterReplied,
+    /// To an agent: a ticket was assigned to them.
+    Assigned,
+}
+
+pub const KINDS: [Kind; 6] = [
+    Kind::TicketCreated,
+    Kind::StaffReplied,
+    Kind::TicketResolved,
+    Kind::NewTicket,
+    Kind::RequesterReplied,
+    Kind::Assigned,
+];
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::TicketCreated => "ticket_created",
+            Kind::StaffReplied => "staff_replied",
+            Kind::TicketResolved => "ticket_resolved",
+            Kind::NewTicket => "new_ticket",
+            Kind::RequesterReplied => "requester_replied",
+            Kind::Assigned => "assigned",
+        }
+    }
+
+    /// Staff mail links to the agent desk; requester mail to the secret link.
+    pub fn to_staff(self) -> bool {
+        matches!(
+            self,
+            Kind::NewTicket | Kind::RequesterReplied | Kind::Assigned
+        )
+    }
+
+    /// The subject after the `[#TRACKING-ID]` prefix.
+    pub fn subject(self, lang: Lang, ticket_subject: &str) -> String {
+        let lead = match (self, lang) {
+            (Kind::TicketCreated, Lang::En) => "Request received",
+            (Kind::TicketCreated, Lang::Es) => "Solicitud recibida",
+            (Kind::StaffReplied, Lang::En) => "New reply",
+            (Kind::StaffReplied, Lang::Es) => "Nueva respuesta",
+            (Kind::TicketResolved, Lang::En) => "Resolved",
+            (Kind::TicketResolved, Lang::Es) => "Resuelta",
+            (Kind::NewTicket, Lang::En) => "New ticket",
+            (Kind::NewTicket, Lang::Es) => "Nuevo ticket",
+            (Kind::RequesterReplied, Lang::En) => "Requester replied",
+            (Kind::RequesterReplied, Lang::Es) => "Respuesta del solicitante",
+            (Kind::Assigned, Lang::En) => "Assigned to you",
+            (Kind::Assigned, Lang::Es) => "Asignado a usted",
+        };
+        format!("{lead}: {ticket_subject}")
+    }
+}
+
+static MAIL_TEMPLATES: LazyLock<std::result::Result<Tera, String>> = LazyLock::new(|| {
+    let mut tera = Tera::default();
+    let mut sources = Vec::new();
+    for name in Templates::iter().filter(|n| n.starts_with("mail/")) {
+        if let Some(file) = Templates::get(&name) {
+            let text = String::from_utf8(file.data.into_owned())
+                .map_err(|_| format!("template {name} is not UTF-8"))?;
+            sources.push((name.to_string(), text));
+        }
+    }
+    tera.add_raw_templates(sources).map_err(|e| e.to_string())?;
+    // Text parts go out as they are; only the HTML parts are escaped.
+    tera.autoescape_on(vec![".html"]);
+    Ok(tera)
+});
+
+/// The text and HTML parts of one mail.
+pub fn render(kind: Kind, lang: Lang, data: &serde_json::Value) -> Result<(String, String)> {
+    let tera = MAIL_TEMPLATES
+        .as_ref()
+        .map_err(|e| Error::internal(e.clone()))?;
+    let ctx = tera::Context::from_serialize(data)?;
+    let base = format!("mail/{}.{}", kind.name(), lang.code());
+    let text = tera.render(&format!("{base}.txt"), &ctx)?;
+    let html = tera.render(&format!("{base}.html"), &ctx)?;
+    Ok((text, html))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_kind_renders_in_both_languages_and_formats() {
+        let data = json!({ "desk_name": "Desk <&>", "link": "http://x/tickets/A?token=b",
+                           "tracking_id": "AAA-BBB-CCCC", "subject": "S & <T>",
+                           "requester_name": "Ana", "requester_email": "ana@example.com",
+                           "author": "Gus", "body": "Hi & <b>bye</b>", "lang": "en" });
+        for lang in crate::web::i18n::LANGS {
+            for kind in KINDS {
+                let (text, html) = render(kind, lang, &data).unwrap();
+                let name = kind.name();
+                assert!(
+                    text.contains("http://x/tickets/A?token=b"),
+                    "{name}: {text}"
+                );
+                assert!(text.contains("Desk <&>"), "{name} text is escaped: {text}");
+                assert!(html.contains("Desk &lt;&amp;&gt;"), "{name} html: {html}");
+                assert!(!html.contains("<b>bye"), "{name} html lets markup through");
+                assert!(html.contains("token=b"), "{name} html has no link: {html}");
+            }
+        }
+    }
+
+    #[test]
+    fn subjects_differ_by_language() {
+        assert_eq!(
+            Kind::Assigned.subject(Lang::Es, "Impresora"),
+            "Asignado a usted: Impresora"
+        );
+        assert_eq!(
+            Kind::TicketCreated.subject(Lang::En, "Printer"),
+            "Request received: Printer"
+        );
+    }
+}

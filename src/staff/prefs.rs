@@ -1,0 +1,77 @@
+//! A staff member's own preferences: the language of their mail and which notifications they
+//! want (a new ticket in their categories, a requester's reply, a ticket assigned to them).
+
+use rocket::form::FromForm;
+use rocket::http::CookieJar;
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, get, post, routes};
+use serde_json::json;
+
+use crate::auth::StaffUser;
+use crate::auth::users::{self, NotifyPrefs};
+use crate::error::Result;
+use crate::web::csrf::{Checked, CsrfForm};
+use crate::web::{App, Html, Lang, Page};
+
+pub fn routes() -> Vec<Route> {
+    routes![prefs_page, save]
+}
+
+#[get("/staff/preferences")]
+async fn prefs_page(staff: StaffUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
+    let id = staff.id;
+    let prefs = app.db.read(move |c| users::notify_prefs(c, id)).await?;
+    page.render(
+        "staff/preferences.html",
+        json!({ "prefs": prefs, "mail_enabled": !app.config.smtp_url.is_empty() }),
+    )
+}
+
+/// Unticked boxes are not sent at all, so each one defaults to off.
+#[derive(FromForm)]
+struct PrefsForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    lang: String,
+    #[field(default = false)]
+    new_ticket: bool,
+    #[field(default = false)]
+    requester_reply: bool,
+    #[field(default = false)]
+    assigned: bool,
+}
+
+impl CsrfForm for PrefsForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[post("/staff/preferences", data = "<form>")]
+async fn save(
+    staff: StaffUser,
+    page: Page<'_>,
+    app: &State<App>,
+    cookies: &CookieJar<'_>,
+    form: Checked<PrefsForm>,
+) -> Result<Flash<Redirect>> {
+    let form = form.0;
+    let lang = Lang::from_code(&form.lang).unwrap_or(page.lang);
+    let prefs = NotifyPrefs {
+        lang: lang.code().to_string(),
+        new_ticket: form.new_ticket,
+        requester_reply: form.requester_reply,
+        assigned: form.assigned,
+    };
+    let id = staff.id;
+    app.db
+        .write(move |c| users::set_notify_prefs(c, id, &prefs))
+        .await?;
+    // The desk follows the language chosen for mail.
+    lang.remember(cookies);
+    Ok(Flash::success(
+        Redirect::to("/staff/preferences"),
+        "flash_prefs_saved",
+    ))
+}
