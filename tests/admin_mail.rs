@@ -72,6 +72,14 @@ fn saved_smtp_settings_send_the_test_email_and_errors_are_shown() {
     let token = admin(&app);
     let page = get_ok(&app.client, "/admin/mail");
     assert!(page.contains("Mail is off"), "nothing configured yet");
+    let es = app
+        .client
+        .get("/admin/mail")
+        .header(common::accept_language("es"))
+        .dispatch()
+        .into_string()
+        .unwrap_or_default();
+    assert!(es.contains("Ajustes de correo") && es.contains("Enviar correo de prueba"));
 
     let dir = tempfile::tempdir().expect("temp dir");
     let port = server::free_port();
@@ -292,6 +300,13 @@ fn failed_mail_is_listed_and_retry_now_delivers_it_once() {
         "two failures in the nav: {page}"
     );
     assert!(page.contains(&format!("/admin/mail/outbox/{first_id}/retry")));
+    for other in ["/admin/staff", "/admin/settings", "/admin/audit"] {
+        let page = get_ok(&app.client, other);
+        assert!(
+            page.contains("title=\"Failed or quarantined mail\">2</span>"),
+            "the nav badge on {other}"
+        );
+    }
 
     // Discard the second: kept and listed as discarded, never sent.
     let res = post_form(
