@@ -157,6 +157,25 @@ fn saved_smtp_settings_send_the_test_email_and_errors_are_shown() {
         assert_eq!(saved(&app), before, "{field}={value} changed nothing");
     }
 
+    // TLS against a plain-text server: the handshake error is shown, never a 500.
+    let (status, _) = save_smtp(
+        &app.client,
+        &token,
+        &[
+            ("host", "127.0.0.1"),
+            ("port", &port_text),
+            ("security", "tls"),
+        ],
+    );
+    assert_eq!(status, Status::SeeOther);
+    let page = send_test(&app.client, &token, ADMIN_EMAIL);
+    assert!(page.contains("The test email could not be sent"), "{page}");
+    assert_eq!(
+        smtp.messages().len(),
+        1,
+        "nothing arrived over the failed TLS"
+    );
+
     // A port nobody listens on: the exact error, as a flash, never a 500.
     let dead = server::free_port().to_string();
     let (status, _) = save_smtp(

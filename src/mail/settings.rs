@@ -320,6 +320,30 @@ mod tests {
     }
 
     #[test]
+    fn every_security_builds_a_transport() {
+        for security in [Security::None, Security::StartTls, Security::Tls] {
+            let settings = MailSettings {
+                server: Server::Admin {
+                    host: "smtp.example.com".into(),
+                    port: security.default_port(),
+                    security,
+                    user: "bob".into(),
+                    password: "secret".into(),
+                },
+                from: "desk@example.com".into(),
+                reply_to: String::new(),
+            };
+            assert!(transport(&settings).is_ok(), "{security:?}");
+        }
+        let off = MailSettings::from_config(&config(""));
+        let err = transport(&off)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("smtp_url"), "{err}");
+    }
+
+    #[test]
     fn hosts() {
         assert!(valid_host("smtp.example.com"));
         assert!(valid_host("127.0.0.1"));
