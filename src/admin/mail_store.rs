@@ -58,7 +58,11 @@ pub fn outbox(c: &Connection, kind: &str) -> Result<Vec<OutboxRow>> {
     let filter = match kind {
         "waiting" => "sent_at IS NULL AND discarded_at IS NULL ORDER BY next_attempt_at, id",
         "sent" => "sent_at IS NOT NULL ORDER BY sent_at DESC, id DESC",
-        "discarded" => "discarded_at IS NOT NULL ORDER BY discarded_at DESC, id DESC",
+        // A mail discarded while the worker was already sending it went out: it is listed as
+        // sent only.
+        "discarded" => {
+            "discarded_at IS NOT NULL AND sent_at IS NULL ORDER BY discarded_at DESC, id DESC"
+        }
         _ => return Err(Error::internal(format!("unknown outbox list {kind}"))),
     };
     let sql = format!(
