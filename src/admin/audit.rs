@@ -51,5 +51,11 @@ fn latest(c: &Connection, limit: i64) -> Result<Vec<AuditRow>> {
 #[get("/admin/audit")]
 async fn audit_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
     let rows = app.db.read(|c| latest(c, SHOWN)).await?;
-    page.render("admin/audit.html", json!({ "rows": rows, "limit": SHOWN }))
+    super::render(
+        &page,
+        app,
+        "admin/audit.html",
+        json!({ "rows": rows, "limit": SHOWN }),
+    )
+    .await
 }

@@ -145,10 +145,13 @@ fn rows(rd: &RefData) -> Vec<Value> {
 
 async fn render_list(page: &Page<'_>, app: &App, form: Value, errors: Errors) -> Result<Html> {
     let rd = refdata(app, page).await?;
-    page.render(
+    super::render(
+        page,
+        app,
         "admin/categories.html",
         json!({ "categories": rows(&rd), "priorities": rd.priorities, "form": form, "errors": errors }),
     )
+    .await
 }
 
 #[get("/admin/categories")]

@@ -1,4 +1,5 @@
-//! Admin pages (role admin): staff accounts, categories, statuses, priorities, settings, audit.
+//! Admin pages (role admin): staff accounts, categories, statuses, priorities, settings, mail,
+//! audit.
 //!
 //! Every page takes the `AdminUser` guard (anonymous → login, agents → 403) and every form the
 //! `Checked` CSRF guard. A valid POST answers a 303 redirect with a flash; an invalid one renders
@@ -6,6 +7,9 @@
 
 mod audit;
 mod categories;
+mod mail;
+mod mail_queue;
+mod mail_store;
 mod settings;
 mod staff;
 mod workflow;
@@ -19,7 +23,7 @@ use serde_json::Value;
 
 use crate::auth::AdminUser;
 use crate::error::Result;
-use crate::web::{Html, Page};
+use crate::web::{App, Html, Page};
 
 /// Field name → message, as the templates' `errors` map.
 pub type Errors = BTreeMap<&'static str, String>;
@@ -36,6 +40,8 @@ pub fn routes() -> Vec<Route> {
     all.extend(categories::routes());
     all.extend(workflow::routes());
     all.extend(settings::routes());
+    all.extend(mail::routes());
+    all.extend(mail_queue::routes());
     all.extend(audit::routes());
     all
 }
@@ -43,6 +49,21 @@ pub fn routes() -> Vec<Route> {
 #[get("/admin")]
 fn admin_home(_admin: AdminUser) -> Redirect {
     Redirect::to("/admin/staff")
+}
+
+/// Renders an admin page with the count of failed and quarantined mail, which the admin tabs
+/// show as a badge so failures do not go unnoticed.
+async fn render(page: &Page<'_>, app: &App, template: &str, mut data: Value) -> Result<Html> {
+    let alerts = app.db.read(mail_store::alerts).await?;
+    if let Value::Object(map) = &mut data {
+        map.insert(
+            "mail_alerts".into(),
+            serde_json::json!({
+                "failed": alerts.failed, "quarantined": alerts.quarantined, "total": alerts.total,
+            }),
+        );
+    }
+    page.render(template, data)
 }
 
 /// Translates refusals into the messages shown next to the fields.

@@ -51,14 +51,20 @@ fn data(app: &App, form: Value, errors: Errors) -> Value {
 }
 
 #[get("/admin/settings")]
-fn settings_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
+async fn settings_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
     let s = app.settings();
     let form = json!({
         "desk_name": s.desk_name,
         "max_attachment_mb": s.max_attachment_mb.to_string(),
         "allowed_extensions": s.allowed_extensions.join(", "),
     });
-    page.render("admin/settings.html", data(app, form, Errors::new()))
+    super::render(
+        &page,
+        app,
+        "admin/settings.html",
+        data(app, form, Errors::new()),
+    )
+    .await
 }
 
 #[post("/admin/settings", data = "<form>")]

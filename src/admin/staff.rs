@@ -85,10 +85,13 @@ async fn render_list(
             .find(|a| a.id == id)
             .map(|a| shown_password(a, pw))
     });
-    page.render(
+    super::render(
+        page,
+        app,
         "admin/staff.html",
         json!({ "accounts": accounts, "form": form, "errors": errors, "new_password": new_password }),
     )
+    .await
 }
 
 #[get("/admin/staff")]

@@ -207,13 +207,16 @@ async fn render(page: &Page<'_>, app: &App, edit: Option<Edit>, errors: Errors) 
         || json!({ "name": "", "rank": next_rank.to_string(), "requester_selectable": true }),
     );
     let (kind, id) = edit.as_ref().map(|e| (e.kind, e.id)).unwrap_or(("", 0));
-    page.render(
+    super::render(
+        page,
+        app,
         "admin/workflow.html",
         json!({
             "statuses": statuses, "priorities": priorities, "new_status": new_status,
             "new_priority": new_priority, "edit": { "kind": kind, "id": id }, "errors": errors,
         }),
     )
+    .await
 }
 
 #[get("/admin/workflow")]

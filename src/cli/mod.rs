@@ -65,7 +65,8 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum MailCommand {
-    /// Send one test message now through `smtp_url` and print the server's answer.
+    /// Send one test message now through the SMTP server in effect (Admin > Mail, else
+    /// `smtp_url`) and print the server's answer.
     Test {
         /// Recipient address.
         #[arg(long)]

@@ -235,22 +235,32 @@ pub fn check(config: &Config) -> Result<()> {
         .unwrap_or(-1);
     println!("schema version: {version} (this binary: {SCHEMA_VERSION})");
     println!("tickets: {tickets}");
+    let mail_on =
+        crate::mail::settings::configured(&conn, config).unwrap_or(!config.smtp_url.is_empty());
     println!(
         "mail: {}",
-        if config.smtp_url.is_empty() {
-            "off (smtp_url is empty)"
-        } else {
+        if mail_on {
             "on"
+        } else {
+            "off (no SMTP server on the admin mail page, smtp_url is empty)"
         }
     );
-    // Absent before the first start of this version (check does not migrate).
-    let waiting = conn.query_row(
-        "SELECT COUNT(*), (SELECT last_error FROM outbox WHERE sent_at IS NULL
-             AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1)
-         FROM outbox WHERE sent_at IS NULL",
-        [],
-        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)),
-    );
+    // Absent before the first start of this version (check does not migrate); discarded mail
+    // (schema 8) is not waiting.
+    let waiting_sql = |not_discarded: &str| {
+        format!(
+            "SELECT COUNT(*), (SELECT last_error FROM outbox WHERE sent_at IS NULL {not_discarded}
+                 AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1)
+             FROM outbox WHERE sent_at IS NULL {not_discarded}"
+        )
+    };
+    let waiting = |sql: String| {
+        conn.query_row(&sql, [], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+        })
+    };
+    let waiting =
+        waiting(waiting_sql("AND discarded_at IS NULL")).or_else(|_| waiting(waiting_sql("")));
     if let Ok((waiting, last_error)) = waiting {
         println!("outbox: {waiting} waiting");
         if let Some(e) = last_error {
@@ -271,7 +281,7 @@ pub fn check(config: &Config) -> Result<()> {
     }
 }
 
-/// `mail test --to ADDR`: one message through the configured SMTP server, sent at once.
+/// `mail test --to ADDR`: one message through the SMTP server in effect, sent at once.
 pub fn mail_test(config: &Config, to: &str) -> Result<()> {
     let tag = crate::util::random_hex(8);
     let mail = crate::mail::Outgoing {
@@ -287,8 +297,16 @@ pub fn mail_test(config: &Config, to: &str) -> Result<()> {
         in_reply_to: None,
         attempts: 0,
     };
-    let message = crate::mail::build_message(config, &mail)?;
-    let answer = crate::mail::send_now(config, &message)?;
+    // The settings an admin saved win over the configuration, as for the server's own mail; a
+    // database that does not exist yet holds none.
+    let settings = if config.db.exists() {
+        let conn = Connection::open_with_flags(&config.db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        crate::mail::settings::effective(&conn, config)?
+    } else {
+        crate::mail::MailSettings::from_config(config)
+    };
+    let message = crate::mail::build_message(&settings, &mail)?;
+    let answer = crate::mail::send_now(&settings, &message)?;
     println!(
         "sent a test message to {} (server answered: {answer})",
         mail.to_addr

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_outbox.sql"),
     include_str!("migrations/0006_mail_in.sql"),
     include_str!("migrations/0007_notifications.sql"),
+    include_str!("migrations/0008_mail_admin.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;

@@ -3,8 +3,6 @@
 
 use mail_parser::{Message, MimeHeaders};
 
-use crate::config::Config;
-
 fn header_text(message: &Message<'_>, name: &str) -> Option<String> {
     message
         .header_raw(name)
@@ -12,7 +10,8 @@ fn header_text(message: &Message<'_>, name: &str) -> Option<String> {
 }
 
 /// Why the message is automatic mail that must not open tickets (loops, bounces, lists).
-pub fn automatic(message: &Message<'_>, email: &str, config: &Config) -> Option<String> {
+/// `own` are the desk's sender addresses (`addr` or `Name <addr>`).
+pub fn automatic(message: &Message<'_>, email: &str, own: &[&str]) -> Option<String> {
     if let Some(v) = header_text(message, "Auto-Submitted")
         && v.split(';').next().unwrap_or("").trim() != "no"
     {
@@ -33,7 +32,7 @@ pub fn automatic(message: &Message<'_>, email: &str, config: &Config) -> Option<
             return Some(format!("{h} is set"));
         }
     }
-    if !email.is_empty() && email == own_address(&config.mail_from) {
+    if !email.is_empty() && own.iter().any(|o| email == own_address(o)) {
         return Some("sent by this help desk".into());
     }
     let local = email.split('@').next().unwrap_or("");

@@ -110,7 +110,10 @@ fn import_parsed(
         .and_then(|a| a.address())
         .map(|a| a.trim().to_lowercase())
         .unwrap_or_default();
-    let outcome = match automatic(&message, &from, config) {
+    // Both senders count as ours: the configured one, and the one an admin saved over it.
+    let saved_from = super::settings::effective(conn, config)?.from;
+    let own = [config.mail_from.as_str(), saved_from.as_str()];
+    let outcome = match automatic(&message, &from, &own) {
         Some(reason) => Outcome::Ignored { reason },
         None => {
             let Some((name, email)) = sender(&message) else {

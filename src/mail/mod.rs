@@ -1,26 +1,29 @@
 //! Mail. Incoming messages become tickets or replies (`incoming`, fed by `helpdesk mail pipe`).
 //! Outgoing: notifications are queued in the `outbox` table inside the transaction of the
 //! change that causes them (`notify`), so a mail exists exactly when its change was committed; a
-//! background worker started at liftoff sends due rows over SMTP (`lettre`) and marks them sent.
+//! background worker started at liftoff sends due rows over SMTP (`lettre`) and marks them sent,
+//! with the settings in effect (`settings`: the admin's, else the configuration's).
 
 mod automatic;
 pub mod incoming;
 pub mod lease;
 pub mod notify;
 mod quoting;
+pub mod settings;
 pub mod templates;
 
 use std::time::Duration;
 
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{Message, SmtpTransport, Transport};
+use lettre::{Message, Transport};
 use rocket::fairing::AdHoc;
 use rusqlite::params;
 
 use crate::config::Config;
 use crate::db::{Db, now};
 use crate::error::{Error, Result};
+pub use settings::{MailSettings, transport};
 
 /// Longest wait between two attempts at one mail.
 const MAX_BACKOFF_SECS: i64 = 3600;
@@ -55,33 +58,20 @@ pub fn backoff_secs(attempts: i64) -> i64 {
     (30i64 << doublings).min(MAX_BACKOFF_SECS)
 }
 
-/// The SMTP transport named by `smtp_url`.
-pub fn transport(config: &Config) -> Result<SmtpTransport> {
-    if config.smtp_url.is_empty() {
-        return Err(Error::BadRequest(
-            "mail is disabled: set smtp_url (HELPDESK_SMTP_URL)".into(),
-        ));
-    }
-    Ok(SmtpTransport::from_url(&config.smtp_url)
-        .map_err(|e| Error::internal(format!("smtp_url: {e}")))?
-        .timeout(Some(Duration::from_secs(20)))
-        .build())
-}
-
 fn mailbox(what: &str, addr: &str) -> Result<Mailbox> {
     addr.parse::<Mailbox>()
         .map_err(|e| Error::BadRequest(format!("{what} {addr:?} is not an email address: {e}")))
 }
 
-/// The message for a queued row, with the configured sender and threading headers.
-pub fn build_message(config: &Config, mail: &Outgoing) -> Result<Message> {
+/// The message for a queued row, with the sender in effect and threading headers.
+pub fn build_message(settings: &MailSettings, mail: &Outgoing) -> Result<Message> {
     let mut builder = Message::builder()
-        .from(mailbox("mail_from", &config.mail_from)?)
+        .from(mailbox("mail_from", &settings.from)?)
         .to(mailbox("recipient", &mail.to_addr)?)
         .subject(mail.subject.clone())
         .message_id(Some(mail.message_id.clone()));
-    if !config.mail_reply_to.is_empty() {
-        builder = builder.reply_to(mailbox("mail_reply_to", &config.mail_reply_to)?);
+    if !settings.reply_to.is_empty() {
+        builder = builder.reply_to(mailbox("mail_reply_to", &settings.reply_to)?);
     }
     if let Some(parent) = &mail.in_reply_to {
         builder = builder
@@ -100,16 +90,9 @@ pub fn build_message(config: &Config, mail: &Outgoing) -> Result<Message> {
     built.map_err(|e| Error::internal(format!("building mail {}: {e}", mail.id)))
 }
 
-/// Sends one message now; returns the server's answer.
-pub fn send_now(config: &Config, message: &Message) -> Result<String> {
-    let response = transport(config)?
-        .send(message)
-        .map_err(|e| Error::internal(format!("SMTP: {e}")))?;
-    Ok(format!(
-        "{} {}",
-        response.code(),
-        response.message().collect::<Vec<_>>().join(" ")
-    ))
+/// Sends one message now with `settings`; returns the server's answer.
+pub fn send_now(settings: &MailSettings, message: &Message) -> Result<String> {
+    settings::send(settings, message)
 }
 
 /// Mails due now, oldest first.
@@ -117,7 +100,8 @@ pub fn due(db: &Db, limit: i64) -> Result<Vec<Outgoing>> {
     db.read_blocking(|c| {
         let mut stmt = c.prepare_cached(
             "SELECT id, to_addr, subject, body_text, body_html, message_id, in_reply_to, attempts
-             FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+             FROM outbox WHERE sent_at IS NULL AND discarded_at IS NULL AND next_attempt_at <= ?1
+             ORDER BY id LIMIT ?2",
         )?;
         let rows = stmt
             .query_map(params![now(), limit], |r| {
@@ -137,17 +121,22 @@ pub fn due(db: &Db, limit: i64) -> Result<Vec<Outgoing>> {
     })
 }
 
-/// One pass of the worker: sends every due mail (up to a batch), one SMTP connection per mail.
-/// Returns how many were sent.
+/// One pass of the worker: sends every due mail (up to a batch), one SMTP connection per mail,
+/// with the settings in effect now. Returns how many were sent. While no SMTP server is
+/// configured the mails simply wait: that is no failure of theirs.
 pub fn deliver_due(db: &Db, config: &Config) -> Result<usize> {
     let due = due(db, BATCH)?;
     if due.is_empty() {
         return Ok(0);
     }
-    let transport = transport(config)?;
+    let settings = db.read_blocking(|c| settings::effective(c, config))?;
+    if !settings.configured() {
+        return Ok(0);
+    }
+    let transport = transport(&settings)?;
     let mut sent = 0;
     for mail in due {
-        let result = build_message(config, &mail).and_then(|m| {
+        let result = build_message(&settings, &mail).and_then(|m| {
             transport
                 .send(&m)
                 .map_err(|e| Error::internal(format!("SMTP: {e}")))
@@ -188,7 +177,8 @@ pub fn deliver_due(db: &Db, config: &Config) -> Result<usize> {
 pub fn retry_all_now(db: &Db) -> Result<()> {
     db.write_blocking(|c| {
         c.execute(
-            "UPDATE outbox SET next_attempt_at = ?1 WHERE sent_at IS NULL AND next_attempt_at > ?1",
+            "UPDATE outbox SET next_attempt_at = ?1
+             WHERE sent_at IS NULL AND discarded_at IS NULL AND next_attempt_at > ?1",
             [now()],
         )?;
         Ok(())
@@ -220,17 +210,15 @@ pub async fn wait_for_lease(db: &std::path::Path, job: &str) -> lease::Lease {
     }
 }
 
-/// The fairing that starts the delivery worker once the server is up (only when `smtp_url` is
-/// set). It polls the outbox every second, and at once when woken.
+/// The fairing that starts the delivery worker once the server is up. It always starts, since an
+/// admin may configure SMTP later on the admin pages; until then it finds nothing to do. It
+/// polls the outbox every second, and at once when woken.
 pub fn worker() -> AdHoc {
     AdHoc::on_liftoff("Mail worker", |rocket| {
         Box::pin(async move {
             let Some(app) = rocket.state::<crate::web::App>() else {
                 return;
             };
-            if app.config.smtp_url.is_empty() {
-                return;
-            }
             let (db, config) = (app.db.clone(), app.config.clone());
             rocket::tokio::spawn(async move {
                 let _lease = wait_for_lease(&config.db, "send").await;

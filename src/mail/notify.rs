@@ -19,8 +19,10 @@ use crate::web::{App, Lang};
 /// What every notification needs from the desk.
 #[derive(Debug, Clone)]
 pub struct MailCtx {
-    /// False when no SMTP server is configured: nothing is queued.
-    pub enabled: bool,
+    /// True when `smtp_url` is set; otherwise mail is on only if an admin saved an SMTP server.
+    pub config_on: bool,
+    /// Set for a change that must not mail anyone (a reply sent without notifying).
+    pub silent: bool,
     pub base_url: String,
     pub desk_name: String,
 }
@@ -32,10 +34,20 @@ impl MailCtx {
 
     pub fn from_parts(config: &Config, settings: &Settings) -> MailCtx {
         MailCtx {
-            enabled: !config.smtp_url.is_empty(),
+            config_on: !config.smtp_url.is_empty(),
+            silent: false,
             base_url: config.base_url.trim_end_matches('/').to_string(),
             desk_name: settings.desk_name.clone(),
         }
+    }
+
+    /// Whether to queue mail: never while silent or while no SMTP server is configured (the
+    /// mail would only pile up, and go out in a burst when one is set).
+    fn enabled(&self, conn: &Connection) -> Result<bool> {
+        if self.silent {
+            return Ok(false);
+        }
+        Ok(self.config_on || !super::settings::Saved::load(conn)?.host.is_empty())
     }
 
     /// The host part of `base_url`, the domain of every Message-ID.
@@ -206,7 +218,7 @@ pub fn ticket_created(
     ticket_id: i64,
     by_staff: Option<i64>,
 ) -> Result<()> {
-    if !ctx.enabled {
+    if !ctx.enabled(conn)? {
         return Ok(());
     }
     let (ticket, requester) = load(conn, ticket_id)?;
@@ -238,7 +250,7 @@ pub fn staff_replied(
     author: &str,
     body: &str,
 ) -> Result<()> {
-    if !ctx.enabled {
+    if !ctx.enabled(conn)? {
         return Ok(());
     }
     let (ticket, requester) = load(conn, ticket_id)?;
@@ -253,7 +265,7 @@ pub fn ticket_resolved(
     ticket_id: i64,
     reply: Option<(&str, &str)>,
 ) -> Result<()> {
-    if !ctx.enabled {
+    if !ctx.enabled(conn)? {
         return Ok(());
     }
     let (ticket, requester) = load(conn, ticket_id)?;
@@ -272,7 +284,7 @@ pub fn requester_replied(
     ticket_id: i64,
     body: &str,
 ) -> Result<()> {
-    if !ctx.enabled {
+    if !ctx.enabled(conn)? {
         return Ok(());
     }
     let (ticket, _) = load(conn, ticket_id)?;
@@ -304,7 +316,7 @@ pub fn ticket_assigned(
     assignee: i64,
     by: &tickets::Actor,
 ) -> Result<()> {
-    if !ctx.enabled || by.staff_id == Some(assignee) {
+    if by.staff_id == Some(assignee) || !ctx.enabled(conn)? {
         return Ok(());
     }
     let (ticket, _) = load(conn, ticket_id)?;
@@ -332,7 +344,8 @@ mod tests {
     #[test]
     fn message_ids_use_the_host_of_base_url() {
         let ctx = |url: &str| MailCtx {
-            enabled: true,
+            config_on: true,
+            silent: false,
             base_url: url.into(),
             desk_name: String::new(),
         };

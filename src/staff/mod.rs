@@ -196,7 +196,7 @@ async fn reply(
     let body = form.message.trim().to_string();
     let who = actor(&staff);
     let mut mail = MailCtx::new(app);
-    mail.enabled &= !form.silent;
+    mail.silent = form.silent;
     app.db
         .write(move |c| {
             tickets::get(c, id)?.ok_or(Error::NotFound)?;

@@ -19,11 +19,17 @@ pub fn routes() -> Vec<Route> {
 
 #[get("/staff/preferences")]
 async fn prefs_page(staff: StaffUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
-    let id = staff.id;
-    let prefs = app.db.read(move |c| users::notify_prefs(c, id)).await?;
+    let (id, config) = (staff.id, app.config.clone());
+    let (prefs, mail_enabled) = app
+        .db
+        .read(move |c| {
+            let on = crate::mail::settings::configured(c, &config)?;
+            Ok((users::notify_prefs(c, id)?, on))
+        })
+        .await?;
     page.render(
         "staff/preferences.html",
-        json!({ "prefs": prefs, "mail_enabled": !app.config.smtp_url.is_empty() }),
+        json!({ "prefs": prefs, "mail_enabled": mail_enabled }),
     )
 }
 

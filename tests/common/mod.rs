@@ -4,6 +4,7 @@
 
 pub mod multipart;
 pub mod server;
+pub mod smtp;
 
 use helpdesk::Config;
 use helpdesk::auth::{Role, users};

@@ -1,0 +1,344 @@
+//! The mail queues: the outbox (retry now, retry all, discard) and the quarantine of incoming
+//! messages that could not be imported (view, download, retry the import, delete).
+
+use std::borrow::Cow;
+
+use mail_parser::MessageParser;
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, get, post, routes};
+use serde_json::json;
+
+use super::mail_store::{self as store, QuarantineRow};
+use super::{Answer, done};
+use crate::auth::AdminUser;
+use crate::auth::users;
+use crate::error::{Error, Result};
+use crate::mail::incoming::{self, Outcome};
+use crate::tickets::uploads::Download;
+use crate::web::csrf::{Checked, TokenOnly};
+use crate::web::{App, ClientIp, Html, Page};
+
+/// Characters of a quarantined message's headers and text shown on its page; the download has
+/// the rest.
+const SHOWN_CHARS: usize = 100_000;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        outbox_page,
+        retry_one,
+        retry_all,
+        discard,
+        quarantine_page,
+        quarantine_view,
+        quarantine_raw,
+        quarantine_retry,
+        quarantine_delete
+    ]
+}
+
+async fn audit(
+    app: &App,
+    admin: &AdminUser,
+    ip: ClientIp,
+    action: &'static str,
+    detail: String,
+) -> Result<()> {
+    let me = admin.0.id;
+    app.db
+        .write(move |c| users::audit(c, Some(me), action, &detail, Some(&ip.0)))
+        .await
+}
+
+#[get("/admin/mail/outbox")]
+async fn outbox_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
+    let (waiting, sent, discarded, alerts) = app
+        .db
+        .read(|c| {
+            Ok((
+                store::outbox(c, "waiting")?,
+                store::outbox(c, "sent")?,
+                store::outbox(c, "discarded")?,
+                store::alerts(c)?,
+            ))
+        })
+        .await?;
+    let configured = {
+        let config = app.config.clone();
+        app.db
+            .read(move |c| crate::mail::settings::configured(c, &config))
+            .await?
+    };
+    page.render(
+        "admin/mail_outbox.html",
+        json!({
+            "waiting": waiting, "sent": sent, "discarded": discarded, "limit": store::SHOWN,
+            "mail_alerts": alerts, "configured": configured, "now": crate::db::now(),
+        }),
+    )
+}
+
+#[post("/admin/mail/outbox/<id>/retry", data = "<_form>")]
+async fn retry_one(
+    admin: AdminUser,
+    app: &State<App>,
+    ip: ClientIp,
+    id: i64,
+    _form: Checked<TokenOnly>,
+) -> Answer {
+    let me = admin.0.id;
+    app.db
+        .write(move |c| {
+            let to = store::retry(c, id)?;
+            users::audit(
+                c,
+                Some(me),
+                "mail_retry",
+                &format!("id={id} to={to}"),
+                Some(&ip.0),
+            )
+        })
+        .await?;
+    crate::mail::wake();
+    done("/admin/mail/outbox".into(), "admin_mail_flash_retrying")
+}
+
+#[post("/admin/mail/outbox/retry-all", data = "<_form>")]
+async fn retry_all(
+    admin: AdminUser,
+    app: &State<App>,
+    ip: ClientIp,
+    _form: Checked<TokenOnly>,
+) -> Answer {
+    let db = app.db.clone();
+    rocket::tokio::task::spawn_blocking(move || crate::mail::retry_all_now(&db))
+        .await
+        .map_err(|e| Error::internal(format!("retry task failed: {e}")))??;
+    let waiting = app.db.read(store::waiting_count).await?;
+    audit(
+        app,
+        &admin,
+        ip,
+        "mail_retry_all",
+        format!("waiting={waiting}"),
+    )
+    .await?;
+    crate::mail::wake();
+    done("/admin/mail/outbox".into(), "admin_mail_flash_retrying")
+}
+
+#[post("/admin/mail/outbox/<id>/discard", data = "<_form>")]
+async fn discard(
+    admin: AdminUser,
+    app: &State<App>,
+    ip: ClientIp,
+    id: i64,
+    _form: Checked<TokenOnly>,
+) -> Answer {
+    let me = admin.0.id;
+    app.db
+        .write(move |c| {
+            let to = store::discard(c, id)?;
+            users::audit(
+                c,
+                Some(me),
+                "mail_discard",
+                &format!("id={id} to={to}"),
+                Some(&ip.0),
+            )
+        })
+        .await?;
+    done("/admin/mail/outbox".into(), "admin_mail_flash_discarded")
+}
+
+/// A retried message's outcome as the pages show it: kind ("new", "added", "ignored") and its
+/// detail (tracking ID or reason), plus the ticket's staff page when there is one.
+fn outcome_view(row: &QuarantineRow, ticket_id: Option<i64>) -> serde_json::Value {
+    let (kind, detail) = row
+        .outcome
+        .as_deref()
+        .and_then(|o| o.split_once(' '))
+        .unwrap_or(("", ""));
+    json!({ "kind": kind, "detail": detail, "ticket_id": ticket_id })
+}
+
+#[get("/admin/mail/quarantine")]
+async fn quarantine_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
+    let (open, retried, alerts) = app
+        .db
+        .read(|c| {
+            Ok((
+                store::quarantine(c, true)?,
+                store::quarantine(c, false)?,
+                store::alerts(c)?,
+            ))
+        })
+        .await?;
+    let retried: Vec<_> = retried
+        .iter()
+        .map(|r| json!({ "row": r, "outcome": outcome_view(r, None) }))
+        .collect();
+    page.render(
+        "admin/mail_quarantine.html",
+        json!({ "open": open, "retried": retried, "limit": store::SHOWN, "mail_alerts": alerts }),
+    )
+}
+
+/// The header block and the text of a raw message, as plain strings (escaped by the template).
+fn headers_and_text(raw: &[u8]) -> (String, String) {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| (i, i + 4))
+        .or_else(|| {
+            raw.windows(2)
+                .position(|w| w == b"\n\n")
+                .map(|i| (i, i + 2))
+        });
+    let (head, body) = match split {
+        Some((end, start)) => (&raw[..end], &raw[start..]),
+        None => (raw, &raw[raw.len()..]),
+    };
+    let text = MessageParser::default()
+        .parse(raw)
+        .and_then(|m| m.body_text(0).map(Cow::into_owned))
+        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+    let cut = |s: &str| s.chars().take(SHOWN_CHARS).collect::<String>();
+    (cut(&String::from_utf8_lossy(head)), cut(&text))
+}
+
+#[get("/admin/mail/quarantine/<id>")]
+async fn quarantine_view(
+    _admin: AdminUser,
+    page: Page<'_>,
+    app: &State<App>,
+    id: i64,
+) -> Result<Html> {
+    let (row, raw, alerts) = app
+        .db
+        .read(move |c| {
+            Ok((
+                store::quarantined(c, id)?,
+                store::raw(c, id)?,
+                store::alerts(c)?,
+            ))
+        })
+        .await?;
+    let ticket_id = match row.outcome.as_deref().and_then(|o| o.split_once(' ')) {
+        Some(("new" | "added", tid)) => {
+            let tid = tid.to_string();
+            app.db.read(move |c| store::ticket_id(c, &tid)).await?
+        }
+        _ => None,
+    };
+    let (headers, text) = headers_and_text(&raw);
+    page.render(
+        "admin/mail_quarantine_view.html",
+        json!({
+            "r": { "outcome": outcome_view(&row, ticket_id) }, "m": row, "headers": headers,
+            "text": text, "mail_alerts": alerts,
+        }),
+    )
+}
+
+#[get("/admin/mail/quarantine/<id>/raw")]
+async fn quarantine_raw(_admin: AdminUser, app: &State<App>, id: i64) -> Result<Download> {
+    let raw = app.db.read(move |c| store::raw(c, id)).await?;
+    Ok(Download::new(
+        &format!("quarantine-{id}.eml"),
+        "message/rfc822",
+        raw,
+    ))
+}
+
+/// What a retry made of the message, as stored: "<kind> <detail>".
+fn stored_outcome(outcome: &Outcome) -> Option<String> {
+    match outcome {
+        Outcome::NewTicket { tracking_id } => Some(format!("new {tracking_id}")),
+        Outcome::Added { tracking_id } => Some(format!("added {tracking_id}")),
+        Outcome::Ignored { reason } => Some(format!("ignored {reason}")),
+        Outcome::Quarantined { .. } => None,
+    }
+}
+
+#[post("/admin/mail/quarantine/<id>/retry", data = "<_form>")]
+async fn quarantine_retry(
+    admin: AdminUser,
+    page: Page<'_>,
+    app: &State<App>,
+    ip: ClientIp,
+    id: i64,
+    _form: Checked<TokenOnly>,
+) -> Answer {
+    let (settings, config, me) = (app.settings(), app.config.clone(), admin.0.id);
+    // One transaction: the import, and marking (or re-marking) the quarantined row.
+    let outcome = app
+        .db
+        .write(move |c| {
+            if store::quarantined(c, id)?.retried_at.is_some() {
+                return Err(Error::BadRequest(format!(
+                    "quarantined message {id} was already imported"
+                )));
+            }
+            let raw = store::raw(c, id)?;
+            let outcome = incoming::import(c, &raw, &settings, &config)?;
+            match (&outcome, stored_outcome(&outcome)) {
+                (Outcome::Quarantined { id: copy, reason }, _) => {
+                    store::requarantined(c, id, *copy, reason)?
+                }
+                (_, Some(stored)) => store::mark_retried(c, id, &stored)?,
+                _ => {}
+            }
+            let detail = format!("id={id} outcome={outcome}");
+            users::audit(c, Some(me), "quarantine_retry", &detail, Some(&ip.0))?;
+            Ok(outcome)
+        })
+        .await?;
+    crate::mail::wake();
+    let to = Redirect::to(format!("/admin/mail/quarantine/{id}"));
+    Ok(Ok(match outcome {
+        Outcome::Quarantined { reason, .. } => Flash::error(
+            to,
+            page.t("admin_mail_flash_still_quarantined")
+                .replace("{reason}", &reason),
+        ),
+        _ => Flash::success(to, page.t("admin_mail_flash_imported")),
+    }))
+}
+
+#[post("/admin/mail/quarantine/<id>/delete", data = "<_form>")]
+async fn quarantine_delete(
+    admin: AdminUser,
+    app: &State<App>,
+    ip: ClientIp,
+    id: i64,
+    _form: Checked<TokenOnly>,
+) -> Answer {
+    let me = admin.0.id;
+    app.db
+        .write(move |c| {
+            let row = store::quarantined(c, id)?;
+            store::delete(c, id)?;
+            let detail = format!(
+                "id={id} from={} subject={} reason={}",
+                row.from, row.subject, row.reason
+            );
+            users::audit(c, Some(me), "quarantine_delete", &detail, Some(&ip.0))
+        })
+        .await?;
+    done("/admin/mail/quarantine".into(), "admin_mail_flash_deleted")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::headers_and_text;
+
+    #[test]
+    fn splits_headers_from_text() {
+        let (h, t) = headers_and_text(b"From: a@b.c\r\nSubject: x\r\n\r\nhello\r\n");
+        assert_eq!(h, "From: a@b.c\r\nSubject: x");
+        assert!(t.contains("hello"));
+        let (h, t) = headers_and_text(b"garbage without headers");
+        assert_eq!(h, "garbage without headers");
+        assert!(t.is_empty() || t.contains("garbage"));
+    }
+}
