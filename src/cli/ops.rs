@@ -338,3 +338,26 @@ pub fn mail_pipe(config: &Config) -> std::process::ExitCode {
         }
     }
 }
+
+/// `mail fetch`: one IMAP poll with `--once`, else a poll every `imap_interval_secs` forever
+/// (errors are printed and the next poll tries again).
+pub fn mail_fetch(config: &Config, once: bool) -> Result<()> {
+    if config.imap_host.is_empty() {
+        return Err(Error::BadRequest(
+            "IMAP polling is off: set imap_host (HELPDESK_IMAP_HOST)".into(),
+        ));
+    }
+    let db = Db::open(&config.db)?;
+    if once {
+        let summary = crate::mail::imap::poll(&db, config)?;
+        println!("{summary}");
+        return Ok(());
+    }
+    loop {
+        match crate::mail::imap::poll(&db, config) {
+            Ok(summary) => println!("{summary}"),
+            Err(e) => eprintln!("helpdesk: {e}"),
+        }
+        std::thread::sleep(std::time::Duration::from_secs(config.imap_interval_secs));
+    }
+}

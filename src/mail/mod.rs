@@ -4,6 +4,7 @@
 //! background worker started at liftoff sends due rows over SMTP (`lettre`) and marks them sent.
 
 mod automatic;
+pub mod imap;
 pub mod incoming;
 pub mod notify;
 mod quoting;
