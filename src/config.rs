@@ -37,6 +37,20 @@ pub struct Config {
     pub mail_from: String,
     /// Reply-To address of outgoing mail; empty = none.
     pub mail_reply_to: String,
+    /// IMAP server polled for incoming mail; empty = no polling.
+    pub imap_host: String,
+    /// IMAP port; 0 = the usual one for `imap_security` (993 for tls, 143 otherwise).
+    pub imap_port: u16,
+    /// `tls` (implicit TLS), `starttls`, or `none` (plain text: only on a trusted network).
+    pub imap_security: String,
+    pub imap_user: String,
+    pub imap_password: String,
+    /// Folder read for new mail.
+    pub imap_folder: String,
+    /// Seconds between two polls of the running server.
+    pub imap_interval_secs: u64,
+    /// Folder imported mail is moved into; empty = it stays, flagged as imported.
+    pub imap_move_to: String,
 }
 
 impl Default for Config {
@@ -54,6 +68,14 @@ impl Default for Config {
             smtp_url: String::new(),
             mail_from: "helpdesk@localhost".into(),
             mail_reply_to: String::new(),
+            imap_host: String::new(),
+            imap_port: 0,
+            imap_security: "tls".into(),
+            imap_user: String::new(),
+            imap_password: String::new(),
+            imap_folder: "INBOX".into(),
+            imap_interval_secs: 60,
+            imap_move_to: String::new(),
         }
     }
 }
@@ -98,7 +120,15 @@ impl Config {
             log_level,
             smtp_url,
             mail_from,
-            mail_reply_to
+            mail_reply_to,
+            imap_host,
+            imap_port,
+            imap_security,
+            imap_user,
+            imap_password,
+            imap_folder,
+            imap_interval_secs,
+            imap_move_to
         );
         match figment.data() {
             Ok(data) => {
@@ -181,10 +211,71 @@ impl Config {
                 self.mail_reply_to
             ));
         }
+        self.validate_imap(&mut problems);
         if problems.is_empty() {
             Ok(())
         } else {
             Err(problems)
+        }
+    }
+
+    /// The IMAP port in use: `imap_port`, or the usual one for `imap_security`.
+    pub fn imap_port(&self) -> u16 {
+        match (self.imap_port, self.imap_security.as_str()) {
+            (0, "tls") => 993,
+            (0, _) => 143,
+            (port, _) => port,
+        }
+    }
+
+    fn validate_imap(&self, problems: &mut Vec<String>) {
+        if !["tls", "starttls", "none"].contains(&self.imap_security.as_str()) {
+            problems.push(format!(
+                "imap_security: {:?} is not one of tls, starttls, none",
+                self.imap_security
+            ));
+        }
+        // At least a second: 1 s suits a test server; mail providers expect a minute or more.
+        if !(1..=86_400).contains(&self.imap_interval_secs) {
+            problems.push(format!(
+                "imap_interval_secs: {} is outside 1..=86400",
+                self.imap_interval_secs
+            ));
+        }
+        // A line break would end an IMAP command early and start another.
+        for (key, value) in [
+            ("imap_user", &self.imap_user),
+            ("imap_password", &self.imap_password),
+            ("imap_folder", &self.imap_folder),
+            ("imap_move_to", &self.imap_move_to),
+        ] {
+            if value.contains(['\r', '\n']) {
+                problems.push(format!("{key}: must not contain a line break"));
+            }
+        }
+        if self.imap_host.is_empty() {
+            return;
+        }
+        // Also refuses a URL or "host:port"; IP addresses are accepted too.
+        if rustls::pki_types::ServerName::try_from(self.imap_host.as_str()).is_err() {
+            problems.push(format!(
+                "imap_host: {:?} is not a host name or IP address (no scheme; the port is \
+                 imap_port)",
+                self.imap_host
+            ));
+        }
+        if self.imap_user.is_empty() {
+            problems.push("imap_user: must be set when imap_host is".to_string());
+        }
+        if self.imap_folder.trim().is_empty() {
+            problems.push("imap_folder: must name a folder (e.g. INBOX)".to_string());
+        }
+        if !self.imap_move_to.is_empty() && self.imap_move_to == self.imap_folder {
+            problems.push(format!(
+                "imap_move_to: {:?} is the folder being read (imap_folder); name another one \
+                 or leave it empty",
+                self.imap_move_to
+            ));
         }
     }
 }

@@ -70,6 +70,7 @@ pub fn build_rocket_with(db: Db, config: Config) -> Result<Rocket<Build>> {
         .manage(app)
         .attach(web::headers::SecurityHeaders)
         .attach(mail::worker())
+        .attach(mail::imap::poller())
         .register("/", web::catchers())
         .mount("/", rocket::routes![web::assets::asset])
         .mount("/", portal::routes())

@@ -58,7 +58,7 @@ pub enum Command {
     Check,
     /// Rebuild the full-text search indexes from the tickets and knowledge base.
     Reindex,
-    /// Mail: send a test message, or import one from standard input.
+    /// Mail: send a test message, import one from standard input, or fetch new mail by IMAP.
     #[command(subcommand)]
     Mail(MailCommand),
 }
@@ -76,6 +76,14 @@ pub enum MailCommand {
     /// ticket or is added to the one it answers; automatic mail is ignored and what cannot be
     /// imported is quarantined. Exit 75 (try again later) when it cannot be stored at all.
     Pipe,
+    /// Import new mail from the IMAP folder `imap_folder` (see the imap_* settings). With
+    /// `--once`: one poll, a summary, and exit 1 when the server cannot be reached or refuses
+    /// the login. Without: poll every `imap_interval_secs` until stopped (`serve` does this by
+    /// itself when imap_host is set).
+    Fetch {
+        #[arg(long)]
+        once: bool,
+    },
 }
 
 #[derive(Args, Debug, Default)]
@@ -154,6 +162,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Reindex) => reindex::run(&config),
         Some(Command::Mail(MailCommand::Test { to })) => ops::mail_test(&config, &to),
         Some(Command::Mail(MailCommand::Pipe)) => Ok(()),
+        Some(Command::Mail(MailCommand::Fetch { once })) => ops::mail_fetch(&config, once),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

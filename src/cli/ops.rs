@@ -356,3 +356,33 @@ pub fn mail_pipe(config: &Config) -> std::process::ExitCode {
         }
     }
 }
+
+/// `mail fetch`: one IMAP poll with `--once`, else a poll every `imap_interval_secs` forever
+/// (errors are printed and the next poll tries again).
+pub fn mail_fetch(config: &Config, once: bool) -> Result<()> {
+    if config.imap_host.is_empty() {
+        return Err(Error::BadRequest(
+            "IMAP polling is off: set imap_host (HELPDESK_IMAP_HOST)".into(),
+        ));
+    }
+    let db = Db::open(&config.db)?;
+    // One poller per database: two at once would fetch the same messages.
+    let Some(_lease) = crate::mail::lease::try_take(&config.db, "fetch")? else {
+        return Err(Error::BadRequest(format!(
+            "another process (a running server?) already polls the mailbox for {}",
+            config.db.display()
+        )));
+    };
+    if once {
+        let summary = crate::mail::imap::poll(&db, config)?;
+        println!("{summary}");
+        return Ok(());
+    }
+    loop {
+        match crate::mail::imap::poll(&db, config) {
+            Ok(summary) => println!("{summary}"),
+            Err(e) => eprintln!("helpdesk: {e}"),
+        }
+        std::thread::sleep(std::time::Duration::from_secs(config.imap_interval_secs));
+    }
+}

@@ -5,6 +5,7 @@
 //! with the settings in effect (`settings`: the admin's, else the configuration's).
 
 mod automatic;
+pub mod imap;
 pub mod incoming;
 pub mod lease;
 pub mod notify;
