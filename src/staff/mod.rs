@@ -88,7 +88,7 @@ async fn ticket_list(
         "staff/list.html",
         json!({
             "filter": filter,
-            "tickets": result.tickets,
+            "tickets": result.tickets.into_iter().map(list::Row::from).collect::<Vec<_>>(),
             "total": result.total,
             "capped": result.total > list::COUNT_CAP,
             "page": filter.page,

@@ -17,6 +17,14 @@ pub enum Lang {
 pub const LANGS: [Lang; 2] = [Lang::En, Lang::Es];
 
 impl Lang {
+    /// Position in `LANGS`.
+    pub fn index(self) -> usize {
+        match self {
+            Lang::En => 0,
+            Lang::Es => 1,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Lang::En => "en",
@@ -126,6 +134,11 @@ impl I18n {
     /// The catalog as a template value (`{{ t.some_key }}`).
     pub fn value(&self, lang: Lang) -> &tera::Value {
         &self.values[lang.code()]
+    }
+
+    /// One language's catalog.
+    pub fn catalog(&self, lang: Lang) -> &HashMap<String, String> {
+        &self.maps[lang.code()]
     }
 
     /// One string; falls back to English, then to the key itself.

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod csrf;
 pub mod headers;
 pub mod i18n;
+pub mod localize;
 pub mod throttle;
 
 use std::collections::HashMap;
@@ -19,6 +20,8 @@ use rocket::{Catcher, catch, catchers};
 use rust_embed::RustEmbed;
 use serde_json::{Value, json};
 use tera::Tera;
+
+use localize::Localized;
 
 use crate::auth::StaffUser;
 use crate::config::Config;
@@ -39,7 +42,8 @@ pub struct Templates;
 pub struct App {
     pub db: Db,
     pub config: Config,
-    pub tera: Tera,
+    /// The templates with each language's strings baked in, in `LANGS` order.
+    templates: Vec<Localized>,
     pub i18n: I18n,
     pub settings: RwLock<Settings>,
     pub login_throttle: Throttle,
@@ -52,11 +56,12 @@ const REFDATA_TTL: Duration = Duration::from_secs(5);
 
 impl App {
     pub fn new(db: Db, config: Config, settings: Settings) -> Result<App> {
+        let i18n = I18n::load().map_err(Error::Internal)?;
         Ok(App {
             db,
             config,
-            tera: load_templates()?,
-            i18n: I18n::load().map_err(Error::Internal)?,
+            templates: load_templates(&i18n)?,
+            i18n,
             settings: RwLock::new(settings),
             login_throttle: Throttle::new(5, Duration::from_secs(15 * 60)),
             lookup_throttle: Throttle::new(10, Duration::from_secs(10 * 60)),
@@ -119,6 +124,16 @@ impl App {
         out
     }
 
+    /// Renders `template` in `lang`; the catalog goes into the context only for the templates
+    /// that still read it (see `localize`).
+    pub fn render(&self, lang: Lang, template: &str, ctx: &mut tera::Context) -> Result<String> {
+        let localized = &self.templates[lang.index()];
+        if localized.needs_catalog(template) {
+            ctx.insert("t", self.i18n.value(lang));
+        }
+        Ok(localized.tera.render(template, ctx)?)
+    }
+
     pub fn settings(&self) -> Settings {
         self.settings
             .read()
@@ -131,8 +146,8 @@ impl App {
     }
 }
 
-pub fn load_templates() -> Result<Tera> {
-    let mut tera = Tera::default();
+/// Every embedded template, once per language (in `LANGS` order).
+pub fn load_templates(i18n: &I18n) -> Result<Vec<Localized>> {
     let mut sources = Vec::new();
     for name in Templates::iter() {
         if let Some(file) = Templates::get(&name) {
@@ -141,10 +156,14 @@ pub fn load_templates() -> Result<Tera> {
             sources.push((name.to_string(), text));
         }
     }
-    tera.add_raw_templates(sources)?;
-    tera.register_filter("datetime", crate::util::datetime_filter);
-    tera.register_filter("filesize", crate::util::filesize_filter);
-    Ok(tera)
+    let setup = |tera: &mut Tera| {
+        tera.register_filter("datetime", crate::util::datetime_filter);
+        tera.register_filter("filesize", crate::util::filesize_filter);
+    };
+    i18n::LANGS
+        .iter()
+        .map(|lang| Ok(localize::build(&sources, i18n.catalog(*lang), setup)?))
+        .collect()
 }
 
 /// The client's address, as the throttles see it.
@@ -211,7 +230,6 @@ impl Page<'_> {
             .unwrap_or_else(|p| p.into_inner())
             .desk_name
             .clone();
-        ctx.insert("t", self.app.i18n.value(self.lang));
         ctx.insert("lang", self.lang.code());
         ctx.insert("csrf_token", &self.csrf);
         ctx.insert("staff", &self.staff);
@@ -225,7 +243,7 @@ impl Page<'_> {
             };
             ctx.insert("flash", &json!({ "kind": kind, "message": text }));
         }
-        Ok(RawHtml(self.app.tera.render(template, &ctx)?))
+        Ok(RawHtml(self.app.render(self.lang, template, &mut ctx)?))
     }
 }
 
@@ -242,7 +260,6 @@ pub fn error_page(req: &Request<'_>, status: Status) -> (Status, Html) {
         "error_other".to_string()
     };
     let mut ctx = tera::Context::new();
-    ctx.insert("t", app.i18n.value(lang));
     ctx.insert("lang", lang.code());
     ctx.insert("code", &status.code);
     ctx.insert("message", app.i18n.get(lang, &key));
@@ -251,7 +268,7 @@ pub fn error_page(req: &Request<'_>, status: Status) -> (Status, Html) {
     ctx.insert("path", req.uri().path().as_str());
     // The error page carries no forms, so it needs no CSRF token.
     ctx.insert("csrf_token", "");
-    match app.tera.render("error.html", &ctx) {
+    match app.render(lang, "error.html", &mut ctx) {
         Ok(html) => (status, RawHtml(html)),
         Err(e) => {
             eprintln!("error page failed to render: {e}");
@@ -277,4 +294,26 @@ fn unauthorized(req: &Request<'_>) -> rocket::response::Redirect {
 
 pub fn catchers() -> Vec<Catcher> {
     catchers![default_catcher, unauthorized]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every shipped template has its strings baked in: none still needs the catalog per render
+    /// (a template that did would render correctly, only slower).
+    #[test]
+    fn shipped_templates_need_no_catalog() {
+        let i18n = I18n::load().expect("catalogs");
+        let localized = load_templates(&i18n).expect("templates");
+        for (lang, templates) in i18n::LANGS.iter().zip(&localized) {
+            for name in Templates::iter() {
+                assert!(
+                    !templates.needs_catalog(&name),
+                    "{name} ({}) still reads `t` from the context",
+                    lang.code()
+                );
+            }
+        }
+    }
 }
