@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Settings {
     pub desk_name: String,
     /// Largest single attachment, in MiB.

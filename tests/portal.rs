@@ -329,3 +329,56 @@ fn the_page_after_submitting_confirms_it() {
             .contains("Your ticket has been submitted.")
     );
 }
+
+/// The form is rendered once and kept (see web/page_cache.rs): each visitor still gets their own
+/// token, and what admins change shows at once.
+#[test]
+fn the_shared_form_has_each_visitors_token_and_follows_admin_changes() {
+    let app = TestApp::new();
+    let other = app.other_client();
+    let mine = csrf(&app.client, "/tickets/new");
+    let theirs = csrf(&other, "/tickets/new");
+    assert_ne!(mine, theirs, "a token per visitor");
+    assert_eq!(csrf(&other, "/tickets/new"), theirs, "and it stays theirs");
+    assert!(!get_ok(&other, "/tickets/new").contains("csrf-slot"));
+    submit_ticket(&other, &TicketInput::default(), &[]);
+
+    // An admin on the same desk changes the settings and a category, then logs out.
+    login(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD);
+    let token = csrf(&app.client, "/admin/settings");
+    let res = post_form(
+        &app.client,
+        "/admin/settings",
+        &[
+            ("csrf_token", &token),
+            ("desk_name", "Floor 2 IT"),
+            ("max_attachment_mb", "7"),
+            ("allowed_extensions", "pdf, png"),
+        ],
+    );
+    assert_eq!(res.status(), Status::SeeOther);
+    let id = app.count("SELECT id FROM categories WHERE name = 'Hardware'");
+    let medium = app.count("SELECT id FROM priorities WHERE slug = 'medium'");
+    let res = post_form(
+        &app.client,
+        &format!("/admin/categories/{id}"),
+        &[
+            ("csrf_token", &token),
+            ("name", "Printers and PCs"),
+            ("default_priority", &medium.to_string()),
+            ("active", "true"),
+        ],
+    );
+    assert_eq!(res.status(), Status::SeeOther);
+    let res = post_form(&app.client, "/staff/logout", &[("csrf_token", &token)]);
+    assert_eq!(res.status(), Status::SeeOther);
+
+    let form = get_ok(&app.client, "/tickets/new");
+    assert!(!form.contains("/staff/logout"), "seen as an employee again");
+    assert!(form.contains("Floor 2 IT"), "new desk name shown at once");
+    assert!(form.contains("data-max-bytes=\"7340032\""));
+    assert!(form.contains(">Printers and PCs<") && !form.contains(">Hardware<"));
+    let token = csrf_in(&form);
+    assert_eq!(token, csrf(&app.client, "/tickets/new"));
+    assert!(token != theirs && !token.contains("slot"));
+}

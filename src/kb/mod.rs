@@ -8,7 +8,7 @@ mod staff;
 pub mod store;
 mod suggest;
 
-pub use staff::{ArticleLink, popular_links};
+pub use staff::{ArticleLink, article_links, popular_articles};
 
 use pulldown_cmark::{Options, Parser};
 use rocket::Route;

@@ -63,19 +63,24 @@ pub fn article_url(app: &App, slug: &str) -> String {
     format!("{}/kb/{slug}", app.config.base_url.trim_end_matches('/'))
 }
 
-/// The articles worth linking in a reply (published, most viewed first), with their addresses.
-pub async fn popular_links(app: &App, lang: crate::web::Lang) -> Result<Vec<ArticleLink>> {
-    let articles = app
-        .db
-        .read(move |c| store::most_viewed(c, lang, LINKS_LIMIT as i64))
-        .await?;
-    Ok(articles
+/// The articles worth linking in a reply (published, most viewed first), read on `conn` so a
+/// page can fetch them in the same round trip as its other data; `article_links` gives their addresses.
+pub fn popular_articles(
+    conn: &rusqlite::Connection,
+    lang: crate::web::Lang,
+) -> Result<Vec<store::Summary>> {
+    store::most_viewed(conn, lang, LINKS_LIMIT as i64)
+}
+
+/// `popular_articles` with their addresses.
+pub fn article_links(app: &App, articles: Vec<store::Summary>) -> Vec<ArticleLink> {
+    articles
         .into_iter()
         .map(|a| ArticleLink {
             url: article_url(app, &a.slug),
             title: a.title,
         })
-        .collect())
+        .collect()
 }
 
 /// Articles matching `q` (published and internal), for the "insert article link" box on a ticket.

@@ -47,7 +47,11 @@ impl MailCtx {
         if self.silent {
             return Ok(false);
         }
-        Ok(self.config_on || !super::settings::Saved::load(conn)?.host.is_empty())
+        if self.config_on {
+            return Ok(true);
+        }
+        let host = crate::settings::get(conn, "smtp_host")?;
+        Ok(host.is_some_and(|h| !h.is_empty()))
     }
 
     /// The host part of `base_url`, the domain of every Message-ID.

@@ -55,10 +55,9 @@ fn portal_choices(refdata: &RefData) -> Value {
 async fn new_ticket_page(page: Page<'_>, app: &State<App>) -> Result<Html> {
     let refdata = load_refdata(app, page.lang).await?;
     let settings = app.settings();
-    page.render(
-        "portal/new.html",
-        json!({ "choices": portal_choices(&refdata), "form": {}, "errors": {}, "settings": settings }),
-    )
+    page.render_shared("portal/new.html", &refdata, &settings, || {
+        json!({ "choices": portal_choices(&refdata), "form": {}, "errors": {}, "settings": settings })
+    })
 }
 
 #[derive(FromForm)]

@@ -115,21 +115,24 @@ async fn render_ticket(
     errors: FieldErrors,
 ) -> Result<(Status, Html)> {
     let refdata = refdata(app, page).await?;
-    let (mut ticket, messages, events, mut history) = app
+    let lang = page.lang;
+    // One round trip to the database for everything the page shows.
+    let (mut ticket, messages, events, mut history, articles) = app
         .db
         .read(move |c| {
             let ticket = tickets::get(c, id)?.ok_or(Error::NotFound)?;
             let messages = tickets::messages(c, id, true)?;
             let events = tickets::events(c, id)?;
             let history = tickets::by_requester(c, &ticket.requester_email, id, 10)?;
-            Ok((ticket, messages, events, history))
+            let articles = crate::kb::popular_articles(c, lang)?;
+            Ok((ticket, messages, events, history, articles))
         })
         .await?;
     refdata.decorate(&mut ticket);
     for t in &mut history {
         refdata.decorate(t);
     }
-    let kb_links = crate::kb::popular_links(app, page.lang).await?;
+    let kb_links = crate::kb::article_links(app, articles);
     let status = if errors.is_empty() {
         Status::Ok
     } else {

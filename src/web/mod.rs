@@ -6,6 +6,7 @@ pub mod csrf;
 pub mod headers;
 pub mod i18n;
 pub mod localize;
+pub mod page_cache;
 pub mod throttle;
 
 use std::collections::HashMap;
@@ -50,6 +51,7 @@ pub struct App {
     pub lookup_throttle: Throttle,
     dummy_hash: std::sync::Arc<std::sync::OnceLock<String>>,
     refdata_cache: RwLock<HashMap<&'static str, (Instant, Arc<RefData>)>>,
+    page_cache: page_cache::PageCache,
 }
 
 const REFDATA_TTL: Duration = Duration::from_secs(5);
@@ -67,6 +69,7 @@ impl App {
             lookup_throttle: Throttle::new(10, Duration::from_secs(10 * 60)),
             dummy_hash: Default::default(),
             refdata_cache: RwLock::new(HashMap::new()),
+            page_cache: Default::default(),
         })
     }
 
@@ -222,6 +225,40 @@ impl Page<'_> {
 
     /// Renders `template` with `data` (a JSON object) plus the shared context.
     pub fn render(&self, template: &str, data: Value) -> Result<Html> {
+        self.render_with_token(template, data, &self.csrf)
+            .map(RawHtml)
+    }
+
+    /// As `render`, for a page every anonymous visitor sees alike given `refdata` and the desk
+    /// `settings` (see `page_cache`). Staff and flash messages make a page personal: those are
+    /// rendered afresh.
+    pub fn render_shared(
+        &self,
+        template: &'static str,
+        refdata: &Arc<RefData>,
+        settings: &Settings,
+        data: impl FnOnce() -> Value,
+    ) -> Result<Html> {
+        if self.staff.is_some() || self.flash.is_some() {
+            return self.render(template, data());
+        }
+        let cache = &self.app.page_cache;
+        if let Some(html) = cache.get(template, self.lang, refdata, settings, &self.csrf) {
+            return Ok(RawHtml(html));
+        }
+        let shared = self.render_with_token(template, data(), page_cache::CSRF_SLOT)?;
+        let html = shared.replace(page_cache::CSRF_SLOT, &self.csrf);
+        cache.put(
+            template,
+            self.lang,
+            refdata.clone(),
+            settings.clone(),
+            shared,
+        );
+        Ok(RawHtml(html))
+    }
+
+    fn render_with_token(&self, template: &str, data: Value, token: &str) -> Result<String> {
         let mut ctx = tera::Context::from_value(data)?;
         let desk_name = self
             .app
@@ -231,7 +268,7 @@ impl Page<'_> {
             .desk_name
             .clone();
         ctx.insert("lang", self.lang.code());
-        ctx.insert("csrf_token", &self.csrf);
+        ctx.insert("csrf_token", token);
         ctx.insert("staff", &self.staff);
         ctx.insert("desk_name", &desk_name);
         ctx.insert("path", &self.path);
@@ -243,7 +280,7 @@ impl Page<'_> {
             };
             ctx.insert("flash", &json!({ "kind": kind, "message": text }));
         }
-        Ok(RawHtml(self.app.render(self.lang, template, &mut ctx)?))
+        self.app.render(self.lang, template, &mut ctx)
     }
 }
 
