@@ -122,6 +122,8 @@ single() {
     out=$(wrk "${args[@]}" "$BASE$path")
     SINGLE+=("| $name | $(awk '$1 == "50%" {print $2}' <<<"$out") | $(awk '$1 == "99%" {print $2}' <<<"$out") |")
 }
+single "staff ticket list (open view)" /staff/tickets "$STAFF_COOKIE"
+single "staff ticket page" "/staff/tickets/$TICKET_ID" "$STAFF_COOKIE"
 single "staff search (q=printer)" "/staff/tickets?view=all&q=printer" "$STAFF_COOKIE"
 single "staff search, open view (q=printer offline)" "/staff/tickets?q=printer+offline" "$STAFF_COOKIE"
 single "staff search (q=impresion, accents folded)" "/staff/tickets?view=all&q=impresion" "$STAFF_COOKIE"
@@ -142,7 +144,7 @@ printf '%s\n' "${ROWS[@]}"
 echo
 echo "One client at a time (wrk -t1 -c1 -d$DURATION):"
 echo
-echo "| search | p50 | p99 |"
+echo "| page | p50 | p99 |"
 echo "|---|---:|---:|"
 printf '%s\n' "${SINGLE[@]}"
 echo

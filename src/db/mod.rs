@@ -15,7 +15,7 @@ pub use migrate::{SCHEMA_VERSION, migrate};
 
 /// At most this many read connections exist; more concurrent readers wait for one. Each holds
 /// its own page cache, so the bound is also what keeps memory flat under load.
-const MAX_READERS: usize = 6;
+const MAX_READERS: usize = 4;
 
 #[derive(Clone)]
 pub struct Db {
@@ -47,6 +47,9 @@ pub fn open_connection(path: &Path) -> Result<Connection> {
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     // 4 MiB of page cache per connection; the OS caches the file too.
     conn.pragma_update(None, "cache_size", -4000)?;
+    // A staff ticket page alone runs more distinct statements than rusqlite's default cache of
+    // 16 holds, so every page re-parsed its SQL; this holds all the app's statements.
+    conn.set_prepared_statement_cache_capacity(128);
     Ok(conn)
 }
 

@@ -163,10 +163,20 @@ pub fn load_templates(i18n: &I18n) -> Result<Vec<Localized>> {
         tera.register_filter("datetime", crate::util::datetime_filter);
         tera.register_filter("filesize", crate::util::filesize_filter);
     };
-    i18n::LANGS
-        .iter()
-        .map(|lang| Ok(localize::build(&sources, i18n.catalog(*lang), setup)?))
-        .collect()
+    // One language per thread: parsing every template twice is most of the start-up time.
+    std::thread::scope(|scope| {
+        let builds: Vec<_> = i18n::LANGS
+            .iter()
+            .map(|lang| scope.spawn(|| localize::build(&sources, i18n.catalog(*lang), setup)))
+            .collect();
+        builds
+            .into_iter()
+            .map(|build| match build.join() {
+                Ok(built) => Ok(built?),
+                Err(_) => Err(Error::internal("building the templates failed")),
+            })
+            .collect()
+    })
 }
 
 /// The client's address, as the throttles see it.
