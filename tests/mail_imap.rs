@@ -9,26 +9,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::dovecot::{Dovecot, USER};
-use common::server::{self, Server};
+use common::server::{self, Run, Server};
 use rusqlite::Connection;
 
 const KEYWORD: &str = "$HelpdeskImported";
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
 
 /// `helpdesk --db DB mail fetch --once` with `env` (on top of defaults; inherited HELPDESK_*
 /// variables are dropped). Mail is enabled so notifications are queued (never sent).

@@ -10,24 +10,8 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::server::{self, Server};
+use common::server::{self, Run, Server};
 use rusqlite::{Connection, OptionalExtension};
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
 
 /// `helpdesk --db DB ARGS` with `input` on standard input, mail enabled (queued, never sent).
 fn helpdesk(db: &Path, args: &[&str], input: &[u8]) -> Run {
@@ -83,6 +67,17 @@ fn pipe(db: &Path, raw: &[u8]) -> Run {
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mail_corpus")
+}
+
+/// The corpus files, in name order.
+fn corpus_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(corpus_dir())
+        .expect("corpus")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".eml"))
+        .collect();
+    names.sort();
+    names
 }
 
 fn corpus(name: &str) -> Vec<u8> {
@@ -144,12 +139,7 @@ fn ticket(db: &Path, tid: &str) -> (String, String, String) {
 fn every_corpus_message_is_imported_ignored_or_quarantined() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("h.db");
-    let mut names: Vec<String> = std::fs::read_dir(corpus_dir())
-        .expect("corpus")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".eml"))
-        .collect();
-    names.sort();
+    let names = corpus_names();
     assert!(names.len() >= 30, "corpus has {} messages", names.len());
     let mut outcomes = std::collections::HashMap::new();
     for name in &names {
@@ -603,12 +593,7 @@ fn broken_and_hostile_messages_never_crash_the_importer() {
     let db = dir.path().join("h.db");
     let mut rng = rand::rngs::StdRng::seed_from_u64(20261126);
     let mut inputs = nasty_messages();
-    let mut names: Vec<String> = std::fs::read_dir(corpus_dir())
-        .expect("corpus")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".eml"))
-        .collect();
-    names.sort();
+    let names = corpus_names();
     for name in &names {
         let raw = corpus(name);
         if raw.len() > 1_000_000 {

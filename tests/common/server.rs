@@ -17,6 +17,23 @@ pub fn free_port() -> u16 {
         .expect("free port")
 }
 
+/// What a finished command printed, shown whole when an assertion fails.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
 pub struct Server {
     pub child: Child,
     pub port: u16,
