@@ -77,6 +77,26 @@ async fn outbox_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Res
     )
 }
 
+/// Changes one waiting mail with `change` (retry or discard) and audits it as `action`, in the
+/// same transaction.
+async fn change_waiting(
+    app: &App,
+    admin: &AdminUser,
+    ip: ClientIp,
+    id: i64,
+    action: &'static str,
+    change: fn(&rusqlite::Connection, i64) -> Result<String>,
+) -> Result<()> {
+    let me = admin.0.id;
+    app.db
+        .write(move |c| {
+            let to = change(c, id)?;
+            let detail = format!("id={id} to={to}");
+            users::audit(c, Some(me), action, &detail, Some(&ip.0))
+        })
+        .await
+}
+
 #[post("/admin/mail/outbox/<id>/retry", data = "<_form>")]
 async fn retry_one(
     admin: AdminUser,
@@ -85,19 +105,7 @@ async fn retry_one(
     id: i64,
     _form: Checked<TokenOnly>,
 ) -> Answer {
-    let me = admin.0.id;
-    app.db
-        .write(move |c| {
-            let to = store::retry(c, id)?;
-            users::audit(
-                c,
-                Some(me),
-                "mail_retry",
-                &format!("id={id} to={to}"),
-                Some(&ip.0),
-            )
-        })
-        .await?;
+    change_waiting(app, &admin, ip, id, "mail_retry", store::retry).await?;
     crate::mail::wake();
     done("/admin/mail/outbox".into(), "admin_mail_flash_retrying")
 }
@@ -134,19 +142,7 @@ async fn discard(
     id: i64,
     _form: Checked<TokenOnly>,
 ) -> Answer {
-    let me = admin.0.id;
-    app.db
-        .write(move |c| {
-            let to = store::discard(c, id)?;
-            users::audit(
-                c,
-                Some(me),
-                "mail_discard",
-                &format!("id={id} to={to}"),
-                Some(&ip.0),
-            )
-        })
-        .await?;
+    change_waiting(app, &admin, ip, id, "mail_discard", store::discard).await?;
     done("/admin/mail/outbox".into(), "admin_mail_flash_discarded")
 }
 

@@ -168,6 +168,15 @@ fn load(conn: &Connection, ticket_id: i64) -> Result<(Ticket, Recipient)> {
     Ok((ticket, requester))
 }
 
+/// A staff recipient from a row of (email, lang).
+fn recipient(r: &rusqlite::Row<'_>) -> rusqlite::Result<Recipient> {
+    let lang: String = r.get(1)?;
+    Ok(Recipient {
+        addr: r.get(0)?,
+        lang: Lang::from_code(&lang).unwrap_or(Lang::En),
+    })
+}
+
 /// Active staff who want `pref` mail about a ticket of `category_id`: the category's agents, or
 /// every active staff member when the category has none. `skip` is whoever caused the event.
 fn audience(
@@ -187,13 +196,7 @@ fn audience(
     );
     let rows = conn
         .prepare_cached(&sql)?
-        .query_map(params![category_id, skip], |r| {
-            let lang: String = r.get(1)?;
-            Ok(Recipient {
-                addr: r.get(0)?,
-                lang: Lang::from_code(&lang).unwrap_or(Lang::En),
-            })
-        })?
+        .query_map(params![category_id, skip], recipient)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
@@ -203,13 +206,7 @@ fn staff_member(conn: &Connection, pref: &str, staff_id: i64) -> Result<Option<R
     let sql = format!("SELECT email, lang FROM staff WHERE id = ?1 AND active = 1 AND {pref} = 1");
     Ok(conn
         .prepare_cached(&sql)?
-        .query_row([staff_id], |r| {
-            let lang: String = r.get(1)?;
-            Ok(Recipient {
-                addr: r.get(0)?,
-                lang: Lang::from_code(&lang).unwrap_or(Lang::En),
-            })
-        })
+        .query_row([staff_id], recipient)
         .optional()?)
 }
 
