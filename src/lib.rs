@@ -53,8 +53,6 @@ pub fn build_rocket_with(db: Db, config: Config) -> Result<Rocket<Build>> {
         .merge(("log_level", config.log_level.as_str()))
         .merge(("cli_colors", false))
         .merge(("ident", "Helpdesk"))
-        // Blocking threads run the database work; the database allows few at once anyway.
-        .merge(("max_blocking", 32))
         .merge(("shutdown.grace", 2))
         .merge(("shutdown.mercy", 2));
     figment = if config.ip_header.is_empty() {

@@ -47,7 +47,7 @@ pub async fn current_staff(req: &Request<'_>) -> Option<StaffUser> {
         if now() - issued > app.config.session_hours as i64 * 3600 {
             return None;
         }
-        let account = app.db.read(move |c| users::get(c, id)).await.ok()??;
+        let account = app.db.read_quick(move |c| users::get(c, id)).await.ok()??;
         if !account.active || account.session_epoch != epoch {
             return None;
         }

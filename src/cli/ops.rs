@@ -20,11 +20,34 @@ pub fn serve(config: Config) -> Result<()> {
         println!("Log in at /staff/login and change it under Admin > Staff.");
     }
     let bind = config.bind;
+    let runtime = runtime(config.workers)?;
     let rocket = crate::build_rocket_with(db, config)?;
     println!("Helpdesk listening on http://{bind}");
-    rocket::execute(async move { rocket.launch().await })
+    runtime
+        .block_on(async move { rocket.launch().await })
         .map(|_| ())
         .map_err(|e| Error::internal(format!("server failed: {e}")))
+}
+
+/// Threads for blocking work (database, files): more than the readers and the writer can use
+/// at once would only wait, each holding memory.
+const BLOCKING_THREADS: usize = 16;
+
+/// The async runtime, built here rather than by `rocket::execute`, which reads its thread
+/// counts from Rocket's own configuration sources and so would ignore `workers`.
+fn runtime(workers: usize) -> Result<rocket::tokio::runtime::Runtime> {
+    let workers = if workers > 0 {
+        workers
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    rocket::tokio::runtime::Builder::new_multi_thread()
+        .thread_name("helpdesk-worker")
+        .worker_threads(workers)
+        .max_blocking_threads(BLOCKING_THREADS)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::internal(format!("cannot start the async runtime: {e}")))
 }
 
 fn read_password() -> Result<String> {
