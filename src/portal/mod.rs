@@ -327,7 +327,7 @@ async fn accessible(
     let lookup = tid.clone();
     let Some(ticket) = app
         .db
-        .read(move |c| tickets::get_by_tracking_id(c, &lookup))
+        .read_quick(move |c| tickets::get_by_tracking_id(c, &lookup))
         .await?
     else {
         return Ok(None);
@@ -361,16 +361,28 @@ async fn view_ticket(
     };
     let refdata = load_refdata(app, page.lang).await?;
     refdata.decorate(&mut ticket);
+    let settings = app.settings();
+    let created = created.unwrap_or(false);
+    // Kept pages are for employees; the welcome note after submitting is shown once.
+    let keep = page.staff.is_none() && !created;
+    let key = page.ticket_page_key("portal/ticket.html", ticket.id);
+    let inputs = page.ticket_page_inputs(ticket.revision, &refdata, &settings, Value::Null);
+    if keep && let Some(html) = page.kept_ticket_page(&key, &inputs) {
+        return Ok(html);
+    }
+    // Read after the ticket, so the messages are at least as new as its revision.
     let id = ticket.id;
     let messages = app
         .db
         .read(move |c| tickets::messages(c, id, false))
         .await?;
-    page.render(
-        "portal/ticket.html",
-        json!({ "ticket": ticket, "messages": messages, "created": created.unwrap_or(false),
-                "form": {}, "errors": {}, "settings": app.settings() }),
-    )
+    let data = json!({ "ticket": ticket, "messages": messages, "created": created,
+                       "form": {}, "errors": {}, "settings": settings });
+    if keep {
+        page.render_ticket_page(key, inputs, data)
+    } else {
+        page.render("portal/ticket.html", data)
+    }
 }
 
 #[post("/tickets/<tid>/access", data = "<form>")]

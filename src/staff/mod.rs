@@ -102,9 +102,48 @@ async fn ticket_list(
 #[get("/staff/tickets/<id>")]
 async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64) -> Result<Html> {
     let _ = staff;
-    render_ticket(&page, app, id, json!({}), FieldErrors::new())
-        .await
-        .map(|(_, html)| html)
+    let refdata = refdata(app, &page).await?;
+    let lang = page.lang;
+    // The sidebar (the requester's other tickets, popular articles) is cheap to load and
+    // decides, with the ticket's revision, whether the page kept from last time still holds.
+    let (mut ticket, mut history, articles) = app
+        .db
+        .read(move |c| {
+            let ticket = tickets::get(c, id)?.ok_or(Error::NotFound)?;
+            let history = tickets::by_requester(c, &ticket.requester_email, id, 10)?;
+            let articles = crate::kb::popular_articles(c, lang)?;
+            Ok((ticket, history, articles))
+        })
+        .await?;
+    refdata.decorate(&mut ticket);
+    for t in &mut history {
+        refdata.decorate(t);
+    }
+    let settings = app.settings();
+    let sidebar =
+        json!({ "history": history, "kb_links": crate::kb::article_links(app, articles) });
+    let key = page.ticket_page_key("staff/ticket.html", id);
+    let inputs = page.ticket_page_inputs(ticket.revision, &refdata, &settings, sidebar.clone());
+    if let Some(html) = page.kept_ticket_page(&key, &inputs) {
+        return Ok(html);
+    }
+    let (messages, events) = app
+        .db
+        .read(move |c| Ok((tickets::messages(c, id, true)?, tickets::events(c, id)?)))
+        .await?;
+    let mut data = json!({
+        "ticket": ticket, "messages": messages, "events": events, "refdata": &*refdata,
+        "form": {}, "errors": {}, "settings": settings,
+    });
+    merge(&mut data, sidebar);
+    page.render_ticket_page(key, inputs, data)
+}
+
+/// Adds the fields of the JSON object `more` to the object `into`.
+fn merge(into: &mut serde_json::Value, more: serde_json::Value) {
+    if let (Some(into), serde_json::Value::Object(more)) = (into.as_object_mut(), more) {
+        into.extend(more);
+    }
 }
 
 async fn render_ticket(

@@ -63,6 +63,9 @@ pub struct Ticket {
     pub created_at: i64,
     pub updated_at: i64,
     pub message_count: i64,
+    /// Moves whenever anything shown on the ticket's pages changes (migration 0009).
+    #[serde(skip)]
+    pub revision: i64,
     // Display fields, filled by RefData::decorate.
     pub status: String,
     pub status_slug: String,
@@ -77,7 +80,7 @@ pub struct Ticket {
 }
 
 pub const TICKET_COLUMNS: &str = "id, tracking_id, access_token, subject, requester_name, requester_email, \
-     category_id, priority_id, status_id, assignee_id, created_at, updated_at, message_count";
+     category_id, priority_id, status_id, assignee_id, created_at, updated_at, message_count, revision";
 
 pub fn ticket_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
     Ok(Ticket {
@@ -94,6 +97,7 @@ pub fn ticket_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
         created_at: r.get(10)?,
         updated_at: r.get(11)?,
         message_count: r.get(12)?,
+        revision: r.get(13)?,
         ..Ticket::default()
     })
 }

@@ -46,13 +46,17 @@ pub struct App {
     /// The templates with each language's strings baked in, in `LANGS` order.
     templates: Vec<Localized>,
     pub i18n: I18n,
-    pub settings: RwLock<Settings>,
+    settings: RwLock<Arc<Settings>>,
     pub login_throttle: Throttle,
     pub lookup_throttle: Throttle,
     dummy_hash: std::sync::Arc<std::sync::OnceLock<String>>,
     refdata_cache: RwLock<HashMap<&'static str, (Instant, Arc<RefData>)>>,
     page_cache: page_cache::PageCache,
+    ticket_pages: page_cache::TicketPages,
 }
+
+/// HTML of rendered ticket pages kept at most (some hundred pages).
+const TICKET_PAGES_BUDGET: usize = 2 << 20;
 
 const REFDATA_TTL: Duration = Duration::from_secs(5);
 
@@ -64,12 +68,13 @@ impl App {
             config,
             templates: load_templates(&i18n)?,
             i18n,
-            settings: RwLock::new(settings),
+            settings: RwLock::new(Arc::new(settings)),
             login_throttle: Throttle::new(5, Duration::from_secs(15 * 60)),
             lookup_throttle: Throttle::new(10, Duration::from_secs(10 * 60)),
             dummy_hash: Default::default(),
             refdata_cache: RwLock::new(HashMap::new()),
             page_cache: Default::default(),
+            ticket_pages: page_cache::TicketPages::new(TICKET_PAGES_BUDGET),
         })
     }
 
@@ -137,7 +142,8 @@ impl App {
         Ok(localized.tera.render(template, ctx)?)
     }
 
-    pub fn settings(&self) -> Settings {
+    /// The desk settings; shared, since nearly every page reads them.
+    pub fn settings(&self) -> Arc<Settings> {
         self.settings
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -145,7 +151,7 @@ impl App {
     }
 
     pub fn set_settings(&self, s: Settings) {
-        *self.settings.write().unwrap_or_else(|p| p.into_inner()) = s;
+        *self.settings.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(s);
     }
 }
 
@@ -246,7 +252,7 @@ impl Page<'_> {
         &self,
         template: &'static str,
         refdata: &Arc<RefData>,
-        settings: &Settings,
+        settings: &Arc<Settings>,
         data: impl FnOnce() -> Value,
     ) -> Result<Html> {
         if self.staff.is_some() || self.flash.is_some() {
@@ -268,19 +274,77 @@ impl Page<'_> {
         Ok(RawHtml(html))
     }
 
+    /// What a ticket page shows besides the ticket's own messages and history (see
+    /// `page_cache::TicketPages`); the viewer is added here.
+    pub fn ticket_page_inputs(
+        &self,
+        revision: i64,
+        refdata: &Arc<RefData>,
+        settings: &Arc<Settings>,
+        extra: Value,
+    ) -> page_cache::TicketPageInputs {
+        page_cache::TicketPageInputs {
+            revision,
+            refdata: refdata.clone(),
+            settings: settings.clone(),
+            path: self.path.clone(),
+            extra: json!([extra, self.staff]),
+        }
+    }
+
+    pub fn ticket_page_key(
+        &self,
+        template: &'static str,
+        ticket: i64,
+    ) -> page_cache::TicketPageKey {
+        page_cache::TicketPageKey {
+            template,
+            lang: self.lang,
+            ticket,
+            viewer: self.staff.as_ref().map_or(0, |s| s.id),
+        }
+    }
+
+    /// The ticket page kept from an earlier request, if nothing it shows has changed since.
+    /// A flash message makes a page personal: it is never served from, or kept in, the cache.
+    pub fn kept_ticket_page(
+        &self,
+        key: &page_cache::TicketPageKey,
+        inputs: &page_cache::TicketPageInputs,
+    ) -> Option<Html> {
+        if self.flash.is_some() {
+            return None;
+        }
+        self.app
+            .ticket_pages
+            .get(key, inputs, &self.csrf)
+            .map(RawHtml)
+    }
+
+    /// Renders a ticket page from `data` and keeps it for the next request with the same
+    /// `inputs`; `data` must hold nothing beyond the ticket (by its revision) and `inputs`.
+    pub fn render_ticket_page(
+        &self,
+        key: page_cache::TicketPageKey,
+        inputs: page_cache::TicketPageInputs,
+        data: Value,
+    ) -> Result<Html> {
+        if self.flash.is_some() {
+            return self.render(key.template, data);
+        }
+        let shared = self.render_with_token(key.template, data, page_cache::CSRF_SLOT)?;
+        let html = shared.replace(page_cache::CSRF_SLOT, &self.csrf);
+        self.app.ticket_pages.put(key, inputs, shared);
+        Ok(RawHtml(html))
+    }
+
     fn render_with_token(&self, template: &str, data: Value, token: &str) -> Result<String> {
         let mut ctx = tera::Context::from_value(data)?;
-        let desk_name = self
-            .app
-            .settings
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .desk_name
-            .clone();
+        let settings = self.app.settings();
         ctx.insert("lang", self.lang.code());
         ctx.insert("csrf_token", token);
         ctx.insert("staff", &self.staff);
-        ctx.insert("desk_name", &desk_name);
+        ctx.insert("desk_name", &settings.desk_name);
         ctx.insert("path", &self.path);
         if let Some((kind, msg)) = &self.flash {
             let text = if self.app.i18n.has(msg) {

@@ -1,9 +1,13 @@
-//! Whole pages that every anonymous visitor sees alike but for their CSRF token (the new-ticket
-//! form): rendered once per language and kept until the reference data or the desk settings they
-//! show change; each request then only puts its own token in.
+//! Rendered pages kept for reuse, each request then only putting its own CSRF token in:
+//! - `PageCache`: pages every anonymous visitor sees alike (the new-ticket form), once per
+//!   language, until the reference data or the desk settings they show change;
+//! - `TicketPages`: a ticket's pages (the requester's and the staff view), per ticket, language
+//!   and viewer, while the ticket's `revision` and everything else they show stay the same.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, RwLock};
+
+use serde_json::Value;
 
 use crate::settings::Settings;
 use crate::tickets::RefData;
@@ -13,9 +17,15 @@ use crate::web::Lang;
 /// and long and odd enough to appear nowhere else in a page.
 pub const CSRF_SLOT: &str = "csrf-slot-7e1f0b9c4a52d8e36b0f";
 
+/// Settings are replaced whole when an admin saves them, so the same Arc means the same values;
+/// another one may still hold equal values.
+fn same_settings(a: &Arc<Settings>, b: &Arc<Settings>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
+}
+
 struct Entry {
     refdata: Arc<RefData>,
-    settings: Settings,
+    settings: Arc<Settings>,
     html: String,
 }
 
@@ -31,13 +41,13 @@ impl PageCache {
         template: &'static str,
         lang: Lang,
         refdata: &Arc<RefData>,
-        settings: &Settings,
+        settings: &Arc<Settings>,
         token: &str,
     ) -> Option<String> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         let entry = entries.get(&(template, lang))?;
         // Same Arc: the cache entry holds it, so its address cannot be reused by newer data.
-        (Arc::ptr_eq(&entry.refdata, refdata) && entry.settings == *settings)
+        (Arc::ptr_eq(&entry.refdata, refdata) && same_settings(&entry.settings, settings))
             .then(|| entry.html.replace(CSRF_SLOT, token))
     }
 
@@ -46,7 +56,7 @@ impl PageCache {
         template: &'static str,
         lang: Lang,
         refdata: Arc<RefData>,
-        settings: Settings,
+        settings: Arc<Settings>,
         html: String,
     ) {
         let entry = Entry {
@@ -58,5 +68,169 @@ impl PageCache {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert((template, lang), entry);
+    }
+}
+
+/// Which page: template, language, ticket and viewer (the staff member's id; 0 for the portal).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TicketPageKey {
+    pub template: &'static str,
+    pub lang: Lang,
+    pub ticket: i64,
+    pub viewer: i64,
+}
+
+/// What a kept page was rendered from, besides the ticket's messages and history (which move its
+/// `revision`): a kept page is used only when all of it is still the same.
+pub struct TicketPageInputs {
+    pub revision: i64,
+    pub refdata: Arc<RefData>,
+    pub settings: Arc<Settings>,
+    /// The request path (the language switch sends the browser back to it).
+    pub path: String,
+    /// Everything else the page shows that is cheap to load each time (the requester's other
+    /// tickets, popular articles, the viewer's name), as it goes into the template.
+    pub extra: Value,
+}
+
+impl TicketPageInputs {
+    fn same_as(&self, other: &TicketPageInputs) -> bool {
+        // Same Arc: the entry holds it, so its address cannot be reused by newer data.
+        self.revision == other.revision
+            && Arc::ptr_eq(&self.refdata, &other.refdata)
+            && same_settings(&self.settings, &other.settings)
+            && self.path == other.path
+            && self.extra == other.extra
+    }
+}
+
+struct TicketEntry {
+    inputs: TicketPageInputs,
+    html: String,
+}
+
+/// Ticket pages up to `budget` bytes of HTML; the oldest go first when it is full.
+pub struct TicketPages {
+    budget: usize,
+    inner: Mutex<TicketPagesInner>,
+}
+
+#[derive(Default)]
+struct TicketPagesInner {
+    entries: HashMap<TicketPageKey, TicketEntry>,
+    order: VecDeque<TicketPageKey>,
+    bytes: usize,
+}
+
+impl TicketPages {
+    pub fn new(budget: usize) -> TicketPages {
+        TicketPages {
+            budget,
+            inner: Mutex::default(),
+        }
+    }
+
+    /// The kept page, with `token` in place, if it was rendered from these very inputs.
+    pub fn get(
+        &self,
+        key: &TicketPageKey,
+        inputs: &TicketPageInputs,
+        token: &str,
+    ) -> Option<String> {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = inner.entries.get(key)?;
+        entry
+            .inputs
+            .same_as(inputs)
+            .then(|| entry.html.replace(CSRF_SLOT, token))
+    }
+
+    pub fn put(&self, key: TicketPageKey, inputs: TicketPageInputs, html: String) {
+        if html.len() > self.budget {
+            return;
+        }
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let size = html.len();
+        if let Some(old) = inner
+            .entries
+            .insert(key.clone(), TicketEntry { inputs, html })
+        {
+            inner.bytes -= old.html.len();
+            inner.order.retain(|k| k != &key);
+        }
+        inner.bytes += size;
+        inner.order.push_back(key);
+        while inner.bytes > self.budget {
+            let Some(oldest) = inner.order.pop_front() else {
+                break;
+            };
+            if let Some(gone) = inner.entries.remove(&oldest) {
+                inner.bytes -= gone.html.len();
+            }
+        }
+    }
+
+    /// How many pages are kept.
+    pub fn count(&self) -> usize {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entries
+            .len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(revision: i64, refdata: &Arc<RefData>) -> TicketPageInputs {
+        TicketPageInputs {
+            revision,
+            refdata: refdata.clone(),
+            settings: Arc::new(Settings::default()),
+            path: "/tickets/X".into(),
+            extra: Value::Null,
+        }
+    }
+
+    fn key(ticket: i64) -> TicketPageKey {
+        TicketPageKey {
+            template: "portal/ticket.html",
+            lang: Lang::En,
+            ticket,
+            viewer: 0,
+        }
+    }
+
+    #[test]
+    fn kept_page_is_used_only_for_the_same_inputs() {
+        let pages = TicketPages::new(1 << 20);
+        let refdata = Arc::new(RefData::default());
+        pages.put(key(1), inputs(3, &refdata), format!("<p>{CSRF_SLOT}</p>"));
+        assert_eq!(
+            pages.get(&key(1), &inputs(3, &refdata), "tok").as_deref(),
+            Some("<p>tok</p>")
+        );
+        assert!(pages.get(&key(1), &inputs(4, &refdata), "tok").is_none());
+        assert!(pages.get(&key(2), &inputs(3, &refdata), "tok").is_none());
+        let newer = Arc::new(RefData::default());
+        assert!(pages.get(&key(1), &inputs(3, &newer), "tok").is_none());
+    }
+
+    #[test]
+    fn oldest_pages_go_when_the_budget_is_spent() {
+        let pages = TicketPages::new(25);
+        let refdata = Arc::new(RefData::default());
+        for ticket in 1..=5 {
+            pages.put(key(ticket), inputs(0, &refdata), "0123456789".into());
+        }
+        assert_eq!(pages.count(), 2);
+        assert!(pages.get(&key(3), &inputs(0, &refdata), "").is_none());
+        assert!(pages.get(&key(5), &inputs(0, &refdata), "").is_some());
+        // Replacing a page does not count it twice.
+        pages.put(key(5), inputs(1, &refdata), "0123456789".into());
+        assert_eq!(pages.count(), 2);
+        assert!(pages.get(&key(4), &inputs(0, &refdata), "").is_some());
     }
 }
