@@ -31,7 +31,7 @@ pub fn serve(config: Config) -> Result<()> {
 
 /// Threads for blocking work (database, files): more than the readers and the writer can use
 /// at once would only wait, each holding memory.
-const BLOCKING_THREADS: usize = 16;
+const BLOCKING_THREADS: usize = 8;
 
 /// The async runtime, built here rather than by `rocket::execute`, which reads its thread
 /// counts from Rocket's own configuration sources and so would ignore `workers`.

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
+use rocket::tokio::sync::{AcquireError, Semaphore};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
@@ -23,12 +24,17 @@ pub struct Db {
     path: Arc<PathBuf>,
     writer: Arc<Mutex<Connection>>,
     readers: Arc<ReaderPool>,
+    /// Async writers queue here rather than each on a blocking thread waiting for the lock.
+    write_permit: Arc<Semaphore>,
 }
 
 struct ReaderPool {
     /// Idle connections, and how many exist in all (idle + in use).
     state: Mutex<(Vec<Connection>, usize)>,
     returned: Condvar,
+    /// Async callers wait here, without a thread, until a reader is theirs: otherwise every
+    /// waiting request would hold a blocking thread (and its memory) just to sleep on `returned`.
+    permits: Semaphore,
 }
 
 /// Opens a connection with the settings every connection needs.
@@ -70,7 +76,9 @@ impl Db {
             readers: Arc::new(ReaderPool {
                 state: Mutex::new((Vec::new(), 0)),
                 returned: Condvar::new(),
+                permits: Semaphore::new(MAX_READERS),
             }),
+            write_permit: Arc::new(Semaphore::new(1)),
         })
     }
 
@@ -115,6 +123,7 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
+        let _permit = self.readers.permits.acquire().await.map_err(closed)?;
         let db = self.clone();
         rocket::tokio::task::spawn_blocking(move || db.read_blocking(f))
             .await
@@ -129,15 +138,18 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        let idle = self
-            .readers
-            .state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .0
-            .pop();
+        let idle = self.readers.permits.try_acquire().ok().and_then(|permit| {
+            let conn = self
+                .readers
+                .state
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .0
+                .pop()?;
+            Some((permit, conn))
+        });
         match idle {
-            Some(conn) => {
+            Some((_permit, conn)) => {
                 let out = f(&conn);
                 self.give_back(conn);
                 out
@@ -159,6 +171,7 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Transaction) -> Result<T> + Send + 'static,
     {
+        let _permit = self.write_permit.acquire().await.map_err(closed)?;
         let db = self.clone();
         rocket::tokio::task::spawn_blocking(move || db.write_blocking(f))
             .await
@@ -193,6 +206,10 @@ impl Db {
             .open(self.path.as_path());
         matches!(probe, Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem)
     }
+}
+
+fn closed(_: AcquireError) -> Error {
+    Error::internal("the database is closing")
 }
 
 /// Current time as Unix seconds.
