@@ -215,3 +215,45 @@ fn the_staff_page_follows_the_requesters_other_tickets_and_the_viewer() {
     assert!(page.contains("(Alice Admin)") && !page.contains("(Gus Agent)"));
     assert!(page.contains("href=\"/admin\""), "an admin's menu");
 }
+
+#[test]
+fn the_staff_list_shows_changes_made_by_another_server() {
+    let app = TestApp::new();
+    let first = ticket_id(
+        &app,
+        &submit_ticket(&app.client, &TicketInput::default(), &[]),
+    );
+    login(&app.client, AGENT_EMAIL, AGENT_PASSWORD);
+    let list = "/staff/tickets?view=all";
+    let page = get_ok(&app.client, list);
+    assert!(page.contains("status-new") && page.contains("(1)"));
+    assert_eq!(page, get_ok(&app.client, list), "the same page twice");
+
+    let other = app.other_client();
+    login(&other, ADMIN_EMAIL, ADMIN_PASSWORD);
+    set_status(&other, &app, first, "resolved");
+    let page = get_ok(&app.client, list);
+    assert!(page.contains("status-resolved") && !page.contains("status-new"));
+
+    staff_reply(&other, first, "reply", "", "Done.");
+    assert!(
+        get_ok(&app.client, list).contains("(2)"),
+        "message count moved"
+    );
+
+    submit_ticket(
+        &other,
+        &TicketInput {
+            subject: "Wi-Fi down in room 4",
+            ..TicketInput::default()
+        },
+        &[],
+    );
+    let page = get_ok(&app.client, list);
+    assert!(
+        page.contains("Wi-Fi down in room 4"),
+        "a new ticket is listed"
+    );
+    let search = get_ok(&app.client, "/staff/tickets?view=all&q=room");
+    assert!(search.contains("Wi-Fi down in room 4") && !search.contains("Printer on floor 2"));
+}

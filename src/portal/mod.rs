@@ -366,8 +366,8 @@ async fn view_ticket(
     // Kept pages are for employees; the welcome note after submitting is shown once.
     let keep = page.staff.is_none() && !created;
     let key = page.ticket_page_key("portal/ticket.html", ticket.id);
-    let inputs = page.ticket_page_inputs(ticket.revision, &refdata, &settings, Value::Null);
-    if keep && let Some(html) = page.kept_ticket_page(&key, &inputs) {
+    let inputs = page.page_inputs(ticket.revision, &refdata, &settings, Value::Null);
+    if keep && let Some(html) = page.kept_page(&key, &inputs) {
         return Ok(html);
     }
     // Read after the ticket, so the messages are at least as new as its revision.
@@ -379,7 +379,7 @@ async fn view_ticket(
     let data = json!({ "ticket": ticket, "messages": messages, "created": created,
                        "form": {}, "errors": {}, "settings": settings });
     if keep {
-        page.render_ticket_page(key, inputs, data)
+        page.render_kept(key, inputs, data)
     } else {
         page.render("portal/ticket.html", data)
     }

@@ -84,19 +84,26 @@ async fn ticket_list(
         format!("{:?}", filter.sort).to_lowercase(),
         if filter.asc { "asc" } else { "desc" }
     );
-    pg.render(
-        "staff/list.html",
-        json!({
-            "filter": filter,
-            "tickets": result.tickets.into_iter().map(list::Row::from).collect::<Vec<_>>(),
-            "total": result.total,
-            "capped": result.total > list::COUNT_CAP,
-            "page": filter.page,
-            "has_next": result.has_next,
-            "refdata": &*refdata,
-            "qs": qs,
-        }),
-    )
+    // Kept while the same tickets, at the same revisions, are listed (a search's snippets come
+    // from the tickets' text, which moves their revisions too).
+    let listed: Vec<(i64, i64)> = result.tickets.iter().map(|t| (t.id, t.revision)).collect();
+    let fingerprint = json!([result.total, result.has_next, listed]);
+    let key = pg.list_page_key("staff/list.html", format!("{qs}&page={}", filter.page));
+    let inputs = pg.page_inputs(0, &refdata, &app.settings(), fingerprint);
+    if let Some(html) = pg.kept_page(&key, &inputs) {
+        return Ok(html);
+    }
+    let data = json!({
+        "filter": filter,
+        "tickets": result.tickets.into_iter().map(list::Row::from).collect::<Vec<_>>(),
+        "total": result.total,
+        "capped": result.total > list::COUNT_CAP,
+        "page": filter.page,
+        "has_next": result.has_next,
+        "refdata": &*refdata,
+        "qs": qs,
+    });
+    pg.render_kept(key, inputs, data)
 }
 
 #[get("/staff/tickets/<id>")]
@@ -123,8 +130,8 @@ async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64
     let sidebar =
         json!({ "history": history, "kb_links": crate::kb::article_links(app, articles) });
     let key = page.ticket_page_key("staff/ticket.html", id);
-    let inputs = page.ticket_page_inputs(ticket.revision, &refdata, &settings, sidebar.clone());
-    if let Some(html) = page.kept_ticket_page(&key, &inputs) {
+    let inputs = page.page_inputs(ticket.revision, &refdata, &settings, sidebar.clone());
+    if let Some(html) = page.kept_page(&key, &inputs) {
         return Ok(html);
     }
     let (messages, events) = app
@@ -136,7 +143,7 @@ async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64
         "form": {}, "errors": {}, "settings": settings,
     });
     merge(&mut data, sidebar);
-    page.render_ticket_page(key, inputs, data)
+    page.render_kept(key, inputs, data)
 }
 
 /// Adds the fields of the JSON object `more` to the object `into`.

@@ -52,11 +52,11 @@ pub struct App {
     dummy_hash: std::sync::Arc<std::sync::OnceLock<String>>,
     refdata_cache: RwLock<HashMap<&'static str, (Instant, Arc<RefData>)>>,
     page_cache: page_cache::PageCache,
-    ticket_pages: page_cache::TicketPages,
+    kept_pages: page_cache::KeptPages,
 }
 
-/// HTML of rendered ticket pages kept at most (some hundred pages).
-const TICKET_PAGES_BUDGET: usize = 2 << 20;
+/// HTML of rendered ticket pages and lists kept at most (some hundred ticket pages).
+const KEPT_PAGES_BUDGET: usize = 3 << 20;
 
 const REFDATA_TTL: Duration = Duration::from_secs(5);
 
@@ -74,7 +74,7 @@ impl App {
             dummy_hash: Default::default(),
             refdata_cache: RwLock::new(HashMap::new()),
             page_cache: Default::default(),
-            ticket_pages: page_cache::TicketPages::new(TICKET_PAGES_BUDGET),
+            kept_pages: page_cache::KeptPages::new(KEPT_PAGES_BUDGET),
         })
     }
 
@@ -275,15 +275,15 @@ impl Page<'_> {
     }
 
     /// What a ticket page shows besides the ticket's own messages and history (see
-    /// `page_cache::TicketPages`); the viewer is added here.
-    pub fn ticket_page_inputs(
+    /// `page_cache::KeptPages`); the viewer is added here.
+    pub fn page_inputs(
         &self,
         revision: i64,
         refdata: &Arc<RefData>,
         settings: &Arc<Settings>,
         extra: Value,
-    ) -> page_cache::TicketPageInputs {
-        page_cache::TicketPageInputs {
+    ) -> page_cache::PageInputs {
+        page_cache::PageInputs {
             revision,
             refdata: refdata.clone(),
             settings: settings.clone(),
@@ -292,41 +292,47 @@ impl Page<'_> {
         }
     }
 
-    pub fn ticket_page_key(
-        &self,
-        template: &'static str,
-        ticket: i64,
-    ) -> page_cache::TicketPageKey {
-        page_cache::TicketPageKey {
+    pub fn ticket_page_key(&self, template: &'static str, ticket: i64) -> page_cache::PageKey {
+        self.page_key(template, ticket, String::new())
+    }
+
+    /// A list's key: its query string names it.
+    pub fn list_page_key(&self, template: &'static str, query: String) -> page_cache::PageKey {
+        self.page_key(template, 0, query)
+    }
+
+    fn page_key(&self, template: &'static str, ticket: i64, query: String) -> page_cache::PageKey {
+        page_cache::PageKey {
             template,
             lang: self.lang,
             ticket,
+            query,
             viewer: self.staff.as_ref().map_or(0, |s| s.id),
         }
     }
 
     /// The ticket page kept from an earlier request, if nothing it shows has changed since.
     /// A flash message makes a page personal: it is never served from, or kept in, the cache.
-    pub fn kept_ticket_page(
+    pub fn kept_page(
         &self,
-        key: &page_cache::TicketPageKey,
-        inputs: &page_cache::TicketPageInputs,
+        key: &page_cache::PageKey,
+        inputs: &page_cache::PageInputs,
     ) -> Option<Html> {
         if self.flash.is_some() {
             return None;
         }
         self.app
-            .ticket_pages
+            .kept_pages
             .get(key, inputs, &self.csrf)
             .map(RawHtml)
     }
 
     /// Renders a ticket page from `data` and keeps it for the next request with the same
     /// `inputs`; `data` must hold nothing beyond the ticket (by its revision) and `inputs`.
-    pub fn render_ticket_page(
+    pub fn render_kept(
         &self,
-        key: page_cache::TicketPageKey,
-        inputs: page_cache::TicketPageInputs,
+        key: page_cache::PageKey,
+        inputs: page_cache::PageInputs,
         data: Value,
     ) -> Result<Html> {
         if self.flash.is_some() {
@@ -334,7 +340,7 @@ impl Page<'_> {
         }
         let shared = self.render_with_token(key.template, data, page_cache::CSRF_SLOT)?;
         let html = shared.replace(page_cache::CSRF_SLOT, &self.csrf);
-        self.app.ticket_pages.put(key, inputs, shared);
+        self.app.kept_pages.put(key, inputs, shared);
         Ok(RawHtml(html))
     }
 

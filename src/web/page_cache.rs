@@ -1,8 +1,10 @@
 //! Rendered pages kept for reuse, each request then only putting its own CSRF token in:
 //! - `PageCache`: pages every anonymous visitor sees alike (the new-ticket form), once per
 //!   language, until the reference data or the desk settings they show change;
-//! - `TicketPages`: a ticket's pages (the requester's and the staff view), per ticket, language
-//!   and viewer, while the ticket's `revision` and everything else they show stay the same.
+//! - `KeptPages`: a ticket's pages (the requester's and the staff view) and the staff ticket
+//!   lists, per page, language and viewer, while everything they show stays the same: for a
+//!   ticket its `revision` and what else the page shows; for a list, the tickets' ids and
+//!   revisions.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
@@ -71,30 +73,32 @@ impl PageCache {
     }
 }
 
-/// Which page: template, language, ticket and viewer (the staff member's id; 0 for the portal).
+/// Which page: template, language, ticket (0 for a list), the list's query and the viewer (the
+/// staff member's id; 0 for the portal).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct TicketPageKey {
+pub struct PageKey {
     pub template: &'static str,
     pub lang: Lang,
     pub ticket: i64,
+    pub query: String,
     pub viewer: i64,
 }
 
 /// What a kept page was rendered from, besides the ticket's messages and history (which move its
-/// `revision`): a kept page is used only when all of it is still the same.
-pub struct TicketPageInputs {
+/// `revision`; 0 for lists): a kept page is used only when all of it is still the same.
+pub struct PageInputs {
     pub revision: i64,
     pub refdata: Arc<RefData>,
     pub settings: Arc<Settings>,
     /// The request path (the language switch sends the browser back to it).
     pub path: String,
     /// Everything else the page shows that is cheap to load each time (the requester's other
-    /// tickets, popular articles, the viewer's name), as it goes into the template.
+    /// tickets, popular articles, the viewer's name; a list's tickets by id and revision).
     pub extra: Value,
 }
 
-impl TicketPageInputs {
-    fn same_as(&self, other: &TicketPageInputs) -> bool {
+impl PageInputs {
+    fn same_as(&self, other: &PageInputs) -> bool {
         // Same Arc: the entry holds it, so its address cannot be reused by newer data.
         self.revision == other.revision
             && Arc::ptr_eq(&self.refdata, &other.refdata)
@@ -104,39 +108,34 @@ impl TicketPageInputs {
     }
 }
 
-struct TicketEntry {
-    inputs: TicketPageInputs,
+struct KeptEntry {
+    inputs: PageInputs,
     html: String,
 }
 
-/// Ticket pages up to `budget` bytes of HTML; the oldest go first when it is full.
-pub struct TicketPages {
+/// Pages up to `budget` bytes of HTML; the oldest go first when it is full.
+pub struct KeptPages {
     budget: usize,
-    inner: Mutex<TicketPagesInner>,
+    inner: Mutex<KeptPagesInner>,
 }
 
 #[derive(Default)]
-struct TicketPagesInner {
-    entries: HashMap<TicketPageKey, TicketEntry>,
-    order: VecDeque<TicketPageKey>,
+struct KeptPagesInner {
+    entries: HashMap<PageKey, KeptEntry>,
+    order: VecDeque<PageKey>,
     bytes: usize,
 }
 
-impl TicketPages {
-    pub fn new(budget: usize) -> TicketPages {
-        TicketPages {
+impl KeptPages {
+    pub fn new(budget: usize) -> KeptPages {
+        KeptPages {
             budget,
             inner: Mutex::default(),
         }
     }
 
     /// The kept page, with `token` in place, if it was rendered from these very inputs.
-    pub fn get(
-        &self,
-        key: &TicketPageKey,
-        inputs: &TicketPageInputs,
-        token: &str,
-    ) -> Option<String> {
+    pub fn get(&self, key: &PageKey, inputs: &PageInputs, token: &str) -> Option<String> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let entry = inner.entries.get(key)?;
         entry
@@ -145,7 +144,7 @@ impl TicketPages {
             .then(|| entry.html.replace(CSRF_SLOT, token))
     }
 
-    pub fn put(&self, key: TicketPageKey, inputs: TicketPageInputs, html: String) {
+    pub fn put(&self, key: PageKey, inputs: PageInputs, html: String) {
         if html.len() > self.budget {
             return;
         }
@@ -153,7 +152,7 @@ impl TicketPages {
         let size = html.len();
         if let Some(old) = inner
             .entries
-            .insert(key.clone(), TicketEntry { inputs, html })
+            .insert(key.clone(), KeptEntry { inputs, html })
         {
             inner.bytes -= old.html.len();
             inner.order.retain(|k| k != &key);
@@ -184,8 +183,8 @@ impl TicketPages {
 mod tests {
     use super::*;
 
-    fn inputs(revision: i64, refdata: &Arc<RefData>) -> TicketPageInputs {
-        TicketPageInputs {
+    fn inputs(revision: i64, refdata: &Arc<RefData>) -> PageInputs {
+        PageInputs {
             revision,
             refdata: refdata.clone(),
             settings: Arc::new(Settings::default()),
@@ -194,18 +193,19 @@ mod tests {
         }
     }
 
-    fn key(ticket: i64) -> TicketPageKey {
-        TicketPageKey {
+    fn key(ticket: i64) -> PageKey {
+        PageKey {
             template: "portal/ticket.html",
             lang: Lang::En,
             ticket,
+            query: String::new(),
             viewer: 0,
         }
     }
 
     #[test]
     fn kept_page_is_used_only_for_the_same_inputs() {
-        let pages = TicketPages::new(1 << 20);
+        let pages = KeptPages::new(1 << 20);
         let refdata = Arc::new(RefData::default());
         pages.put(key(1), inputs(3, &refdata), format!("<p>{CSRF_SLOT}</p>"));
         assert_eq!(
@@ -220,7 +220,7 @@ mod tests {
 
     #[test]
     fn oldest_pages_go_when_the_budget_is_spent() {
-        let pages = TicketPages::new(25);
+        let pages = KeptPages::new(25);
         let refdata = Arc::new(RefData::default());
         for ticket in 1..=5 {
             pages.put(key(ticket), inputs(0, &refdata), "0123456789".into());
