@@ -122,15 +122,21 @@ async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64
             Ok((ticket, history, articles))
         })
         .await?;
-    refdata.decorate(&mut ticket);
-    for t in &mut history {
-        refdata.decorate(t);
-    }
+    // The other tickets by id and revision (their names come with the reference data), the
+    // articles by address and title.
+    let sidebar = json!([
+        history
+            .iter()
+            .map(|t| (t.id, t.revision))
+            .collect::<Vec<_>>(),
+        articles
+            .iter()
+            .map(|a| (&a.slug, &a.title))
+            .collect::<Vec<_>>(),
+    ]);
     let settings = app.settings();
-    let sidebar =
-        json!({ "history": history, "kb_links": crate::kb::article_links(app, articles) });
     let key = page.ticket_page_key("staff/ticket.html", id);
-    let inputs = page.page_inputs(ticket.revision, &refdata, &settings, sidebar.clone());
+    let inputs = page.page_inputs(ticket.revision, &refdata, &settings, sidebar);
     if let Some(html) = page.kept_page(&key, &inputs) {
         return Ok(html);
     }
@@ -138,19 +144,16 @@ async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64
         .db
         .read(move |c| Ok((tickets::messages(c, id, true)?, tickets::events(c, id)?)))
         .await?;
-    let mut data = json!({
-        "ticket": ticket, "messages": messages, "events": events, "refdata": &*refdata,
-        "form": {}, "errors": {}, "settings": settings,
-    });
-    merge(&mut data, sidebar);
-    page.render_kept(key, inputs, data)
-}
-
-/// Adds the fields of the JSON object `more` to the object `into`.
-fn merge(into: &mut serde_json::Value, more: serde_json::Value) {
-    if let (Some(into), serde_json::Value::Object(more)) = (into.as_object_mut(), more) {
-        into.extend(more);
+    refdata.decorate(&mut ticket);
+    for t in &mut history {
+        refdata.decorate(t);
     }
+    let data = json!({
+        "ticket": ticket, "messages": messages, "events": events, "refdata": &*refdata,
+        "form": {}, "errors": {}, "settings": settings, "history": history,
+        "kb_links": crate::kb::article_links(app, articles),
+    });
+    page.render_kept(key, inputs, data)
 }
 
 async fn render_ticket(
