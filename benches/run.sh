@@ -79,6 +79,31 @@ wrk.headers["Content-Type"] = "multipart/form-data; boundary=$B"
 wrk.headers["Cookie"] = "$PORTAL_COOKIE"
 LUA
 
+# Staff replies (multipart, CSRF) spread over 2,000 other tickets, as agents answer many
+# tickets (not one ticket thousands of times); the viewed ticket's page stays the same.
+REPLY_FROM=$(( TICKET_ID + 1 ))
+staff_token=$(curl -s -H "Cookie: $STAFF_COOKIE" "$BASE/staff/tickets/$REPLY_FROM" | csrf_of)
+REPLY_TEXT="Restarted the print spooler; please try again and tell me if it jams."
+python3 - "$staff_token" "$B" "$REPLY_TEXT" >"$WORK/reply.body" <<'PY'
+import sys
+token, b, text = sys.argv[1], sys.argv[2], sys.argv[3]
+fields = [("csrf_token", token), ("kind", "reply"), ("status", ""), ("message", text)]
+out = "".join(f"--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n" for k, v in fields)
+sys.stdout.write(out + f"--{b}--\r\n")
+PY
+cat >"$WORK/reply.lua" <<LUA
+wrk.method = "POST"
+local f = io.open("$WORK/reply.body", "rb"); wrk.body = f:read("*a"); f:close()
+wrk.headers["Content-Type"] = "multipart/form-data; boundary=$B"
+wrk.headers["Cookie"] = "$STAFF_COOKIE"
+local n = 0
+request = function()
+    n = n + 1
+    return wrk.format(nil, "/staff/tickets/" .. ($REPLY_FROM + n % 2000) .. "/reply")
+end
+LUA
+count_replies() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM messages WHERE body = ?", (sys.argv[2],)).fetchone()[0])' "$DB" "$REPLY_TEXT"; }
+
 count_tickets() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM tickets").fetchone()[0])' "$DB"; }
 
 FLOOR=
@@ -134,6 +159,9 @@ single "knowledge base search (/kb?q=printer)" "/kb?q=printer"
 before=$(count_tickets)
 bench "ticket submission (POST, CSRF)" /tickets "" "$WORK/submit.lua"
 after=$(count_tickets)
+replies_before=$(count_replies)
+bench "staff reply (POST, CSRF, 2,000 tickets)" "/staff/tickets/$REPLY_FROM/reply" "" "$WORK/reply.lua"
+replies_after=$(count_replies)
 rss_load=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
 
 echo "## Benchmark: $TICKETS tickets, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores, $(date -u +%F)"
@@ -148,7 +176,7 @@ echo "| page | p50 | p99 |"
 echo "|---|---:|---:|"
 printf '%s\n' "${SINGLE[@]}"
 echo
-echo "- tickets stored by the submission run: $((after - before))"
+echo "- tickets stored by the submission run: $((after - before)); replies stored by the reply run: $((replies_after - replies_before))"
 echo "- demo --tickets $TICKETS --articles $ARTICLES: $((demo_ms / 1000)).$(printf '%03d' $((demo_ms % 1000)))s"
 echo "- cold start to first answered request: ${cold_ms} ms"
 echo "- resident memory: $((rss_idle / 1024)) MB idle, $((rss_load / 1024)) MB after the load"
