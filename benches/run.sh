@@ -62,46 +62,42 @@ PY
 curl -s -o /dev/null -b "$WORK/portal.jar" -c "$WORK/portal.jar" "$BASE/tickets/$TRACKING?token=$TOKEN"
 PORTAL_COOKIE=$(cookie_header "$WORK/portal.jar")
 
-# The submission body: a real multipart form with the CSRF token, as a browser sends it.
+# POST bodies: real multipart forms with the CSRF token, as a browser sends them.
 B=----helpdeskbench
-python3 - "$portal_token" "$B" >"$WORK/submit.body" <<'PY'
+# post_script NAME COOKIE [PATH_LUA] FIELD=VALUE...: writes $WORK/NAME.lua for wrk; PATH_LUA, when
+# not empty, is a Lua expression giving each request's path (n counts the requests).
+post_script() {
+    local name=$1 cookie=$2 path=$3
+    shift 3
+    python3 - "$B" "$@" >"$WORK/$name.body" <<'PY'
 import sys
-token, b = sys.argv[1], sys.argv[2]
-fields = [("csrf_token", token), ("name", "Bench Mark"), ("email", "bench@office.example"), ("category", "2"),
-          ("priority", ""), ("subject", "Printer on floor 3 jams"), ("message", "Paper jam in tray 2 again.")]
+b, fields = sys.argv[1], [f.split("=", 1) for f in sys.argv[2:]]
 out = "".join(f"--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n" for k, v in fields)
 sys.stdout.write(out + f"--{b}--\r\n")
 PY
-cat >"$WORK/submit.lua" <<LUA
-wrk.method = "POST"
-local f = io.open("$WORK/submit.body", "rb"); wrk.body = f:read("*a"); f:close()
-wrk.headers["Content-Type"] = "multipart/form-data; boundary=$B"
-wrk.headers["Cookie"] = "$PORTAL_COOKIE"
-LUA
+    {
+        echo 'wrk.method = "POST"'
+        echo "local f = io.open(\"$WORK/$name.body\", \"rb\"); wrk.body = f:read(\"*a\"); f:close()"
+        echo "wrk.headers[\"Content-Type\"] = \"multipart/form-data; boundary=$B\""
+        echo "wrk.headers[\"Cookie\"] = \"$cookie\""
+        if [ -n "$path" ]; then
+            echo "local n = 0"
+            echo "request = function() n = n + 1; return wrk.format(nil, $path) end"
+        fi
+    } >"$WORK/$name.lua"
+}
+post_script submit "$PORTAL_COOKIE" "" "csrf_token=$portal_token" "name=Bench Mark" \
+    "email=bench@office.example" "category=2" "priority=" "subject=Printer on floor 3 jams" \
+    "message=Paper jam in tray 2 again."
 
-# Staff replies (multipart, CSRF) spread over 2,000 other tickets, as agents answer many
-# tickets (not one ticket thousands of times); the viewed ticket's page stays the same.
+# Staff replies spread over 2,000 other tickets, as agents answer many tickets (not one ticket
+# thousands of times); the viewed ticket's page stays the same.
 REPLY_FROM=$(( TICKET_ID + 1 ))
+SPREAD=$(( TICKETS / 2 < 2000 ? TICKETS / 2 : 2000 ))
 staff_token=$(curl -s -H "Cookie: $STAFF_COOKIE" "$BASE/staff/tickets/$REPLY_FROM" | csrf_of)
 REPLY_TEXT="Restarted the print spooler; please try again and tell me if it jams."
-python3 - "$staff_token" "$B" "$REPLY_TEXT" >"$WORK/reply.body" <<'PY'
-import sys
-token, b, text = sys.argv[1], sys.argv[2], sys.argv[3]
-fields = [("csrf_token", token), ("kind", "reply"), ("status", ""), ("message", text)]
-out = "".join(f"--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n" for k, v in fields)
-sys.stdout.write(out + f"--{b}--\r\n")
-PY
-cat >"$WORK/reply.lua" <<LUA
-wrk.method = "POST"
-local f = io.open("$WORK/reply.body", "rb"); wrk.body = f:read("*a"); f:close()
-wrk.headers["Content-Type"] = "multipart/form-data; boundary=$B"
-wrk.headers["Cookie"] = "$STAFF_COOKIE"
-local n = 0
-request = function()
-    n = n + 1
-    return wrk.format(nil, "/staff/tickets/" .. ($REPLY_FROM + n % 2000) .. "/reply")
-end
-LUA
+post_script reply "$STAFF_COOKIE" "\"/staff/tickets/\" .. ($REPLY_FROM + n % $SPREAD) .. \"/reply\"" \
+    "csrf_token=$staff_token" "kind=reply" "status=" "message=$REPLY_TEXT"
 count_replies() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM messages WHERE body = ?", (sys.argv[2],)).fetchone()[0])' "$DB" "$REPLY_TEXT"; }
 
 count_tickets() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM tickets").fetchone()[0])' "$DB"; }
@@ -160,7 +156,7 @@ before=$(count_tickets)
 bench "ticket submission (POST, CSRF)" /tickets "" "$WORK/submit.lua"
 after=$(count_tickets)
 replies_before=$(count_replies)
-bench "staff reply (POST, CSRF, 2,000 tickets)" "/staff/tickets/$REPLY_FROM/reply" "" "$WORK/reply.lua"
+bench "staff reply (POST, CSRF, $SPREAD tickets)" "/staff/tickets/$REPLY_FROM/reply" "" "$WORK/reply.lua"
 replies_after=$(count_replies)
 rss_load=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
 

@@ -344,34 +344,7 @@ fn the_shared_form_has_each_visitors_token_and_follows_admin_changes() {
     submit_ticket(&other, &TicketInput::default(), &[]);
 
     // An admin on the same desk changes the settings and a category, then logs out.
-    login(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD);
-    let token = csrf(&app.client, "/admin/settings");
-    let res = post_form(
-        &app.client,
-        "/admin/settings",
-        &[
-            ("csrf_token", &token),
-            ("desk_name", "Floor 2 IT"),
-            ("max_attachment_mb", "7"),
-            ("allowed_extensions", "pdf, png"),
-        ],
-    );
-    assert_eq!(res.status(), Status::SeeOther);
-    let id = app.count("SELECT id FROM categories WHERE name = 'Hardware'");
-    let medium = app.count("SELECT id FROM priorities WHERE slug = 'medium'");
-    let res = post_form(
-        &app.client,
-        &format!("/admin/categories/{id}"),
-        &[
-            ("csrf_token", &token),
-            ("name", "Printers and PCs"),
-            ("default_priority", &medium.to_string()),
-            ("active", "true"),
-        ],
-    );
-    assert_eq!(res.status(), Status::SeeOther);
-    let res = post_form(&app.client, "/staff/logout", &[("csrf_token", &token)]);
-    assert_eq!(res.status(), Status::SeeOther);
+    admin_renames_desk_and_hardware(&app);
 
     let form = get_ok(&app.client, "/tickets/new");
     assert!(!form.contains("/staff/logout"), "seen as an employee again");

@@ -131,34 +131,7 @@ fn admin_renames_show_on_a_kept_page_at_once() {
     let path = format!("/tickets/{tid}");
     assert!(get_ok(&app.client, &path).contains(">Hardware<"));
 
-    login(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD);
-    let token = csrf(&app.client, "/admin/settings");
-    let id = app.count("SELECT id FROM categories WHERE name = 'Hardware'");
-    let medium = app.count("SELECT id FROM priorities WHERE slug = 'medium'");
-    let res = post_form(
-        &app.client,
-        &format!("/admin/categories/{id}"),
-        &[
-            ("csrf_token", &token),
-            ("name", "Printers and PCs"),
-            ("default_priority", &medium.to_string()),
-            ("active", "true"),
-        ],
-    );
-    assert_eq!(res.status(), Status::SeeOther);
-    let res = post_form(
-        &app.client,
-        "/admin/settings",
-        &[
-            ("csrf_token", &token),
-            ("desk_name", "Floor 2 IT"),
-            ("max_attachment_mb", "7"),
-            ("allowed_extensions", "pdf, png"),
-        ],
-    );
-    assert_eq!(res.status(), Status::SeeOther);
-    let res = post_form(&app.client, "/staff/logout", &[("csrf_token", &token)]);
-    assert_eq!(res.status(), Status::SeeOther);
+    admin_renames_desk_and_hardware(&app);
 
     let page = get_ok(&app.client, &path);
     assert!(

@@ -240,3 +240,36 @@ pub fn ticket_id(app: &TestApp, tid: &str) -> i64 {
 pub fn accept_language(lang: &str) -> Header<'static> {
     Header::new("Accept-Language", lang.to_string())
 }
+
+/// An admin on `app.client` renames the desk to "Floor 2 IT" (7 MB attachments, pdf and png
+/// only) and the Hardware category to "Printers and PCs", then logs out.
+pub fn admin_renames_desk_and_hardware(app: &TestApp) {
+    login(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD);
+    let token = csrf(&app.client, "/admin/settings");
+    let res = post_form(
+        &app.client,
+        "/admin/settings",
+        &[
+            ("csrf_token", &token),
+            ("desk_name", "Floor 2 IT"),
+            ("max_attachment_mb", "7"),
+            ("allowed_extensions", "pdf, png"),
+        ],
+    );
+    assert_eq!(res.status(), Status::SeeOther, "settings saved");
+    let id = app.count("SELECT id FROM categories WHERE name = 'Hardware'");
+    let medium = app.count("SELECT id FROM priorities WHERE slug = 'medium'");
+    let res = post_form(
+        &app.client,
+        &format!("/admin/categories/{id}"),
+        &[
+            ("csrf_token", &token),
+            ("name", "Printers and PCs"),
+            ("default_priority", &medium.to_string()),
+            ("active", "true"),
+        ],
+    );
+    assert_eq!(res.status(), Status::SeeOther, "category renamed");
+    let res = post_form(&app.client, "/staff/logout", &[("csrf_token", &token)]);
+    assert_eq!(res.status(), Status::SeeOther, "logged out");
+}
