@@ -339,27 +339,7 @@ async fn agent_logs_in_and_opens_ticket(
     password: &str,
     tid: &str,
 ) {
-    client
-        .goto(&server.url("/staff/login"))
-        .await
-        .expect("open the login page");
-    wait_for(
-        client,
-        Locator::Css("form[action='/staff/login']"),
-        "the login form",
-    )
-    .await;
-    type_into(client, "#email", "admin@localhost").await;
-    type_into(client, "#password", password).await;
-    click(client, "form[action='/staff/login'] button[type='submit']").await;
-    // Logged in: the staff navigation (with the logout button) appears.
-    wait_for(
-        client,
-        Locator::Css("form[action='/staff/logout']"),
-        "the staff navigation after logging in",
-    )
-    .await;
-
+    staff_logs_in(client, server, password).await;
     client
         .goto(&server.url("/staff/tickets"))
         .await
@@ -567,6 +547,7 @@ async fn staff_logs_in(client: &Client, server: &Server, password: &str) {
     type_into(client, "#email", "admin@localhost").await;
     type_into(client, "#password", password).await;
     click(client, "form[action='/staff/login'] button[type='submit']").await;
+    // Logged in: the staff navigation (with the logout button) appears.
     wait_for(
         client,
         Locator::Css("form[action='/staff/logout']"),
