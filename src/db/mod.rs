@@ -130,8 +130,8 @@ impl Db {
             .map_err(|e| Error::internal(format!("read task failed: {e}")))?
     }
 
-    /// For a lookup that takes microseconds (one row by its key): runs it right here when a
-    /// reader is idle, sparing the hand-off to a blocking thread and back, which costs more than
+    /// For lookups that take microseconds (rows by their keys or a short index range): runs
+    /// them right here when a reader is idle, sparing the hand-off to a blocking thread and back, which costs more than
     /// the query; otherwise waits for a reader like `read`.
     pub async fn read_quick<T, F>(&self, f: F) -> Result<T>
     where

@@ -115,7 +115,7 @@ async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64
     // decides, with the ticket's revision, whether the page kept from last time still holds.
     let (mut ticket, mut history, articles) = app
         .db
-        .read(move |c| {
+        .read_quick(move |c| {
             let ticket = tickets::get(c, id)?.ok_or(Error::NotFound)?;
             let history = tickets::by_requester(c, &ticket.requester_email, id, 10)?;
             let articles = crate::kb::popular_articles(c, lang)?;
