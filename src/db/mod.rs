@@ -131,8 +131,8 @@ impl Db {
     }
 
     /// For lookups that take microseconds (rows by their keys or a short index range): runs
-    /// them right here when a reader is idle, sparing the hand-off to a blocking thread and back, which costs more than
-    /// the query; otherwise waits for a reader like `read`.
+    /// them right here when a reader is idle, sparing the hand-off to a blocking thread and
+    /// back, which costs more than the query; otherwise waits for a reader like `read`.
     pub async fn read_quick<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,

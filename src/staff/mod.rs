@@ -109,7 +109,20 @@ async fn ticket_list(
 #[get("/staff/tickets/<id>")]
 async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64) -> Result<Html> {
     let _ = staff;
-    let refdata = refdata(app, &page).await?;
+    render_ticket(&page, app, id, None)
+        .await
+        .map(|(_, html)| html)
+}
+
+/// The staff ticket page; `rejected` is a refused form (its values and errors) to show again.
+/// A plain view is kept (see `page_cache::KeptPages`); a refused form never is.
+async fn render_ticket(
+    page: &Page<'_>,
+    app: &App,
+    id: i64,
+    rejected: Option<(serde_json::Value, FieldErrors)>,
+) -> Result<(Status, Html)> {
+    let refdata = refdata(app, page).await?;
     let lang = page.lang;
     // The sidebar (the requester's other tickets, popular articles) is cheap to load and
     // decides, with the ticket's revision, whether the page kept from last time still holds.
@@ -137,9 +150,12 @@ async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64
     let settings = app.settings();
     let key = page.ticket_page_key("staff/ticket.html", id);
     let inputs = page.page_inputs(ticket.revision, &refdata, &settings, sidebar);
-    if let Some(html) = page.kept_page(&key, &inputs) {
-        return Ok(html);
+    if rejected.is_none()
+        && let Some(html) = page.kept_page(&key, &inputs)
+    {
+        return Ok((Status::Ok, html));
     }
+    // Read after the ticket, so they are at least as new as its revision.
     let (messages, events) = app
         .db
         .read(move |c| Ok((tickets::messages(c, id, true)?, tickets::events(c, id)?)))
@@ -148,53 +164,20 @@ async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64
     for t in &mut history {
         refdata.decorate(t);
     }
+    let (status, form, errors) = match rejected {
+        Some((form, errors)) => (Status::UnprocessableEntity, form, errors),
+        None => (Status::Ok, json!({}), FieldErrors::new()),
+    };
     let data = json!({
         "ticket": ticket, "messages": messages, "events": events, "refdata": &*refdata,
-        "form": {}, "errors": {}, "settings": settings, "history": history,
+        "form": form, "errors": errors, "settings": settings, "history": history,
         "kb_links": crate::kb::article_links(app, articles),
     });
-    page.render_kept(key, inputs, data)
-}
-
-async fn render_ticket(
-    page: &Page<'_>,
-    app: &App,
-    id: i64,
-    form: serde_json::Value,
-    errors: FieldErrors,
-) -> Result<(Status, Html)> {
-    let refdata = refdata(app, page).await?;
-    let lang = page.lang;
-    // One round trip to the database for everything the page shows.
-    let (mut ticket, messages, events, mut history, articles) = app
-        .db
-        .read(move |c| {
-            let ticket = tickets::get(c, id)?.ok_or(Error::NotFound)?;
-            let messages = tickets::messages(c, id, true)?;
-            let events = tickets::events(c, id)?;
-            let history = tickets::by_requester(c, &ticket.requester_email, id, 10)?;
-            let articles = crate::kb::popular_articles(c, lang)?;
-            Ok((ticket, messages, events, history, articles))
-        })
-        .await?;
-    refdata.decorate(&mut ticket);
-    for t in &mut history {
-        refdata.decorate(t);
-    }
-    let kb_links = crate::kb::article_links(app, articles);
-    let status = if errors.is_empty() {
-        Status::Ok
+    let html = if status == Status::Ok {
+        page.render_kept(key, inputs, data)?
     } else {
-        Status::UnprocessableEntity
+        page.render("staff/ticket.html", data)?
     };
-    let html = page.render(
-        "staff/ticket.html",
-        json!({
-            "ticket": ticket, "messages": messages, "events": events, "history": history,
-            "refdata": &*refdata, "form": form, "errors": errors, "settings": app.settings(),
-            "kb_links": kb_links,
-        }),
-    )?;
     Ok((status, html))
 }
 
@@ -242,7 +225,9 @@ async fn reply(
     if !errors.is_empty() {
         let values =
             json!({ "message": form.message, "status": form.status, "silent": form.silent });
-        return Ok(Err(render_ticket(&page, app, id, values, errors).await?));
+        return Ok(Err(
+            render_ticket(&page, app, id, Some((values, errors))).await?
+        ));
     }
     let status = form.status.parse::<i64>().ok();
     let body = form.message.trim().to_string();

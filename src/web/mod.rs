@@ -51,11 +51,10 @@ pub struct App {
     pub lookup_throttle: Throttle,
     dummy_hash: std::sync::Arc<std::sync::OnceLock<String>>,
     refdata_cache: RwLock<HashMap<&'static str, (Instant, Arc<RefData>)>>,
-    page_cache: page_cache::PageCache,
     kept_pages: page_cache::KeptPages,
 }
 
-/// HTML of rendered ticket pages and lists kept at most (some hundred ticket pages).
+/// HTML of rendered pages kept at most (some hundred ticket pages).
 const KEPT_PAGES_BUDGET: usize = 3 << 20;
 
 const REFDATA_TTL: Duration = Duration::from_secs(5);
@@ -73,7 +72,6 @@ impl App {
             lookup_throttle: Throttle::new(10, Duration::from_secs(10 * 60)),
             dummy_hash: Default::default(),
             refdata_cache: RwLock::new(HashMap::new()),
-            page_cache: Default::default(),
             kept_pages: page_cache::KeptPages::new(KEPT_PAGES_BUDGET),
         })
     }
@@ -246,8 +244,8 @@ impl Page<'_> {
     }
 
     /// As `render`, for a page every anonymous visitor sees alike given `refdata` and the desk
-    /// `settings` (see `page_cache`). Staff and flash messages make a page personal: those are
-    /// rendered afresh.
+    /// `settings` (the new-ticket form), kept like a ticket page. Staff pages are personal: those
+    /// are rendered afresh (as are flash messages, by `kept_page`).
     pub fn render_shared(
         &self,
         template: &'static str,
@@ -255,26 +253,18 @@ impl Page<'_> {
         settings: &Arc<Settings>,
         data: impl FnOnce() -> Value,
     ) -> Result<Html> {
-        if self.staff.is_some() || self.flash.is_some() {
+        if self.staff.is_some() {
             return self.render(template, data());
         }
-        let cache = &self.app.page_cache;
-        if let Some(html) = cache.get(template, self.lang, refdata, settings, &self.csrf) {
-            return Ok(RawHtml(html));
+        let key = self.page_key(template, 0, String::new());
+        let inputs = self.page_inputs(0, refdata, settings, Value::Null);
+        if let Some(html) = self.kept_page(&key, &inputs) {
+            return Ok(html);
         }
-        let shared = self.render_with_token(template, data(), page_cache::CSRF_SLOT)?;
-        let html = shared.replace(page_cache::CSRF_SLOT, &self.csrf);
-        cache.put(
-            template,
-            self.lang,
-            refdata.clone(),
-            settings.clone(),
-            shared,
-        );
-        Ok(RawHtml(html))
+        self.render_kept(key, inputs, data())
     }
 
-    /// What a ticket page shows besides the ticket's own messages and history (see
+    /// What a kept page shows besides a ticket's own messages and history (see
     /// `page_cache::KeptPages`); the viewer is added here.
     pub fn page_inputs(
         &self,
@@ -311,7 +301,7 @@ impl Page<'_> {
         }
     }
 
-    /// The ticket page kept from an earlier request, if nothing it shows has changed since.
+    /// The page kept from an earlier request, if nothing it shows has changed since.
     /// A flash message makes a page personal: it is never served from, or kept in, the cache.
     pub fn kept_page(
         &self,
@@ -327,8 +317,8 @@ impl Page<'_> {
             .map(RawHtml)
     }
 
-    /// Renders a ticket page from `data` and keeps it for the next request with the same
-    /// `inputs`; `data` must hold nothing beyond the ticket (by its revision) and `inputs`.
+    /// Renders a page from `data` and keeps it for the next request with the same `inputs`;
+    /// `data` must hold nothing beyond the ticket (by its revision) and `inputs`.
     pub fn render_kept(
         &self,
         key: page_cache::PageKey,

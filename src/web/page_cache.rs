@@ -1,13 +1,11 @@
-//! Rendered pages kept for reuse, each request then only putting its own CSRF token in:
-//! - `PageCache`: pages every anonymous visitor sees alike (the new-ticket form), once per
-//!   language, until the reference data or the desk settings they show change;
-//! - `KeptPages`: a ticket's pages (the requester's and the staff view) and the staff ticket
-//!   lists, per page, language and viewer, while everything they show stays the same: for a
-//!   ticket its `revision` and what else the page shows; for a list, the tickets' ids and
-//!   revisions.
+//! Rendered pages kept for reuse, each request then only putting its own CSRF token in: the
+//! new-ticket form, a ticket's pages (the requester's and the staff view) and the staff ticket
+//! lists, per page, language and viewer, while everything they show stays the same: the
+//! reference data and desk settings; for a ticket its `revision` and what else the page shows;
+//! for a list, the tickets' ids and revisions.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
@@ -23,54 +21,6 @@ pub const CSRF_SLOT: &str = "csrf-slot-7e1f0b9c4a52d8e36b0f";
 /// another one may still hold equal values.
 fn same_settings(a: &Arc<Settings>, b: &Arc<Settings>) -> bool {
     Arc::ptr_eq(a, b) || a == b
-}
-
-struct Entry {
-    refdata: Arc<RefData>,
-    settings: Arc<Settings>,
-    html: String,
-}
-
-#[derive(Default)]
-pub struct PageCache {
-    entries: RwLock<HashMap<(&'static str, Lang), Entry>>,
-}
-
-impl PageCache {
-    /// The cached page, with `token` in place, if it was rendered from these very inputs.
-    pub fn get(
-        &self,
-        template: &'static str,
-        lang: Lang,
-        refdata: &Arc<RefData>,
-        settings: &Arc<Settings>,
-        token: &str,
-    ) -> Option<String> {
-        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        let entry = entries.get(&(template, lang))?;
-        // Same Arc: the cache entry holds it, so its address cannot be reused by newer data.
-        (Arc::ptr_eq(&entry.refdata, refdata) && same_settings(&entry.settings, settings))
-            .then(|| entry.html.replace(CSRF_SLOT, token))
-    }
-
-    pub fn put(
-        &self,
-        template: &'static str,
-        lang: Lang,
-        refdata: Arc<RefData>,
-        settings: Arc<Settings>,
-        html: String,
-    ) {
-        let entry = Entry {
-            refdata,
-            settings,
-            html,
-        };
-        self.entries
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert((template, lang), entry);
-    }
 }
 
 /// Which page: template, language, ticket (0 for a list), the list's query and the viewer (the
