@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod i18n;
 pub mod kb;
 pub mod mail;
 pub mod portal;
@@ -18,6 +19,7 @@ pub mod staff;
 pub mod tickets;
 pub mod util;
 pub mod web;
+pub mod workflow;
 
 use rocket::data::{Limits, ToByteUnit};
 use rocket::figment::Figment;
@@ -70,12 +72,15 @@ pub fn build_rocket_with(db: Db, config: Config) -> Result<Rocket<Build>> {
         .attach(mail::worker())
         .attach(mail::imap::poller())
         .register("/", web::catchers())
+        .register("/staff", web::staff_catchers())
+        .register("/admin", web::staff_catchers())
         .mount("/", rocket::routes![web::assets::asset])
         .mount("/", portal::routes())
-        .mount("/", auth::routes())
-        .mount("/", staff::routes())
-        .mount("/", admin::routes())
-        .mount("/", kb::routes()))
+        .mount("/", kb::suggest_routes())
+        .mount("/kb", kb::routes())
+        .mount("/staff", staff::routes())
+        .mount("/staff", kb::staff_routes())
+        .mount("/admin", admin::routes()))
 }
 
 /// On first start with no staff account, creates an admin with a generated password.

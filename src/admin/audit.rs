@@ -48,7 +48,7 @@ fn latest(c: &Connection, limit: i64) -> Result<Vec<AuditRow>> {
     Ok(rows)
 }
 
-#[get("/admin/audit")]
+#[get("/audit")]
 async fn audit_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
     let rows = app.db.read(|c| latest(c, SHOWN)).await?;
     super::render(

@@ -5,13 +5,13 @@ use rocket::{Route, State, get, post, routes};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 
-use super::{Answer, Errors, Refusals, done, rejected, text, translate};
+use super::{Errors, Refusals, done, rejected, text, translate};
 use crate::auth::AdminUser;
 use crate::auth::users;
 use crate::error::{Error, Result};
 use crate::tickets::RefData;
 use crate::web::csrf::{Checked, CsrfForm};
-use crate::web::{App, ClientIp, Html, Page};
+use crate::web::{Answer, App, ClientIp, Html, Page, PageResult};
 
 const MAX_NAME: usize = 100;
 
@@ -154,7 +154,7 @@ async fn render_list(page: &Page<'_>, app: &App, form: Value, errors: Errors) ->
     .await
 }
 
-#[get("/admin/categories")]
+#[get("/categories")]
 async fn list_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
     let rd = refdata(app, &page).await?;
     let medium = rd
@@ -166,14 +166,14 @@ async fn list_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Resul
     render_list(&page, app, form, Errors::new()).await
 }
 
-#[post("/admin/categories", data = "<form>")]
+#[post("/categories", data = "<form>")]
 async fn create(
     admin: AdminUser,
     page: Page<'_>,
     app: &State<App>,
     ip: ClientIp,
     form: Checked<NewCategoryForm>,
-) -> Answer {
+) -> PageResult {
     let form = form.0;
     let name = text(&form.name, MAX_NAME);
     let priority = form.default_priority.trim().parse::<i64>().ok();
@@ -211,7 +211,10 @@ async fn create(
         Err(refusals) => {
             let values = json!({ "name": form.name, "default_priority": form.default_priority });
             let html = render_list(&page, app, values, translate(&page, &refusals)).await?;
-            Ok(Err((rocket::http::Status::UnprocessableEntity, html)))
+            Ok(Answer::from((
+                rocket::http::Status::UnprocessableEntity,
+                html,
+            )))
         }
     }
 }
@@ -242,13 +245,13 @@ async fn edit_data(
     }))
 }
 
-#[get("/admin/categories/<id>")]
+#[get("/categories/<id>")]
 async fn edit_page(_admin: AdminUser, page: Page<'_>, app: &State<App>, id: i64) -> Result<Html> {
     let data = edit_data(&page, app, id, None, Errors::new()).await?;
     page.render("admin/category_edit.html", data)
 }
 
-#[post("/admin/categories/<id>", data = "<form>")]
+#[post("/categories/<id>", data = "<form>")]
 async fn save(
     admin: AdminUser,
     page: Page<'_>,
@@ -256,7 +259,7 @@ async fn save(
     ip: ClientIp,
     id: i64,
     form: Checked<EditCategoryForm>,
-) -> Answer {
+) -> PageResult {
     let form = form.0;
     let name = text(&form.name, MAX_NAME);
     let priority = form.default_priority.trim().parse::<i64>().ok();

@@ -8,14 +8,14 @@ use rocket::{Route, State, get, post, routes};
 use serde_json::{Value, json};
 
 use super::mail_store;
-use super::{Answer, Errors, rejected};
+use super::{Errors, rejected};
 use crate::auth::AdminUser;
 use crate::auth::users;
 use crate::error::{Error, Result};
 use crate::mail::settings::{self as mail_settings, MailSettings, Saved, Security, valid_host};
 use crate::mail::{Outgoing, build_message, send_now};
 use crate::web::csrf::{Checked, CsrfForm};
-use crate::web::{App, ClientIp, Html, Page};
+use crate::web::{Answer, App, ClientIp, Html, Page, PageResult};
 
 const MAX_FIELD: usize = 254;
 /// Longest server answer or error kept in the flash cookie (cookies hold about 4 KB).
@@ -128,7 +128,7 @@ async fn page_data(
     }))
 }
 
-#[get("/admin/mail")]
+#[get("/mail")]
 async fn mail_page(admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
     let saved = app.db.read(Saved::load).await?;
     let data = page_data(app, &admin, form_values(&saved), "", Errors::new()).await?;
@@ -212,14 +212,14 @@ fn check(page: &Page<'_>, form: &SmtpForm, stored_password: &str) -> Result<Save
     })
 }
 
-#[post("/admin/mail", data = "<form>")]
+#[post("/mail", data = "<form>")]
 async fn save(
     admin: AdminUser,
     page: Page<'_>,
     app: &State<App>,
     ip: ClientIp,
     form: Checked<SmtpForm>,
-) -> Answer {
+) -> PageResult {
     let form = form.0;
     let stored = app.db.read(Saved::load).await?;
     let new = match check(&page, &form, &stored.password) {
@@ -299,14 +299,14 @@ async fn deliver_test(app: &App, to: String) -> Result<std::result::Result<Strin
     Ok(sent.map_err(|e| error_text(&e)))
 }
 
-#[post("/admin/mail/test", data = "<form>")]
+#[post("/mail/test", data = "<form>")]
 async fn send_test(
     admin: AdminUser,
     page: Page<'_>,
     app: &State<App>,
     ip: ClientIp,
     form: Checked<TestForm>,
-) -> Answer {
+) -> PageResult {
     let to = form.0.to.trim().to_string();
     // Whatever lettre takes as a recipient: the first admin's default address,
     // admin@localhost, has no dot in its domain and is still a fine test recipient.
@@ -329,7 +329,7 @@ async fn send_test(
         })
         .await?;
     let redirect = Redirect::to("/admin/mail");
-    Ok(Ok(match result {
+    Ok(Answer::from(match result {
         Ok(answer) => Flash::success(
             redirect,
             page.t("admin_mail_flash_test_sent")

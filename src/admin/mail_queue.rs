@@ -8,15 +8,15 @@ use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use serde_json::json;
 
+use super::done;
 use super::mail_store::{self as store, QuarantineRow};
-use super::{Answer, done};
 use crate::auth::AdminUser;
 use crate::auth::users;
 use crate::error::{Error, Result};
 use crate::mail::incoming::{self, Outcome};
-use crate::tickets::uploads::Download;
 use crate::web::csrf::{Checked, TokenOnly};
-use crate::web::{App, ClientIp, Html, Page};
+use crate::web::files::Download;
+use crate::web::{Answer, App, ClientIp, Html, Page, PageResult};
 
 /// Characters of a quarantined message's headers and text shown on its page; the download has
 /// the rest.
@@ -49,7 +49,7 @@ async fn audit(
         .await
 }
 
-#[get("/admin/mail/outbox")]
+#[get("/mail/outbox")]
 async fn outbox_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
     let (waiting, sent, discarded, alerts) = app
         .db
@@ -97,26 +97,26 @@ async fn change_waiting(
         .await
 }
 
-#[post("/admin/mail/outbox/<id>/retry", data = "<_form>")]
+#[post("/mail/outbox/<id>/retry", data = "<_form>")]
 async fn retry_one(
     admin: AdminUser,
     app: &State<App>,
     ip: ClientIp,
     id: i64,
     _form: Checked<TokenOnly>,
-) -> Answer {
+) -> PageResult {
     change_waiting(app, &admin, ip, id, "mail_retry", store::retry).await?;
     crate::mail::wake();
     done("/admin/mail/outbox".into(), "admin_mail_flash_retrying")
 }
 
-#[post("/admin/mail/outbox/retry-all", data = "<_form>")]
+#[post("/mail/outbox/retry-all", data = "<_form>")]
 async fn retry_all(
     admin: AdminUser,
     app: &State<App>,
     ip: ClientIp,
     _form: Checked<TokenOnly>,
-) -> Answer {
+) -> PageResult {
     let db = app.db.clone();
     rocket::tokio::task::spawn_blocking(move || crate::mail::retry_all_now(&db))
         .await
@@ -134,14 +134,14 @@ async fn retry_all(
     done("/admin/mail/outbox".into(), "admin_mail_flash_retrying")
 }
 
-#[post("/admin/mail/outbox/<id>/discard", data = "<_form>")]
+#[post("/mail/outbox/<id>/discard", data = "<_form>")]
 async fn discard(
     admin: AdminUser,
     app: &State<App>,
     ip: ClientIp,
     id: i64,
     _form: Checked<TokenOnly>,
-) -> Answer {
+) -> PageResult {
     change_waiting(app, &admin, ip, id, "mail_discard", store::discard).await?;
     done("/admin/mail/outbox".into(), "admin_mail_flash_discarded")
 }
@@ -157,7 +157,7 @@ fn outcome_view(row: &QuarantineRow, ticket_id: Option<i64>) -> serde_json::Valu
     json!({ "kind": kind, "detail": detail, "ticket_id": ticket_id })
 }
 
-#[get("/admin/mail/quarantine")]
+#[get("/mail/quarantine")]
 async fn quarantine_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
     let (open, retried, alerts) = app
         .db
@@ -202,7 +202,7 @@ fn headers_and_text(raw: &[u8]) -> (String, String) {
     (cut(&String::from_utf8_lossy(head)), cut(&text))
 }
 
-#[get("/admin/mail/quarantine/<id>")]
+#[get("/mail/quarantine/<id>")]
 async fn quarantine_view(
     _admin: AdminUser,
     page: Page<'_>,
@@ -236,7 +236,7 @@ async fn quarantine_view(
     )
 }
 
-#[get("/admin/mail/quarantine/<id>/raw")]
+#[get("/mail/quarantine/<id>/raw")]
 async fn quarantine_raw(_admin: AdminUser, app: &State<App>, id: i64) -> Result<Download> {
     let raw = app.db.read(move |c| store::raw(c, id)).await?;
     Ok(Download::new(
@@ -256,7 +256,7 @@ fn stored_outcome(outcome: &Outcome) -> Option<String> {
     }
 }
 
-#[post("/admin/mail/quarantine/<id>/retry", data = "<_form>")]
+#[post("/mail/quarantine/<id>/retry", data = "<_form>")]
 async fn quarantine_retry(
     admin: AdminUser,
     page: Page<'_>,
@@ -264,7 +264,7 @@ async fn quarantine_retry(
     ip: ClientIp,
     id: i64,
     _form: Checked<TokenOnly>,
-) -> Answer {
+) -> PageResult {
     let (settings, config, me) = (app.settings(), app.config.clone(), admin.0.id);
     // One transaction: the import, and marking (or re-marking) the quarantined row.
     let outcome = app
@@ -291,7 +291,7 @@ async fn quarantine_retry(
         .await?;
     crate::mail::wake();
     let to = Redirect::to(format!("/admin/mail/quarantine/{id}"));
-    Ok(Ok(match outcome {
+    Ok(Answer::from(match outcome {
         Outcome::Quarantined { reason, .. } => Flash::error(
             to,
             page.t("admin_mail_flash_still_quarantined")
@@ -301,14 +301,14 @@ async fn quarantine_retry(
     }))
 }
 
-#[post("/admin/mail/quarantine/<id>/delete", data = "<_form>")]
+#[post("/mail/quarantine/<id>/delete", data = "<_form>")]
 async fn quarantine_delete(
     admin: AdminUser,
     app: &State<App>,
     ip: ClientIp,
     id: i64,
     _form: Checked<TokenOnly>,
-) -> Answer {
+) -> PageResult {
     let me = admin.0.id;
     app.db
         .write(move |c| {

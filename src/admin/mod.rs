@@ -23,16 +23,13 @@ use serde_json::Value;
 
 use crate::auth::AdminUser;
 use crate::error::Result;
-use crate::web::{App, Html, Page};
+use crate::web::{Answer, App, Html, Page, PageResult};
 
 /// Field name → message, as the templates' `errors` map.
 pub type Errors = BTreeMap<&'static str, String>;
 
 /// Problems found in a form, as (field, catalog key); translated when the page is rendered.
 pub type Refusals = Vec<(&'static str, &'static str)>;
-
-/// What a POST answers: a redirect with a flash, or the form again with its errors.
-pub type Answer = Result<std::result::Result<Flash<Redirect>, (Status, Html)>>;
 
 pub fn routes() -> Vec<Route> {
     let mut all = routes![admin_home];
@@ -46,7 +43,7 @@ pub fn routes() -> Vec<Route> {
     all
 }
 
-#[get("/admin")]
+#[get("/")]
 fn admin_home(_admin: AdminUser) -> Redirect {
     Redirect::to("/admin/staff")
 }
@@ -76,13 +73,13 @@ fn translate(page: &Page<'_>, refusals: &[(&'static str, &'static str)]) -> Erro
 }
 
 /// 303 to `to` with a success flash (a catalog key).
-fn done(to: String, key: &'static str) -> Answer {
-    Ok(Ok(Flash::success(Redirect::to(to), key)))
+fn done(to: String, key: &'static str) -> PageResult {
+    Ok(Answer::from(Flash::success(Redirect::to(to), key)))
 }
 
 /// The form again, with status 422.
-fn rejected(page: &Page<'_>, template: &str, data: Value) -> Answer {
-    Ok(Err((
+fn rejected(page: &Page<'_>, template: &str, data: Value) -> PageResult {
+    Ok(Answer::from((
         Status::UnprocessableEntity,
         page.render(template, data)?,
     )))

@@ -4,13 +4,13 @@ use rocket::form::FromForm;
 use rocket::{Route, State, get, post, routes};
 use serde_json::{Value, json};
 
-use super::{Answer, Errors, done, rejected, text};
+use super::{Errors, done, rejected, text};
 use crate::auth::AdminUser;
 use crate::auth::users;
 use crate::error::Result;
 use crate::settings::{Settings, parse_extensions};
 use crate::web::csrf::{Checked, CsrfForm};
-use crate::web::{App, ClientIp, Html, Page};
+use crate::web::{App, ClientIp, Html, Page, PageResult};
 
 const MAX_DESK_NAME: usize = 100;
 
@@ -50,7 +50,7 @@ fn data(app: &App, form: Value, errors: Errors) -> Value {
     json!({ "form": form, "errors": errors, "max_upload_mb": app.config.max_upload_mb })
 }
 
-#[get("/admin/settings")]
+#[get("/settings")]
 async fn settings_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
     let s = app.settings();
     let form = json!({
@@ -67,14 +67,14 @@ async fn settings_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> R
     .await
 }
 
-#[post("/admin/settings", data = "<form>")]
+#[post("/settings", data = "<form>")]
 async fn save(
     admin: AdminUser,
     page: Page<'_>,
     app: &State<App>,
     ip: ClientIp,
     form: Checked<SettingsForm>,
-) -> Answer {
+) -> PageResult {
     let form = form.0;
     let max = app.config.max_upload_mb;
     let mut errors = Errors::new();

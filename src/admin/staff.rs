@@ -5,15 +5,14 @@ use rocket::http::{CookieJar, Status};
 use rocket::{Route, State, get, post, routes};
 use serde_json::{Value, json};
 
-use super::{
-    Answer, Errors, Refusals, done, rejected, remember_password, take_password, text, translate,
-};
+use super::{Errors, Refusals, done, rejected, remember_password, take_password, text, translate};
+use crate::auth::AdminUser;
 use crate::auth::users::{self, Role, StaffAccount};
-use crate::auth::{AdminUser, start_session};
 use crate::error::{Error, Result};
 use crate::util::{looks_like_email, random_password};
+use crate::web::auth::start_session;
 use crate::web::csrf::{Checked, CsrfForm, TokenOnly};
-use crate::web::{App, ClientIp, Html, Page};
+use crate::web::{Answer, App, ClientIp, Html, Page, PageResult};
 
 const MAX_NAME: usize = 100;
 
@@ -94,7 +93,7 @@ async fn render_list(
     .await
 }
 
-#[get("/admin/staff")]
+#[get("/staff")]
 async fn list_page(
     _admin: AdminUser,
     page: Page<'_>,
@@ -105,7 +104,7 @@ async fn list_page(
     render_list(&page, app, json!({ "role": "agent" }), Errors::new(), shown).await
 }
 
-#[post("/admin/staff", data = "<form>")]
+#[post("/staff", data = "<form>")]
 async fn create(
     admin: AdminUser,
     page: Page<'_>,
@@ -113,7 +112,7 @@ async fn create(
     ip: ClientIp,
     cookies: &CookieJar<'_>,
     form: Checked<NewStaffForm>,
-) -> Answer {
+) -> PageResult {
     let form = form.0;
     let email = form.email.trim().to_lowercase();
     let name = text(&form.name, MAX_NAME);
@@ -178,9 +177,9 @@ async fn rejected_list(
     app: &App,
     values: Value,
     refusals: &[(&'static str, &'static str)],
-) -> Answer {
+) -> PageResult {
     let html = render_list(page, app, values, translate(page, refusals), None).await?;
-    Ok(Err((Status::UnprocessableEntity, html)))
+    Ok(Answer::from((Status::UnprocessableEntity, html)))
 }
 
 async fn load(app: &App, id: i64) -> Result<StaffAccount> {
@@ -203,7 +202,7 @@ fn edit_data(
     })
 }
 
-#[get("/admin/staff/<id>")]
+#[get("/staff/<id>")]
 async fn edit_page(
     admin: AdminUser,
     page: Page<'_>,
@@ -222,7 +221,7 @@ async fn edit_page(
     )
 }
 
-#[post("/admin/staff/<id>", data = "<form>")]
+#[post("/staff/<id>", data = "<form>")]
 async fn save(
     admin: AdminUser,
     page: Page<'_>,
@@ -230,7 +229,7 @@ async fn save(
     ip: ClientIp,
     id: i64,
     form: Checked<EditStaffForm>,
-) -> Answer {
+) -> PageResult {
     let form = form.0;
     let me = admin.0.id;
     let name = text(&form.name, MAX_NAME);
@@ -284,7 +283,7 @@ async fn save(
     )
 }
 
-#[post("/admin/staff/<id>/password", data = "<_form>")]
+#[post("/staff/<id>/password", data = "<_form>")]
 async fn reset_password(
     admin: AdminUser,
     app: &State<App>,
@@ -292,7 +291,7 @@ async fn reset_password(
     cookies: &CookieJar<'_>,
     id: i64,
     _form: Checked<TokenOnly>,
-) -> Answer {
+) -> PageResult {
     load(app, id).await?;
     let password = random_password();
     let password_hash = hash(app, password.clone()).await?;

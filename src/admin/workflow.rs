@@ -8,13 +8,13 @@ use rocket::{Route, State, get, post, routes};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 
-use super::{Answer, Errors, Refusals, done, text, translate};
+use super::{Errors, Refusals, done, text, translate};
 use crate::auth::AdminUser;
 use crate::auth::users;
 use crate::error::{Error, Result};
 use crate::tickets::RefData;
 use crate::web::csrf::{Checked, CsrfForm};
-use crate::web::{App, ClientIp, Html, Page};
+use crate::web::{Answer, App, ClientIp, Html, Page, PageResult};
 
 const MAX_NAME: usize = 50;
 const MAX_ORDER: i64 = 1_000_000;
@@ -219,7 +219,7 @@ async fn render(page: &Page<'_>, app: &App, edit: Option<Edit>, errors: Errors) 
     .await
 }
 
-#[get("/admin/workflow")]
+#[get("/workflow")]
 async fn workflow_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
     render(&page, app, None, Errors::new()).await
 }
@@ -236,7 +236,7 @@ async fn submit<F>(
     order: &str,
     values: Value,
     write: F,
-) -> Answer
+) -> PageResult
 where
     F: FnOnce(&Connection, &str, i64) -> Result<String> + Send + 'static,
 {
@@ -291,19 +291,22 @@ where
                 values,
             };
             let html = render(page, app, Some(edit), translate(page, &refusals)).await?;
-            Ok(Err((rocket::http::Status::UnprocessableEntity, html)))
+            Ok(Answer::from((
+                rocket::http::Status::UnprocessableEntity,
+                html,
+            )))
         }
     }
 }
 
-#[post("/admin/statuses", data = "<form>")]
+#[post("/statuses", data = "<form>")]
 async fn create_status(
     admin: AdminUser,
     page: Page<'_>,
     app: &State<App>,
     ip: ClientIp,
     form: Checked<StatusForm>,
-) -> Answer {
+) -> PageResult {
     let f = form.0;
     let values = json!({ "name": f.name, "is_closed": f.is_closed, "sort": f.sort });
     let (me, closed) = (admin.0.id, f.is_closed);
@@ -325,7 +328,7 @@ async fn create_status(
     .await
 }
 
-#[post("/admin/statuses/<id>", data = "<form>")]
+#[post("/statuses/<id>", data = "<form>")]
 async fn save_status(
     admin: AdminUser,
     page: Page<'_>,
@@ -333,7 +336,7 @@ async fn save_status(
     ip: ClientIp,
     id: i64,
     form: Checked<StatusForm>,
-) -> Answer {
+) -> PageResult {
     let f = form.0;
     let values = json!({ "name": f.name, "is_closed": f.is_closed, "sort": f.sort });
     let (me, closed) = (admin.0.id, f.is_closed);
@@ -361,14 +364,14 @@ async fn save_status(
     .await
 }
 
-#[post("/admin/priorities", data = "<form>")]
+#[post("/priorities", data = "<form>")]
 async fn create_priority(
     admin: AdminUser,
     page: Page<'_>,
     app: &State<App>,
     ip: ClientIp,
     form: Checked<PriorityForm>,
-) -> Answer {
+) -> PageResult {
     let f = form.0;
     let values =
         json!({ "name": f.name, "rank": f.rank, "requester_selectable": f.requester_selectable });
@@ -391,7 +394,7 @@ async fn create_priority(
     .await
 }
 
-#[post("/admin/priorities/<id>", data = "<form>")]
+#[post("/priorities/<id>", data = "<form>")]
 async fn save_priority(
     admin: AdminUser,
     page: Page<'_>,
@@ -399,7 +402,7 @@ async fn save_priority(
     ip: ClientIp,
     id: i64,
     form: Checked<PriorityForm>,
-) -> Answer {
+) -> PageResult {
     let f = form.0;
     let values =
         json!({ "name": f.name, "rank": f.rank, "requester_selectable": f.requester_selectable });

@@ -174,7 +174,7 @@ pub fn audit(
 }
 
 /// The language a staff member's mail is written in.
-pub fn set_lang(conn: &Connection, id: i64, lang: crate::web::Lang) -> Result<()> {
+pub fn set_lang(conn: &Connection, id: i64, lang: crate::i18n::Lang) -> Result<()> {
     conn.prepare_cached("UPDATE staff SET lang = ?2 WHERE id = ?1")?
         .execute(params![id, lang.code()])?;
     Ok(())

@@ -11,7 +11,8 @@ use crate::auth::{Role, users};
 use crate::config::Config;
 use crate::db::{Db, now};
 use crate::error::Result;
-use crate::tickets::new_tracking_id;
+use crate::tickets::store::{self, TicketRow};
+use crate::tickets::{Actor, MessageKind, new_tracking_id};
 
 const DEMO_PASSWORD: &str = "demo-password";
 
@@ -221,34 +222,43 @@ pub fn run(config: &Config, count: u64, articles: u64) -> Result<()> {
             .collect::<rusqlite::Result<_>>()?;
         for (i, (cat, _, _)) in categories.iter().enumerate() {
             let (agent, _) = &agent_ids[i % agent_ids.len()];
-            c.execute("INSERT OR IGNORE INTO category_agents (category_id, staff_id) VALUES (?1, ?2)", params![cat, agent])?;
+            c.execute(
+                "INSERT OR IGNORE INTO category_agents (category_id, staff_id) VALUES (?1, ?2)",
+                params![cat, agent],
+            )?;
         }
         let statuses: Vec<(i64, String, bool, String)> = c
             .prepare("SELECT id, COALESCE(slug, name), is_closed, name FROM statuses")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        let status = |slug: &str| statuses.iter().find(|s| s.1 == slug).map(|s| s.0).unwrap_or(statuses[0].0);
-        let status_name = |slug: &str| statuses.iter().find(|s| s.1 == slug).map(|s| s.3.clone()).unwrap_or_default();
-        let priorities: Vec<i64> =
-            c.prepare("SELECT id FROM priorities ORDER BY rank")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        let mut insert_ticket = c.prepare(
-            "INSERT INTO tickets (tracking_id, access_token, subject, requester_name, requester_email, category_id,
-                 priority_id, status_id, assignee_id, created_at, updated_at, first_response_at, resolved_at, message_count)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )?;
-        let mut insert_message = c.prepare(
-            "INSERT INTO messages (ticket_id, kind, staff_id, author_name, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        let mut insert_event = c.prepare(
-            "INSERT INTO ticket_events (ticket_id, staff_id, actor_name, field, old_value, new_value, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
+        let status = |slug: &str| {
+            statuses
+                .iter()
+                .find(|s| s.1 == slug)
+                .map(|s| s.0)
+                .unwrap_or(statuses[0].0)
+        };
+        let status_name = |slug: &str| {
+            statuses
+                .iter()
+                .find(|s| s.1 == slug)
+                .map(|s| s.3.clone())
+                .unwrap_or_default()
+        };
+        let priorities: Vec<i64> = c
+            .prepare("SELECT id FROM priorities ORDER BY rank")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         let now = now();
         let span = 730 * 86_400; // two years of history
         let mut people: Vec<(String, String)> = Vec::new();
         for f in FIRST {
             for l in LAST {
-                let email = format!("{}.{}@office.example", f.to_lowercase(), l.to_lowercase().replace(['ü', 'ó'], "o"));
+                let email = format!(
+                    "{}.{}@office.example",
+                    f.to_lowercase(),
+                    l.to_lowercase().replace(['ü', 'ó'], "o")
+                );
                 people.push((format!("{f} {l}"), email));
             }
         }
@@ -257,10 +267,15 @@ pub fn run(config: &Config, count: u64, articles: u64) -> Result<()> {
             let age = ((i as f64 / count.max(1) as f64) * span as f64) as i64;
             let created = now - span + age - rng.gen_range(0..3600);
             let recent = now - created < 21 * 86_400;
-            let (subject, body, cat_name) = PROBLEMS.choose(&mut rng).copied().unwrap_or(PROBLEMS[0]);
+            let (subject, body, cat_name) =
+                PROBLEMS.choose(&mut rng).copied().unwrap_or(PROBLEMS[0]);
             let (name, email) = people.choose(&mut rng).cloned().unwrap_or_default();
             let n = rng.gen_range(1..9).to_string();
-            let other = format!("{} {}", FIRST.choose(&mut rng).unwrap_or(&"Ana"), LAST.choose(&mut rng).unwrap_or(&"Garcia"));
+            let other = format!(
+                "{} {}",
+                FIRST.choose(&mut rng).unwrap_or(&"Ana"),
+                LAST.choose(&mut rng).unwrap_or(&"Garcia")
+            );
             let subject = subject.replace("{n}", &n).replace("{name}", &other);
             let body = body.replace("{n}", &n).replace("{name}", &other);
             let (cat, _, default_priority) = categories
@@ -268,7 +283,11 @@ pub fn run(config: &Config, count: u64, articles: u64) -> Result<()> {
                 .find(|c| c.1 == cat_name)
                 .cloned()
                 .unwrap_or_else(|| categories[0].clone());
-            let priority = if rng.gen_bool(0.8) { default_priority } else { *priorities.choose(&mut rng).unwrap_or(&default_priority) };
+            let priority = if rng.gen_bool(0.8) {
+                default_priority
+            } else {
+                *priorities.choose(&mut rng).unwrap_or(&default_priority)
+            };
             let slug = if recent {
                 ["new", "in_progress", "waiting", "on_hold", "resolved"][rng.gen_range(0..5)]
             } else if rng.gen_bool(0.9) {
@@ -276,8 +295,16 @@ pub fn run(config: &Config, count: u64, articles: u64) -> Result<()> {
             } else {
                 "resolved"
             };
-            let assignee = if slug == "new" && rng.gen_bool(0.6) { None } else { agent_ids.choose(&mut rng).cloned() };
-            let replies = if slug == "new" { 0 } else { rng.gen_range(1..4) };
+            let assignee = if slug == "new" && rng.gen_bool(0.6) {
+                None
+            } else {
+                agent_ids.choose(&mut rng).cloned()
+            };
+            let replies = if slug == "new" {
+                0
+            } else {
+                rng.gen_range(1..4)
+            };
             let mut t = created;
             let mut first_response = None;
             let mut messages: Vec<(&str, Option<i64>, String, String, i64)> =
@@ -287,45 +314,81 @@ pub fn run(config: &Config, count: u64, articles: u64) -> Result<()> {
                 if let Some((aid, aname)) = &assignee {
                     if r % 2 == 0 {
                         first_response.get_or_insert(t);
-                        let text = STAFF_REPLIES.choose(&mut rng).unwrap_or(&STAFF_REPLIES[0]).to_string();
+                        let text = STAFF_REPLIES
+                            .choose(&mut rng)
+                            .unwrap_or(&STAFF_REPLIES[0])
+                            .to_string();
                         messages.push(("staff", Some(*aid), aname.clone(), text, t));
                         if rng.gen_bool(0.15) {
                             let note = NOTES.choose(&mut rng).unwrap_or(&NOTES[0]).to_string();
                             messages.push(("note", Some(*aid), aname.clone(), note, t + 60));
                         }
                     } else {
-                        let text = REQUESTER_REPLIES.choose(&mut rng).unwrap_or(&REQUESTER_REPLIES[0]).to_string();
+                        let text = REQUESTER_REPLIES
+                            .choose(&mut rng)
+                            .unwrap_or(&REQUESTER_REPLIES[0])
+                            .to_string();
                         messages.push(("requester", None, name.clone(), text, t));
                     }
                 }
             }
             let updated = t.min(now);
             let closed = statuses.iter().any(|s| s.1 == slug && s.2);
-            insert_ticket.execute(params![
-                new_tracking_id(),
-                crate::util::random_hex(20),
-                subject,
-                name,
-                email,
-                cat,
-                priority,
-                status(slug),
-                assignee.as_ref().map(|a| a.0),
-                created,
-                updated,
-                first_response,
-                closed.then_some(updated),
-                messages.len() as i64
-            ])?;
-            let ticket_id = c.last_insert_rowid();
+            let tracking_id = new_tracking_id();
+            let token = crate::util::random_hex(20);
+            let ticket_id = store::insert_ticket(
+                c,
+                &TicketRow {
+                    tracking_id: &tracking_id,
+                    access_token: &token,
+                    subject: &subject,
+                    requester_name: &name,
+                    requester_email: &email,
+                    category_id: cat,
+                    priority_id: priority,
+                    status_id: status(slug),
+                    assignee_id: assignee.as_ref().map(|a| a.0),
+                    created_by_staff_id: None,
+                    channel: "portal",
+                    lang: "en",
+                    created_at: created,
+                    updated_at: updated,
+                    first_response_at: first_response,
+                    resolved_at: closed.then_some(updated),
+                    message_count: messages.len() as i64,
+                },
+            )?;
+            let requester = Actor::requester(&name);
             for (kind, staff, author, text, at) in &messages {
-                insert_message.execute(params![ticket_id, kind, staff, author, text, at])?;
+                let by = match staff {
+                    Some(id) => Actor::staff(*id, author),
+                    None => requester.clone(),
+                };
+                store::insert_message(c, ticket_id, MessageKind::parse(kind), &by, text, *at)?;
             }
-            insert_event.execute(params![ticket_id, None::<i64>, name, "created", None::<String>, None::<String>, created])?;
+            store::insert_history(c, ticket_id, &requester, "created", None, None, created)?;
             if let Some((aid, aname)) = &assignee {
-                insert_event.execute(params![ticket_id, aid, aname, "assignee", None::<String>, aname, created + 300])?;
+                let agent = Actor::staff(*aid, aname);
+                store::insert_history(
+                    c,
+                    ticket_id,
+                    &agent,
+                    "assignee",
+                    None,
+                    Some(aname),
+                    created + 300,
+                )?;
                 if slug != "new" {
-                    insert_event.execute(params![ticket_id, aid, aname, "status", status_name("new"), status_name(slug), updated])?;
+                    let (from, to) = (status_name("new"), status_name(slug));
+                    store::insert_history(
+                        c,
+                        ticket_id,
+                        &agent,
+                        "status",
+                        Some(&from),
+                        Some(&to),
+                        updated,
+                    )?;
                 }
             }
             if i % 1000 == 0 {

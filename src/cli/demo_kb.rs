@@ -5,8 +5,8 @@ use rusqlite::params;
 
 use crate::db::Db;
 use crate::error::Result;
+use crate::i18n::Lang;
 use crate::kb::store::{self, ArticleInput};
-use crate::web::Lang;
 
 /// (slug, category, English title, English body, Spanish title, Spanish body)
 const ARTICLES: &[(&str, &str, &str, &str, &str, &str)] = &[

@@ -13,7 +13,7 @@ pub use staff::{ArticleLink, article_links, popular_articles};
 use pulldown_cmark::{Options, Parser};
 use rocket::Route;
 
-use crate::web::Lang;
+use crate::i18n::Lang;
 
 /// Who may see an article in each state: employees only published ones; staff also internal
 /// articles, and drafts when they open them directly (a preview).
@@ -92,11 +92,19 @@ pub fn other_lang(lang: Lang) -> Lang {
     }
 }
 
+/// The public knowledge base, mounted at `/kb`.
 pub fn routes() -> Vec<Route> {
-    let mut routes = public::routes();
-    routes.extend(staff::routes());
-    routes.extend(suggest::routes());
-    routes
+    public::routes()
+}
+
+/// The staff's article pages, mounted at `/staff`.
+pub fn staff_routes() -> Vec<Route> {
+    staff::routes()
+}
+
+/// The suggestions the ticket form asks for while an employee types, mounted at `/`.
+pub fn suggest_routes() -> Vec<Route> {
+    suggest::routes()
 }
 
 #[cfg(test)]

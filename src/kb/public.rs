@@ -10,9 +10,10 @@ use serde_json::{Value, json};
 use super::store::{self, Summary};
 use crate::auth::StaffUser;
 use crate::error::{Error, Result};
-use crate::tickets::uploads::{Download, content_type_for, extension};
+use crate::tickets::uploads::{content_type_for, extension};
 use crate::util::clean;
 use crate::web::csrf::{Checked, CsrfForm};
+use crate::web::files::Download;
 use crate::web::{App, Html, Page};
 
 /// Search results shown on `/kb`.
@@ -44,7 +45,7 @@ fn group(categories: &[store::Category], articles: Vec<Summary>) -> Vec<Value> {
     groups
 }
 
-#[get("/kb?<q>")]
+#[get("/?<q>")]
 async fn index(page: Page<'_>, app: &State<App>, q: Option<&str>) -> Result<Html> {
     let q = clean(q.unwrap_or(""), 200);
     let states = super::visible_states(page.staff.is_some());
@@ -77,7 +78,7 @@ async fn index(page: Page<'_>, app: &State<App>, q: Option<&str>) -> Result<Html
     )
 }
 
-#[get("/kb/<slug>")]
+#[get("/<slug>")]
 async fn article(page: Page<'_>, app: &State<App>, slug: &str) -> Result<Html> {
     let is_staff = page.staff.is_some();
     let key = slug.to_string();
@@ -143,7 +144,7 @@ fn voted(cookies: &CookieJar<'_>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-#[post("/kb/<slug>/helpful", data = "<form>")]
+#[post("/<slug>/helpful", data = "<form>")]
 async fn helpful(
     app: &State<App>,
     cookies: &CookieJar<'_>,
@@ -196,7 +197,7 @@ enum FileResponse {
 /// A file attached to an article, for whoever may read the article: everyone for published
 /// ones, logged-in staff for internal articles and drafts. Images (by extension) are served
 /// inline with their type; every other file as a sandboxed download.
-#[get("/kb/files/<id>")]
+#[get("/files/<id>")]
 async fn file(app: &State<App>, staff: Option<StaffUser>, id: i64) -> Result<FileResponse> {
     let file = app
         .db

@@ -13,15 +13,13 @@ use serde_json::{Value, json};
 use super::store::{self, ArticleInput};
 use crate::auth::StaffUser;
 use crate::error::{Error, Result};
+use crate::i18n::LANGS;
 use crate::portal::FieldErrors;
 use crate::util::clean;
 use crate::web::csrf::{Checked, CsrfForm};
-use crate::web::i18n::LANGS;
-use crate::web::{App, Html, Page};
+use crate::web::{Answer, App, Html, Page, PageResult};
 
-type PageResult = Result<std::result::Result<Flash<Redirect>, (Status, Html)>>;
-
-#[get("/staff/kb")]
+#[get("/kb")]
 async fn list(staff: StaffUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
     let lang = page.lang;
     let (categories, articles, avoided) = app
@@ -67,7 +65,7 @@ pub fn article_url(app: &App, slug: &str) -> String {
 /// page can fetch them in the same round trip as its other data; `article_links` gives their addresses.
 pub fn popular_articles(
     conn: &rusqlite::Connection,
-    lang: crate::web::Lang,
+    lang: crate::i18n::Lang,
 ) -> Result<Vec<store::Summary>> {
     store::most_viewed(conn, lang, LINKS_LIMIT as i64)
 }
@@ -84,11 +82,11 @@ pub fn article_links(app: &App, articles: Vec<store::Summary>) -> Vec<ArticleLin
 }
 
 /// Articles matching `q` (published and internal), for the "insert article link" box on a ticket.
-#[get("/staff/kb/links?<q>")]
+#[get("/kb/links?<q>")]
 async fn links(
     _staff: StaffUser,
     app: &State<App>,
-    lang: crate::web::Lang,
+    lang: crate::i18n::Lang,
     q: Option<&str>,
 ) -> Result<Json<Vec<ArticleLink>>> {
     let q = clean(q.unwrap_or(""), 200);
@@ -299,7 +297,7 @@ pub fn is_image(filename: &str) -> bool {
 
 /// The editor, empty or (`from_message`) started from a message of a ticket: the ticket's
 /// subject as the title and the message as the English text.
-#[get("/staff/kb/new?<from_message>")]
+#[get("/kb/new?<from_message>")]
 async fn new_page(
     _staff: StaffUser,
     page: Page<'_>,
@@ -321,7 +319,7 @@ async fn new_page(
         .map(|(_, html)| html)
 }
 
-#[get("/staff/kb/<id>")]
+#[get("/kb/<id>")]
 async fn edit_page(_staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64) -> Result<Html> {
     let article = app
         .db
@@ -358,7 +356,7 @@ async fn save(
                 errors,
                 Status::UnprocessableEntity,
             );
-            return Ok(Err(r.await?));
+            return Ok(Answer::from(r.await?));
         }
     };
     let category = input.category_id;
@@ -374,7 +372,7 @@ async fn save(
         })
         .await;
     match saved {
-        Ok(id) => Ok(Ok(Flash::success(
+        Ok(id) => Ok(Answer::from(Flash::success(
             Redirect::to(format!("/staff/kb/{id}")),
             "kb_flash_saved",
         ))),
@@ -393,13 +391,13 @@ async fn save(
                 errors,
                 Status::UnprocessableEntity,
             );
-            Ok(Err(r.await?))
+            Ok(Answer::from(r.await?))
         }
         Err(e) => Err(e),
     }
 }
 
-#[post("/staff/kb/new", data = "<form>")]
+#[post("/kb/new", data = "<form>")]
 async fn create(
     staff: StaffUser,
     page: Page<'_>,
@@ -409,7 +407,7 @@ async fn create(
     save(staff, page, app, None, form.0).await
 }
 
-#[post("/staff/kb/<id>", data = "<form>")]
+#[post("/kb/<id>", data = "<form>")]
 async fn update(
     staff: StaffUser,
     page: Page<'_>,
@@ -434,7 +432,7 @@ impl CsrfForm for FilesForm<'_> {
 }
 
 /// Adds images and other files to an article, within the desk's attachment size and types.
-#[post("/staff/kb/<id>/files", data = "<form>")]
+#[post("/kb/<id>/files", data = "<form>")]
 async fn upload_files(
     _staff: StaffUser,
     page: Page<'_>,
@@ -462,7 +460,7 @@ async fn upload_files(
             errors,
             Status::UnprocessableEntity,
         );
-        return Ok(Err(r.await?));
+        return Ok(Answer::from(r.await?));
     }
     app.db
         .write(move |c| {
@@ -472,7 +470,7 @@ async fn upload_files(
             Ok(())
         })
         .await?;
-    Ok(Ok(Flash::success(
+    Ok(Answer::from(Flash::success(
         Redirect::to(format!("/staff/kb/{id}#files")),
         "kb_flash_files_added",
     )))
@@ -494,7 +492,7 @@ impl CsrfForm for CategoryForm {
     }
 }
 
-#[post("/staff/kb/categories", data = "<form>")]
+#[post("/kb/categories", data = "<form>")]
 async fn add_category(
     _staff: StaffUser,
     app: &State<App>,

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::db::now;
 use crate::error::{Error, Result};
-use crate::web::Lang;
+use crate::i18n::Lang;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Category {

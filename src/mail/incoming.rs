@@ -6,19 +6,21 @@
 use std::borrow::Cow;
 
 use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use super::automatic::automatic;
-use super::notify::{self, MailCtx};
+use super::notify::MailCtx;
 use super::quoting::trim_quoted;
 use crate::auth::users;
 use crate::config::Config;
 use crate::db::now;
 use crate::error::{Error, Result};
+use crate::i18n::Lang;
 use crate::settings::Settings;
+use crate::tickets::actions::{Changes, NewMessage};
 use crate::tickets::uploads::{MAX_FILES, content_type_for, extension, sanitize_filename};
-use crate::tickets::{self, Actor, MessageKind, NewTicket, Upload};
-use crate::web::Lang;
+use crate::tickets::{self, Actor, Channel, MessageKind, NewTicket, Upload};
+use crate::workflow::{Ctx, Desk};
 
 const MAX_NAME: usize = 100;
 const MAX_SUBJECT: usize = 200;
@@ -202,6 +204,7 @@ fn deliver(
     config: &Config,
 ) -> Result<Outcome> {
     let (uploads, notes) = attachments(message, settings);
+    let ctx = Ctx::new(MailCtx::from_parts(config, settings), now());
     let text = message
         .body_text(0)
         .map(Cow::into_owned)
@@ -213,49 +216,27 @@ fn deliver(
         };
         let staff = users::find_by_email(conn, email)?.filter(|s| s.active);
         let (kind, actor) = if let Some(s) = staff {
-            let actor = Actor {
-                staff_id: Some(s.id),
-                name: s.name,
-            };
-            (MessageKind::Staff, actor)
+            (MessageKind::Staff, Actor::email(Some(s.id), &s.name))
         } else if ticket.requester_email.eq_ignore_ascii_case(email) {
-            let actor = Actor {
-                staff_id: None,
-                name: ticket.requester_name.clone(),
-            };
-            (MessageKind::Requester, actor)
+            (
+                MessageKind::Requester,
+                Actor::email(None, &ticket.requester_name),
+            )
         } else {
             break;
         };
-        let body = with_notes(&trim_quoted(&text), &notes);
-        tickets::add_message(conn, ticket.id, kind, &actor, &body, &uploads)?;
-        let ctx = MailCtx::from_parts(config, settings);
-        if kind == MessageKind::Staff {
-            // Answered by mail, the requester hears of it exactly as from the desk.
-            notify::staff_replied(conn, &ctx, ticket.id, &actor.name, &body)?;
-        } else {
-            notify::requester_replied(conn, &ctx, ticket.id, &body)?;
-        }
-        if kind == MessageKind::Requester {
-            let slug: Option<String> = conn
-                .prepare_cached("SELECT slug FROM statuses WHERE id = ?1")?
-                .query_row([ticket.status_id], |r| r.get(0))
-                .optional()?
-                .flatten();
-            if matches!(slug.as_deref(), Some("waiting" | "resolved" | "closed")) {
-                tickets::change_status_slug(conn, ticket.id, &actor, "in_progress")?;
-            }
-        }
+        let reply = NewMessage {
+            kind,
+            body: with_notes(&trim_quoted(&text), &notes),
+            attachments: uploads,
+        };
+        // Answered by mail, the requester hears of it exactly as from the desk.
+        Desk::new(conn, &ctx).reply(&actor, ticket.id, &reply, &Changes::default())?;
         return Ok(Outcome::Added {
             tracking_id: ticket.tracking_id,
         });
     }
-    let (category_id, priority_id): (i64, i64) = conn
-        .prepare_cached(
-            "SELECT id, default_priority_id FROM categories WHERE active = 1 ORDER BY sort, id LIMIT 1",
-        )?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
+    let (category_id, priority_id) = tickets::store::default_category(conn)?
         .ok_or_else(|| Error::internal("no active category for new tickets"))?;
     let subject = crate::util::clean(message.subject().unwrap_or(""), MAX_SUBJECT);
     let new = NewTicket {
@@ -270,13 +251,16 @@ fn deliver(
         },
         message: with_notes(text.trim(), &notes),
         attachments: uploads,
-        created_by: None,
+        channel: Channel::Email,
         assignee_id: None,
         lang: language(message),
     };
-    let (id, tracking_id, _) = tickets::create(conn, &new)?;
-    let ctx = MailCtx::from_parts(config, settings);
-    notify::ticket_created(conn, &ctx, id, None)?;
+    let sender = Actor::email(None, name);
+    let events = Desk::new(conn, &ctx).open(&sender, &new)?;
+    let tracking_id = tickets::events::created(&events)
+        .next()
+        .map(|(_, tracking_id)| tracking_id.to_string())
+        .ok_or_else(|| Error::internal("opening the ticket created none"))?;
     Ok(Outcome::NewTicket { tracking_id })
 }
 

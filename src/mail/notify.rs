@@ -12,9 +12,9 @@ use super::templates::{self, Kind};
 use crate::config::Config;
 use crate::db::now;
 use crate::error::{Error, Result};
+use crate::i18n::Lang;
 use crate::settings::Settings;
 use crate::tickets::{self, Ticket};
-use crate::web::{App, Lang};
 
 /// What every notification needs from the desk.
 #[derive(Debug, Clone)]
@@ -28,10 +28,6 @@ pub struct MailCtx {
 }
 
 impl MailCtx {
-    pub fn new(app: &App) -> MailCtx {
-        MailCtx::from_parts(&app.config, &app.settings())
-    }
-
     pub fn from_parts(config: &Config, settings: &Settings) -> MailCtx {
         MailCtx {
             config_on: !config.smtp_url.is_empty(),
@@ -158,9 +154,7 @@ fn queue(
 
 fn load(conn: &Connection, ticket_id: i64) -> Result<(Ticket, Recipient)> {
     let ticket = tickets::get(conn, ticket_id)?.ok_or(Error::NotFound)?;
-    let lang: String = conn
-        .prepare_cached("SELECT lang FROM tickets WHERE id = ?1")?
-        .query_row([ticket_id], |r| r.get(0))?;
+    let lang = tickets::store::requester_lang(conn, ticket_id)?;
     let requester = Recipient {
         addr: ticket.requester_email.clone(),
         lang: Lang::from_code(&lang).unwrap_or(Lang::En),
@@ -231,11 +225,7 @@ pub fn ticket_created(
         Kind::TicketCreated,
         json!({}),
     )?;
-    let body: String = conn
-        .prepare_cached("SELECT body FROM messages WHERE ticket_id = ?1 ORDER BY id LIMIT 1")?
-        .query_row([ticket_id], |r| r.get(0))
-        .optional()?
-        .unwrap_or_default();
+    let body = tickets::store::first_message_body(conn, ticket_id)?;
     let extra = json!({ "body": body });
     for agent in audience(conn, "notify_new_ticket", ticket.category_id, by_staff)? {
         queue(conn, ctx, &ticket, &agent, Kind::NewTicket, extra.clone())?;
@@ -326,16 +316,6 @@ pub fn ticket_assigned(
         queue(conn, ctx, &ticket, &agent, Kind::Assigned, extra)?;
     }
     Ok(())
-}
-
-/// Whether `status_id` is the built-in "resolved" status (the one that sends a mail).
-pub fn is_resolved(conn: &Connection, status_id: i64) -> Result<bool> {
-    let slug: Option<String> = conn
-        .prepare_cached("SELECT slug FROM statuses WHERE id = ?1")?
-        .query_row([status_id], |r| r.get(0))
-        .optional()?
-        .flatten();
-    Ok(slug.as_deref() == Some("resolved"))
 }
 
 #[cfg(test)]

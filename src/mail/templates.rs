@@ -7,7 +7,8 @@ use std::sync::LazyLock;
 use tera::Tera;
 
 use crate::error::{Error, Result};
-use crate::web::{Lang, Templates};
+use crate::i18n::Lang;
+use crate::i18n::templates::Templates;
 
 /// The kinds of notification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,7 +115,7 @@ mod tests {
                            "tracking_id": "AAA-BBB-CCCC", "subject": "S & <T>",
                            "requester_name": "Ana", "requester_email": "ana@example.com",
                            "author": "Gus", "body": "Hi & <b>bye</b>", "lang": "en" });
-        for lang in crate::web::i18n::LANGS {
+        for lang in crate::i18n::LANGS {
             for kind in KINDS {
                 let (text, html) = render(kind, lang, &data).unwrap();
                 let name = kind.name();

@@ -12,19 +12,19 @@ use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use serde_json::{Value, json};
 
+use crate::db::now;
 use crate::error::{Error, Result};
-use crate::mail::notify::MailCtx;
-use crate::tickets::uploads::{Download, read_uploads};
-use crate::tickets::{self, Actor, MessageKind, NewTicket, RefData};
+use crate::tickets::actions::{Changes, NewMessage};
+use crate::tickets::{self, Actor, Channel, MessageKind, NewTicket, RefData};
 use crate::util::{clean, constant_time_eq, looks_like_email};
 use crate::web::csrf::{Checked, CsrfForm, TokenOnly};
-use crate::web::{App, ClientIp, Html, Lang, Page};
+use crate::web::files::{Download, read_uploads};
+use crate::web::{Answer, App, ClientIp, Html, Lang, Page, PageResult};
+use crate::workflow::{Ctx, Desk};
 
 pub const MAX_SUBJECT: usize = 200;
 pub const MAX_NAME: usize = 100;
 pub const MAX_MESSAGE: usize = 50_000;
-
-type PageResult = Result<std::result::Result<Redirect, (Status, Html)>>;
 
 #[get("/")]
 fn home(page: Page<'_>, cookies: &CookieJar<'_>) -> Result<Html> {
@@ -215,7 +215,7 @@ async fn submit_ticket(
                 "portal/new.html",
                 json!({ "choices": portal_choices(&refdata), "form": form_values(&form), "errors": errors, "settings": settings }),
             )?;
-            return Ok(Err((Status::UnprocessableEntity, html)));
+            return Ok(Answer::from((Status::UnprocessableEntity, html)));
         }
     };
     let new = NewTicket {
@@ -226,25 +226,28 @@ async fn submit_ticket(
         subject: clean(&form.subject, MAX_SUBJECT),
         message: form.message.trim().to_string(),
         attachments: uploads,
-        created_by: None,
+        channel: Channel::Portal,
         assignee_id: None,
         lang: page.lang,
     };
     let shown = shown_slugs(&form.shown_articles);
-    let mail = MailCtx::new(app);
-    let (_, tracking_id, _) = app
+    let ctx = Ctx::new(app.mail_ctx(), now());
+    let tracking_id = app
         .db
         .write(move |c| {
-            let created = tickets::create(c, &new)?;
-            crate::mail::notify::ticket_created(c, &mail, created.0, None)?;
+            let requester = Actor::requester(&new.requester_name);
+            let events = Desk::new(c, &ctx).open(&requester, &new)?;
             // Suggested, yet the employee still needed a ticket.
             crate::kb::store::record_shown(c, &shown)?;
-            Ok(created)
+            tickets::events::created(&events)
+                .next()
+                .map(|(_, tracking_id)| tracking_id.to_string())
+                .ok_or_else(|| Error::internal("opening the ticket created none"))
         })
         .await?;
     crate::mail::wake();
     access::grant(cookies, &tracking_id);
-    Ok(Ok(Redirect::to(format!(
+    Ok(Answer::from(Redirect::to(format!(
         "/tickets/{tracking_id}?created=true"
     ))))
 }
@@ -293,7 +296,10 @@ async fn lookup(
         Some(t) if t.requester_email.eq_ignore_ascii_case(&email) => {
             app.lookup_throttle.reset(&key);
             access::grant(cookies, &t.tracking_id);
-            Ok(Ok(Redirect::to(format!("/tickets/{}", t.tracking_id))))
+            Ok(Answer::from(Redirect::to(format!(
+                "/tickets/{}",
+                t.tracking_id
+            ))))
         }
         _ => {
             app.lookup_throttle.record_failure(&key);
@@ -305,7 +311,7 @@ async fn lookup(
                     "error": page.t("lookup_failed"),
                 }),
             )?;
-            Ok(Err((Status::NotFound, html)))
+            Ok(Answer::from((Status::NotFound, html)))
         }
     }
 }
@@ -443,56 +449,49 @@ async fn reply(
             json!({ "ticket": ticket, "messages": messages, "created": false,
                     "form": { "message": form.message }, "errors": errors, "settings": settings }),
         )?;
-        return Ok(Err((Status::UnprocessableEntity, html)));
+        return Ok(Answer::from((Status::UnprocessableEntity, html)));
     }
-    let body = form.message.trim().to_string();
-    let actor = Actor {
-        staff_id: None,
-        name: ticket.requester_name.clone(),
+    let message = NewMessage {
+        kind: MessageKind::Requester,
+        body: form.message.trim().to_string(),
+        attachments: uploads,
     };
+    let actor = Actor::requester(&ticket.requester_name);
     let id = ticket.id;
-    let mail = MailCtx::new(app);
+    let ctx = Ctx::new(app.mail_ctx(), now());
     app.db
-        .write(move |c| {
-            tickets::add_message(c, id, MessageKind::Requester, &actor, &body, &uploads)?;
-            crate::mail::notify::requester_replied(c, &mail, id, &body)?;
-            // A reply from the requester puts the ticket back in the agents' court.
-            let current = tickets::get(c, id)?.ok_or(Error::NotFound)?;
-            let slug: Option<String> = c.query_row(
-                "SELECT slug FROM statuses WHERE id = ?1",
-                [current.status_id],
-                |r| r.get(0),
-            )?;
-            if matches!(slug.as_deref(), Some("waiting" | "resolved" | "closed")) {
-                tickets::change_status_slug(c, id, &actor, "in_progress")?;
-            }
-            Ok(())
-        })
+        .write(move |c| Desk::new(c, &ctx).reply(&actor, id, &message, &Changes::default()))
         .await?;
     crate::mail::wake();
-    Ok(Ok(Redirect::to(format!(
+    Ok(Answer::from(Redirect::to(format!(
         "/tickets/{}#latest",
         ticket.tracking_id
     ))))
 }
 
+/// The requester marks their ticket resolved (`resolve`) or reopens it.
 async fn set_status(
     app: &App,
     cookies: &CookieJar<'_>,
     tid: &str,
-    slug: &'static str,
+    resolve: bool,
     flash: &'static str,
 ) -> Result<Flash<Redirect>> {
     let Some(ticket) = accessible(app, cookies, tid, None).await? else {
         return Err(Error::Forbidden);
     };
-    let actor = Actor {
-        staff_id: None,
-        name: ticket.requester_name.clone(),
-    };
+    let actor = Actor::requester(&ticket.requester_name);
     let id = ticket.id;
+    let ctx = Ctx::new(app.mail_ctx(), now());
     app.db
-        .write(move |c| tickets::change_status_slug(c, id, &actor, slug))
+        .write(move |c| {
+            let desk = Desk::new(c, &ctx);
+            if resolve {
+                desk.resolve(&actor, id)
+            } else {
+                desk.reopen(&actor, id)
+            }
+        })
         .await?;
     Ok(Flash::success(
         Redirect::to(format!("/tickets/{}", ticket.tracking_id)),
@@ -507,7 +506,7 @@ async fn resolve(
     tid: &str,
     _form: Checked<TokenOnly>,
 ) -> Result<Flash<Redirect>> {
-    set_status(app, cookies, tid, "resolved", "flash_ticket_resolved").await
+    set_status(app, cookies, tid, true, "flash_ticket_resolved").await
 }
 
 #[post("/tickets/<tid>/reopen", data = "<_form>")]
@@ -517,7 +516,7 @@ async fn reopen(
     tid: &str,
     _form: Checked<TokenOnly>,
 ) -> Result<Flash<Redirect>> {
-    set_status(app, cookies, tid, "in_progress", "flash_ticket_reopened").await
+    set_status(app, cookies, tid, false, "flash_ticket_reopened").await
 }
 
 #[get("/tickets/<tid>/attachments/<id>")]
@@ -560,7 +559,7 @@ impl CsrfForm for LangForm {
 #[post("/lang", data = "<form>")]
 fn switch_language(cookies: &CookieJar<'_>, form: Checked<LangForm>) -> Redirect {
     if let Some(lang) = Lang::from_code(&form.0.lang) {
-        lang.remember(cookies);
+        crate::web::lang::remember(lang, cookies);
     }
     Redirect::to(crate::util::safe_next(&form.0.next, "/"))
 }

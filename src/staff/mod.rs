@@ -1,6 +1,7 @@
 //! The agents' desk: the ticket list, a ticket's page with its actions, and tickets opened on an
 //! employee's behalf.
 
+mod login;
 mod prefs;
 
 use rocket::form::FromForm;
@@ -11,25 +12,22 @@ use rocket::{Route, State, get, post, routes};
 use serde_json::json;
 
 use crate::auth::StaffUser;
+use crate::db::now;
 use crate::error::{Error, Result};
-use crate::mail::notify::{self, MailCtx};
 use crate::portal::{
     FieldErrors, TicketForm, check_message, checked_uploads, form_values, validate_ticket,
 };
+use crate::tickets::actions::{Changes, NewMessage};
 use crate::tickets::list::{self, Filter, Sort, View};
-use crate::tickets::uploads::Download;
-use crate::tickets::{self, Actor, Field, MessageKind, NewTicket, RefData};
+use crate::tickets::{self, Actor, Channel, MessageKind, NewTicket, RefData};
 use crate::util::clean;
 use crate::web::csrf::{Checked, CsrfForm};
-use crate::web::{App, Html, Page};
-
-type PageResult = Result<std::result::Result<Redirect, (Status, Html)>>;
+use crate::web::files::Download;
+use crate::web::{Answer, App, Html, Page, PageResult};
+use crate::workflow::{Ctx, Desk};
 
 fn actor(staff: &StaffUser) -> Actor {
-    Actor {
-        staff_id: Some(staff.id),
-        name: staff.name.clone(),
-    }
+    Actor::staff(staff.id, &staff.name)
 }
 
 async fn refdata(app: &App, page: &Page<'_>) -> Result<std::sync::Arc<RefData>> {
@@ -42,7 +40,7 @@ fn opt_id(v: Option<&str>) -> Option<i64> {
 }
 
 #[allow(clippy::too_many_arguments)]
-#[get("/staff/tickets?<view>&<status>&<priority>&<category>&<assignee>&<q>&<sort>&<dir>&<page>")]
+#[get("/tickets?<view>&<status>&<priority>&<category>&<assignee>&<q>&<sort>&<dir>&<page>")]
 async fn ticket_list(
     staff: StaffUser,
     pg: Page<'_>,
@@ -106,7 +104,7 @@ async fn ticket_list(
     pg.render_kept(key, inputs, data)
 }
 
-#[get("/staff/tickets/<id>")]
+#[get("/tickets/<id>")]
 async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64) -> Result<Html> {
     let _ = staff;
     render_ticket(&page, app, id, None)
@@ -158,7 +156,7 @@ async fn render_ticket(
     // Read after the ticket, so they are at least as new as its revision.
     let (messages, events) = app
         .db
-        .read(move |c| Ok((tickets::messages(c, id, true)?, tickets::events(c, id)?)))
+        .read(move |c| Ok((tickets::messages(c, id, true)?, tickets::history(c, id)?)))
         .await?;
     refdata.decorate(&mut ticket);
     for t in &mut history {
@@ -205,7 +203,7 @@ impl CsrfForm for StaffReplyForm<'_> {
     }
 }
 
-#[post("/staff/tickets/<id>/reply", data = "<form>")]
+#[post("/tickets/<id>/reply", data = "<form>")]
 async fn reply(
     staff: StaffUser,
     page: Page<'_>,
@@ -225,37 +223,31 @@ async fn reply(
     if !errors.is_empty() {
         let values =
             json!({ "message": form.message, "status": form.status, "silent": form.silent });
-        return Ok(Err(
-            render_ticket(&page, app, id, Some((values, errors))).await?
+        return Ok(Answer::from(
+            render_ticket(&page, app, id, Some((values, errors))).await?,
         ));
     }
-    let status = form.status.parse::<i64>().ok();
-    let body = form.message.trim().to_string();
+    let message = NewMessage {
+        kind,
+        body: form.message.trim().to_string(),
+        attachments: uploads,
+    };
+    let changes = Changes {
+        status: form.status.parse::<i64>().ok(),
+        ..Changes::default()
+    };
     let who = actor(&staff);
-    let mut mail = MailCtx::new(app);
-    mail.silent = form.silent;
+    let mut ctx = Ctx::new(app.mail_ctx(), now());
+    if form.silent {
+        ctx = ctx.silent();
+    }
     app.db
-        .write(move |c| {
-            tickets::get(c, id)?.ok_or(Error::NotFound)?;
-            tickets::add_message(c, id, kind, &who, &body, &uploads)?;
-            let mut resolved = false;
-            if let Some(status) = status {
-                resolved = tickets::change(c, id, &who, Field::Status, Some(status))?
-                    && notify::is_resolved(c, status)?;
-            }
-            // The requester hears of replies, never of internal notes: one mail per action.
-            let visible =
-                (kind == MessageKind::Staff).then_some((who.name.as_str(), body.as_str()));
-            match (resolved, visible) {
-                (true, reply) => notify::ticket_resolved(c, &mail, id, reply)?,
-                (false, Some((author, body))) => notify::staff_replied(c, &mail, id, author, body)?,
-                (false, None) => {}
-            }
-            Ok(())
-        })
+        .write(move |c| Desk::new(c, &ctx).reply(&who, id, &message, &changes))
         .await?;
     crate::mail::wake();
-    Ok(Ok(Redirect::to(format!("/staff/tickets/{id}#latest"))))
+    Ok(Answer::from(Redirect::to(format!(
+        "/staff/tickets/{id}#latest"
+    ))))
 }
 
 #[derive(FromForm)]
@@ -275,7 +267,7 @@ impl CsrfForm for UpdateForm {
     }
 }
 
-#[post("/staff/tickets/<id>/update", data = "<form>")]
+#[post("/tickets/<id>/update", data = "<form>")]
 async fn update(
     staff: StaffUser,
     app: &State<App>,
@@ -284,51 +276,20 @@ async fn update(
 ) -> Result<Flash<Redirect>> {
     let form = form.0;
     let who = actor(&staff);
-    let mail = MailCtx::new(app);
-    let changed = app
+    let changes = Changes {
+        status: form.status,
+        priority: form.priority,
+        category: form.category,
+        // An empty choice means "unassigned".
+        assignee: form.assignee.map(|a| a.parse::<i64>().ok()),
+    };
+    let ctx = Ctx::new(app.mail_ctx(), now());
+    let events = app
         .db
-        .write(move |c| {
-            tickets::get(c, id)?.ok_or(Error::NotFound)?;
-            let mut changed = false;
-            if let Some(s) = form.status
-                && tickets::change(c, id, &who, Field::Status, Some(s))?
-            {
-                changed = true;
-                if notify::is_resolved(c, s)? {
-                    notify::ticket_resolved(c, &mail, id, None)?;
-                }
-            }
-            if let Some(p) = form.priority {
-                changed |= tickets::change(c, id, &who, Field::Priority, Some(p))?;
-            }
-            if let Some(cat) = form.category {
-                changed |= tickets::change(c, id, &who, Field::Category, Some(cat))?;
-            }
-            if let Some(a) = form.assignee {
-                let assignee = a.parse::<i64>().ok();
-                if let Some(aid) = assignee {
-                    let active: bool = c
-                        .query_row("SELECT active FROM staff WHERE id = ?1", [aid], |r| {
-                            r.get(0)
-                        })
-                        .map_err(|_| Error::BadRequest("unknown assignee".into()))?;
-                    if !active {
-                        return Err(Error::BadRequest(
-                            "that staff account is deactivated".into(),
-                        ));
-                    }
-                }
-                if tickets::change(c, id, &who, Field::Assignee, assignee)? {
-                    changed = true;
-                    if let Some(aid) = assignee {
-                        notify::ticket_assigned(c, &mail, id, aid, &who)?;
-                    }
-                }
-            }
-            Ok(changed)
-        })
+        .write(move |c| Desk::new(c, &ctx).update(&who, id, &changes))
         .await?;
     crate::mail::wake();
+    let changed = !events.is_empty();
     let msg = if changed {
         "flash_ticket_updated"
     } else {
@@ -340,7 +301,7 @@ async fn update(
     ))
 }
 
-#[get("/staff/tickets/<_id>/attachments/<aid>")]
+#[get("/tickets/<_id>/attachments/<aid>")]
 async fn attachment(_staff: StaffUser, app: &State<App>, _id: i64, aid: i64) -> Result<Download> {
     let file = app
         .db
@@ -358,7 +319,7 @@ fn staff_choices(refdata: &RefData) -> serde_json::Value {
     })
 }
 
-#[get("/staff/tickets/new")]
+#[get("/tickets/new")]
 async fn new_ticket_page(_staff: StaffUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
     let refdata = refdata(app, &page).await?;
     page.render(
@@ -367,7 +328,7 @@ async fn new_ticket_page(_staff: StaffUser, page: Page<'_>, app: &State<App>) ->
     )
 }
 
-#[post("/staff/tickets/new", data = "<form>")]
+#[post("/tickets/new", data = "<form>")]
 async fn create_ticket(
     staff: StaffUser,
     page: Page<'_>,
@@ -393,7 +354,7 @@ async fn create_ticket(
                 "staff/new.html",
                 json!({ "choices": staff_choices(&refdata), "form": values, "errors": errors, "settings": settings }),
             )?;
-            return Ok(Err((Status::UnprocessableEntity, html)));
+            return Ok(Answer::from((Status::UnprocessableEntity, html)));
         }
     };
     let who = actor(&staff);
@@ -405,30 +366,26 @@ async fn create_ticket(
         subject: clean(&form.subject, crate::portal::MAX_SUBJECT),
         message: form.message.trim().to_string(),
         attachments: uploads,
-        created_by: Some(who.clone()),
-        assignee_id: None,
+        channel: Channel::Staff,
+        assignee_id,
         lang: page.lang,
     };
-    let mail = MailCtx::new(app);
-    let creator = staff.id;
+    let ctx = Ctx::new(app.mail_ctx(), now());
     let id = app
         .db
         .write(move |c| {
-            let (id, _, _) = tickets::create(c, &new)?;
-            notify::ticket_created(c, &mail, id, Some(creator))?;
-            if let Some(aid) = assignee_id
-                && tickets::change(c, id, &who, Field::Assignee, Some(aid))?
-            {
-                notify::ticket_assigned(c, &mail, id, aid, &who)?;
-            }
-            Ok(id)
+            let events = Desk::new(c, &ctx).open(&who, &new)?;
+            tickets::events::created(&events)
+                .next()
+                .map(|(id, _)| id)
+                .ok_or_else(|| Error::internal("opening the ticket created none"))
         })
         .await?;
     crate::mail::wake();
-    Ok(Ok(Redirect::to(format!("/staff/tickets/{id}"))))
+    Ok(Answer::from(Redirect::to(format!("/staff/tickets/{id}"))))
 }
 
-#[get("/staff")]
+#[get("/")]
 fn staff_home(_staff: StaffUser) -> Redirect {
     Redirect::to("/staff/tickets")
 }
@@ -445,5 +402,6 @@ pub fn routes() -> Vec<Route> {
         staff_home
     ];
     all.extend(prefs::routes());
+    all.extend(login::routes());
     all
 }

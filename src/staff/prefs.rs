@@ -17,7 +17,7 @@ pub fn routes() -> Vec<Route> {
     routes![prefs_page, save]
 }
 
-#[get("/staff/preferences")]
+#[get("/preferences")]
 async fn prefs_page(staff: StaffUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
     let (id, config) = (staff.id, app.config.clone());
     let (prefs, mail_enabled) = app
@@ -54,7 +54,7 @@ impl CsrfForm for PrefsForm {
     }
 }
 
-#[post("/staff/preferences", data = "<form>")]
+#[post("/preferences", data = "<form>")]
 async fn save(
     staff: StaffUser,
     page: Page<'_>,
@@ -75,7 +75,7 @@ async fn save(
         .write(move |c| users::set_notify_prefs(c, id, &prefs))
         .await?;
     // The desk follows the language chosen for mail.
-    lang.remember(cookies);
+    crate::web::lang::remember(lang, cookies);
     Ok(Flash::success(
         Redirect::to("/staff/preferences"),
         "flash_prefs_saved",

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::web::{I18n, Lang};
+use crate::i18n::{I18n, Lang};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusRef {

@@ -2,10 +2,11 @@
 //! common context, error pages, security headers and static assets.
 
 pub mod assets;
+pub mod auth;
 pub mod csrf;
+pub mod files;
 pub mod headers;
-pub mod i18n;
-pub mod localize;
+pub mod lang;
 pub mod page_cache;
 pub mod throttle;
 
@@ -17,27 +18,52 @@ use std::time::{Duration, Instant};
 use rocket::http::Status;
 use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
 use rocket::response::content::RawHtml;
+use rocket::response::{Flash, Redirect};
 use rocket::{Catcher, catch, catchers};
-use rust_embed::RustEmbed;
 use serde_json::{Value, json};
-use tera::Tera;
-
-use localize::Localized;
 
 use crate::auth::StaffUser;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::i18n::localize::Localized;
+use crate::i18n::templates::load_templates;
+pub use crate::i18n::{I18n, Lang};
 use crate::settings::Settings;
 use crate::tickets::RefData;
-pub use i18n::{I18n, Lang};
 use throttle::Throttle;
 
 pub type Html = RawHtml<String>;
 
-#[derive(RustEmbed)]
-#[folder = "templates/"]
-pub struct Templates;
+/// What a page's form answers: a redirect (with a flash message or without), or a page with its
+/// status (typically the form again, with what was typed and the errors next to the fields).
+#[derive(rocket::Responder)]
+pub enum Answer {
+    Redirect(Redirect),
+    Flash(Flash<Redirect>),
+    Page((Status, Html)),
+}
+
+/// The one result type of the page handlers that answer forms.
+pub type PageResult = Result<Answer>;
+
+impl From<Redirect> for Answer {
+    fn from(r: Redirect) -> Answer {
+        Answer::Redirect(r)
+    }
+}
+
+impl From<Flash<Redirect>> for Answer {
+    fn from(f: Flash<Redirect>) -> Answer {
+        Answer::Flash(f)
+    }
+}
+
+impl From<(Status, Html)> for Answer {
+    fn from(page: (Status, Html)) -> Answer {
+        Answer::Page(page)
+    }
+}
 
 /// Everything a request handler may need; managed by Rocket, built once per app.
 pub struct App {
@@ -148,39 +174,14 @@ impl App {
             .clone()
     }
 
+    /// What notifications need from the desk, as configured now.
+    pub fn mail_ctx(&self) -> crate::mail::notify::MailCtx {
+        crate::mail::notify::MailCtx::from_parts(&self.config, &self.settings())
+    }
+
     pub fn set_settings(&self, s: Settings) {
         *self.settings.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(s);
     }
-}
-
-/// Every embedded template, once per language (in `LANGS` order).
-pub fn load_templates(i18n: &I18n) -> Result<Vec<Localized>> {
-    let mut sources = Vec::new();
-    for name in Templates::iter() {
-        if let Some(file) = Templates::get(&name) {
-            let text = String::from_utf8(file.data.into_owned())
-                .map_err(|_| Error::internal(format!("template {name} is not UTF-8")))?;
-            sources.push((name.to_string(), text));
-        }
-    }
-    let setup = |tera: &mut Tera| {
-        tera.register_filter("datetime", crate::util::datetime_filter);
-        tera.register_filter("filesize", crate::util::filesize_filter);
-    };
-    // One language per thread: parsing every template twice is most of the start-up time.
-    std::thread::scope(|scope| {
-        let builds: Vec<_> = i18n::LANGS
-            .iter()
-            .map(|lang| scope.spawn(|| localize::build(&sources, i18n.catalog(*lang), setup)))
-            .collect();
-        builds
-            .into_iter()
-            .map(|build| match build.join() {
-                Ok(built) => Ok(built?),
-                Err(_) => Err(Error::internal("building the templates failed")),
-            })
-            .collect()
-    })
 }
 
 /// The client's address, as the throttles see it.
@@ -216,14 +217,14 @@ impl<'r> FromRequest<'r> for Page<'r> {
         let Some(app) = req.rocket().state::<App>() else {
             return Outcome::Error((Status::InternalServerError, ()));
         };
-        let staff = crate::auth::current_staff(req).await;
+        let staff = auth::current_staff(req).await;
         let flash = match req.guard::<Option<FlashMessage<'_>>>().await {
             Outcome::Success(Some(f)) => Some((f.kind().to_string(), f.message().to_string())),
             _ => None,
         };
         Outcome::Success(Page {
             app,
-            lang: Lang::of_request(req),
+            lang: lang::of_request(req),
             csrf: csrf::token(req.cookies()),
             staff,
             flash,
@@ -359,7 +360,7 @@ pub fn error_page(req: &Request<'_>, status: Status) -> (Status, Html) {
     let Some(app) = req.rocket().state::<App>() else {
         return (status, RawHtml(format!("<h1>{}</h1>", status.code)));
     };
-    let lang = Lang::of_request(req);
+    let lang = lang::of_request(req);
     let key = format!("error_{}", status.code);
     let key = if app.i18n.has(&key) {
         key
@@ -399,28 +400,12 @@ fn unauthorized(req: &Request<'_>) -> rocket::response::Redirect {
     ))
 }
 
+/// The portal's error pages.
 pub fn catchers() -> Vec<Catcher> {
-    catchers![default_catcher, unauthorized]
+    catchers![default_catcher]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every shipped template has its strings baked in: none still needs the catalog per render
-    /// (a template that did would render correctly, only slower).
-    #[test]
-    fn shipped_templates_need_no_catalog() {
-        let i18n = I18n::load().expect("catalogs");
-        let localized = load_templates(&i18n).expect("templates");
-        for (lang, templates) in i18n::LANGS.iter().zip(&localized) {
-            for name in Templates::iter() {
-                assert!(
-                    !templates.needs_catalog(&name),
-                    "{name} ({}) still reads `t` from the context",
-                    lang.code()
-                );
-            }
-        }
-    }
+/// The desk's and the admin pages' error pages: the same, and a login form for a 401.
+pub fn staff_catchers() -> Vec<Catcher> {
+    catchers![default_catcher, unauthorized]
 }

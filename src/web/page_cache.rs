@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
+use crate::i18n::Lang;
 use crate::settings::Settings;
 use crate::tickets::RefData;
-use crate::web::Lang;
 
 /// Stands for the visitor's CSRF token in a cached page. Made of characters Tera never escapes,
 /// and long and odd enough to appear nowhere else in a page.

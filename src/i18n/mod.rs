@@ -1,10 +1,12 @@
-//! Translation layer: every UI string comes from a catalog (`src/i18n/<lang>.json`), chosen from
-//! the `lang` cookie (the switch in the footer) or else the browser's Accept-Language.
+//! Translation layer: every UI string comes from a catalog (`src/i18n/<lang>.json`). Which
+//! language a request gets is the web layer's business (`web::lang`); this module knows nothing
+//! of HTTP, so the domain (mail, tickets, the KB) can speak every language too.
+
+pub mod localize;
+pub mod templates;
 
 use std::collections::HashMap;
 
-use rocket::http::{Cookie, CookieJar, SameSite};
-use rocket::request::{FromRequest, Outcome, Request};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -55,37 +57,6 @@ impl Lang {
         }
         best.map(|(_, l)| l)
     }
-
-    pub fn of_request(req: &Request<'_>) -> Lang {
-        if let Some(lang) = req
-            .cookies()
-            .get("lang")
-            .and_then(|c| Lang::from_code(c.value()))
-        {
-            return lang;
-        }
-        req.headers()
-            .get_one("Accept-Language")
-            .and_then(Lang::from_accept_language)
-            .unwrap_or(Lang::En)
-    }
-
-    pub fn remember(self, cookies: &CookieJar<'_>) {
-        let cookie = Cookie::build(("lang", self.code()))
-            .path("/")
-            .same_site(SameSite::Lax)
-            .http_only(true)
-            .max_age(rocket::time::Duration::days(365));
-        cookies.add(cookie);
-    }
-}
-
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for Lang {
-    type Error = std::convert::Infallible;
-    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        Outcome::Success(Lang::of_request(req))
-    }
 }
 
 /// All catalogs, parsed once at start.
@@ -99,17 +70,17 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
     (
         "en",
         &[
-            include_str!("../i18n/en.json"),
-            include_str!("../i18n/en.admin.json"),
-            include_str!("../i18n/en.kb.json"),
+            include_str!("en.json"),
+            include_str!("en.admin.json"),
+            include_str!("en.kb.json"),
         ],
     ),
     (
         "es",
         &[
-            include_str!("../i18n/es.json"),
-            include_str!("../i18n/es.admin.json"),
-            include_str!("../i18n/es.kb.json"),
+            include_str!("es.json"),
+            include_str!("es.admin.json"),
+            include_str!("es.kb.json"),
         ],
     ),
 ];

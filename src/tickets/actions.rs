@@ -1,0 +1,292 @@
+//! The ticket actions: the only code that changes a ticket. Each takes the transaction, the
+//! actor and the input, enforces the desk's rules, records the history and returns the events it
+//! caused. Call them through `crate::workflow::Desk`, which runs the reactions to those events
+//! (notifications, and later rules, SLA clocks, webhooks) in the same transaction.
+//!
+//! The rules live here once:
+//! - a new ticket starts as "new", with its first message and a "created" history entry;
+//! - the first staff reply sets `first_response_at`; a closing status sets `resolved_at` and an
+//!   open one clears it;
+//! - a requester's reply on a ticket waiting on them, resolved or closed puts it back "in
+//!   progress";
+//! - only staff write replies and notes, and change anything but a ticket's status;
+//! - a ticket is assigned only to an active staff account.
+
+use rusqlite::Connection;
+
+use super::store::{self, TicketRow};
+use super::{Actor, Event, Field, MessageKind, NewTicket, Upload, What, new_tracking_id};
+use crate::error::{Error, Result};
+
+/// A reply or note to add.
+pub struct NewMessage {
+    pub kind: MessageKind,
+    pub body: String,
+    pub attachments: Vec<Upload>,
+}
+
+/// Field changes; `None` leaves a field as it is. `assignee: Some(None)` unassigns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub status: Option<i64>,
+    pub priority: Option<i64>,
+    pub category: Option<i64>,
+    pub assignee: Option<Option<i64>>,
+}
+
+/// Statuses a requester's reply takes the ticket out of.
+const REOPENED_BY_REPLY: &[&str] = &["waiting", "resolved", "closed"];
+
+/// Opens a ticket with its first message (written by the requester, whoever opens it).
+pub fn open(conn: &Connection, actor: &Actor, t: &NewTicket, now: i64) -> Result<Vec<Event>> {
+    let new_status = store::status_id(conn, "new")?;
+    let token = crate::util::random_hex(20);
+    let mut tracking_id = new_tracking_id();
+    // A collision is astronomically rare, but cheap to rule out.
+    while store::tracking_id_taken(conn, &tracking_id)? {
+        tracking_id = new_tracking_id();
+    }
+    let id = store::insert_ticket(
+        conn,
+        &TicketRow {
+            tracking_id: &tracking_id,
+            access_token: &token,
+            subject: &t.subject,
+            requester_name: &t.requester_name,
+            requester_email: &t.requester_email,
+            category_id: t.category_id,
+            priority_id: t.priority_id,
+            status_id: new_status,
+            assignee_id: None,
+            created_by_staff_id: actor.staff_id,
+            channel: t.channel.as_str(),
+            lang: t.lang.code(),
+            created_at: now,
+            updated_at: now,
+            first_response_at: None,
+            resolved_at: None,
+            message_count: 0,
+        },
+    )?;
+    let requester = Actor::requester(&t.requester_name);
+    let message_id = store::insert_message(
+        conn,
+        id,
+        MessageKind::Requester,
+        &requester,
+        &t.message,
+        now,
+    )?;
+    store::insert_attachments(conn, id, message_id, &t.attachments, now)?;
+    store::count_message(conn, id, now, false)?;
+    store::insert_history(conn, id, actor, "created", None, Some(&tracking_id), now)?;
+    let mut events = vec![Event {
+        ticket_id: id,
+        by: actor.clone(),
+        what: What::Created {
+            tracking_id,
+            channel: t.channel,
+        },
+    }];
+    if let Some(assignee) = t.assignee_id {
+        change(
+            conn,
+            actor,
+            id,
+            Field::Assignee,
+            Some(assignee),
+            now,
+            &mut events,
+        )?;
+    }
+    Ok(events)
+}
+
+/// Adds a reply or an internal note, then applies `changes` (a status set with the reply).
+pub fn reply(
+    conn: &Connection,
+    actor: &Actor,
+    ticket_id: i64,
+    message: &NewMessage,
+    changes: &Changes,
+    now: i64,
+) -> Result<Vec<Event>> {
+    let ticket = store::get(conn, ticket_id)?.ok_or(Error::NotFound)?;
+    if message.kind != MessageKind::Requester && !actor.is_staff() {
+        return Err(Error::Forbidden);
+    }
+    let message_id =
+        store::insert_message(conn, ticket_id, message.kind, actor, &message.body, now)?;
+    store::insert_attachments(conn, ticket_id, message_id, &message.attachments, now)?;
+    store::count_message(conn, ticket_id, now, message.kind == MessageKind::Staff)?;
+    let mut events = vec![Event {
+        ticket_id,
+        by: actor.clone(),
+        what: What::MessageAdded {
+            message_id,
+            kind: message.kind,
+            body: message.body.clone(),
+        },
+    }];
+    if message.kind == MessageKind::Requester {
+        // A reply from the requester puts the ticket back in the agents' court.
+        let slug = store::status_kind(conn, ticket.status_id)?.and_then(|(slug, _)| slug);
+        if slug.is_some_and(|s| REOPENED_BY_REPLY.contains(&s.as_str())) {
+            let in_progress = store::status_id(conn, "in_progress")?;
+            change(
+                conn,
+                actor,
+                ticket_id,
+                Field::Status,
+                Some(in_progress),
+                now,
+                &mut events,
+            )?;
+        }
+    }
+    apply(conn, actor, ticket_id, changes, now, &mut events)?;
+    Ok(events)
+}
+
+/// Changes fields (status, priority, category, assignee); no event for a field left as it was.
+pub fn update(
+    conn: &Connection,
+    actor: &Actor,
+    ticket_id: i64,
+    changes: &Changes,
+    now: i64,
+) -> Result<Vec<Event>> {
+    store::get(conn, ticket_id)?.ok_or(Error::NotFound)?;
+    let mut events = Vec::new();
+    apply(conn, actor, ticket_id, changes, now, &mut events)?;
+    Ok(events)
+}
+
+/// Moves the ticket into the built-in "resolved" status.
+pub fn resolve(conn: &Connection, actor: &Actor, ticket_id: i64, now: i64) -> Result<Vec<Event>> {
+    set_status_slug(conn, actor, ticket_id, "resolved", now)
+}
+
+/// Puts the ticket back "in progress".
+pub fn reopen(conn: &Connection, actor: &Actor, ticket_id: i64, now: i64) -> Result<Vec<Event>> {
+    set_status_slug(conn, actor, ticket_id, "in_progress", now)
+}
+
+fn set_status_slug(
+    conn: &Connection,
+    actor: &Actor,
+    ticket_id: i64,
+    slug: &str,
+    now: i64,
+) -> Result<Vec<Event>> {
+    store::get(conn, ticket_id)?.ok_or(Error::NotFound)?;
+    let status = store::status_id(conn, slug)?;
+    let mut events = Vec::new();
+    change(
+        conn,
+        actor,
+        ticket_id,
+        Field::Status,
+        Some(status),
+        now,
+        &mut events,
+    )?;
+    Ok(events)
+}
+
+fn apply(
+    conn: &Connection,
+    actor: &Actor,
+    ticket_id: i64,
+    changes: &Changes,
+    now: i64,
+    events: &mut Vec<Event>,
+) -> Result<()> {
+    let wanted = [
+        (Field::Status, changes.status.map(Some)),
+        (Field::Priority, changes.priority.map(Some)),
+        (Field::Category, changes.category.map(Some)),
+        (Field::Assignee, changes.assignee),
+    ];
+    for (field, value) in wanted {
+        if let Some(value) = value {
+            change(conn, actor, ticket_id, field, value, now, events)?;
+        }
+    }
+    Ok(())
+}
+
+/// Changes one field and records it in the history; nothing when it already has that value.
+fn change(
+    conn: &Connection,
+    actor: &Actor,
+    ticket_id: i64,
+    field: Field,
+    new: Option<i64>,
+    now: i64,
+    events: &mut Vec<Event>,
+) -> Result<()> {
+    if field != Field::Status && !actor.is_staff() {
+        return Err(Error::Forbidden);
+    }
+    let old = store::field_value(conn, ticket_id, field)?.ok_or(Error::NotFound)?;
+    if old == new {
+        return Ok(());
+    }
+    if new.is_none() && field != Field::Assignee {
+        return Err(Error::BadRequest(format!("{} is required", field.name())));
+    }
+    if field == Field::Assignee
+        && let Some(id) = new
+    {
+        match store::staff_active(conn, id)? {
+            None => return Err(Error::BadRequest("unknown assignee".into())),
+            Some(false) => {
+                return Err(Error::BadRequest(
+                    "that staff account is deactivated".into(),
+                ));
+            }
+            Some(true) => {}
+        }
+    }
+    let old_name = store::display_name(conn, field, old)?;
+    let new_name = store::display_name(conn, field, new)?;
+    store::set_field(conn, ticket_id, field, new, now)?;
+    let mut follow = Vec::new();
+    if field == Field::Status
+        && let Some(new_status) = new
+    {
+        let (slug, closed) = store::status_kind(conn, new_status)?
+            .ok_or(Error::BadRequest("unknown status".into()))?;
+        let was_closed = match old {
+            Some(old) => store::status_kind(conn, old)?.is_some_and(|(_, c)| c),
+            None => false,
+        };
+        store::set_resolved(conn, ticket_id, closed, now)?;
+        if slug.as_deref() == Some("resolved") {
+            follow.push(What::Resolved);
+        } else if was_closed && !closed {
+            follow.push(What::Reopened);
+        }
+    }
+    store::insert_history(
+        conn,
+        ticket_id,
+        actor,
+        field.name(),
+        old_name.as_deref(),
+        new_name.as_deref(),
+        now,
+    )?;
+    events.push(Event {
+        ticket_id,
+        by: actor.clone(),
+        what: What::Changed { field, old, new },
+    });
+    events.extend(follow.into_iter().map(|what| Event {
+        ticket_id,
+        by: actor.clone(),
+        what,
+    }));
+    Ok(())
+}

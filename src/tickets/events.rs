@@ -1,0 +1,51 @@
+//! What the ticket actions report: one event per thing that happened to a ticket. Whatever
+//! reacts to changes (notifications today; rules, SLA clocks, webhooks and live updates later)
+//! reads these, in the transaction of the change, rather than guessing from the request.
+
+use super::{Actor, Channel, Field, MessageKind};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub ticket_id: i64,
+    /// Who caused it.
+    pub by: Actor,
+    pub what: What,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum What {
+    /// A new ticket with its first message (no `MessageAdded` for that one).
+    Created {
+        tracking_id: String,
+        channel: Channel,
+    },
+    /// A reply or an internal note.
+    MessageAdded {
+        message_id: i64,
+        kind: MessageKind,
+        body: String,
+    },
+    /// One field moved from `old` to `new` (ids; `None` = unassigned).
+    Changed {
+        field: Field,
+        old: Option<i64>,
+        new: Option<i64>,
+    },
+    /// The ticket entered the built-in "resolved" status.
+    Resolved,
+    /// A closed ticket (resolved, closed or a custom closing status) is open again.
+    Reopened,
+}
+
+/// The ids of the tickets an action created, in order.
+pub fn created(events: &[Event]) -> impl Iterator<Item = (i64, &str)> {
+    events.iter().filter_map(|e| match &e.what {
+        What::Created { tracking_id, .. } => Some((e.ticket_id, tracking_id.as_str())),
+        _ => None,
+    })
+}
+
+/// Whether anything changed at all.
+pub fn changed_anything(events: &[Event]) -> bool {
+    !events.is_empty()
+}

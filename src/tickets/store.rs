@@ -1,0 +1,403 @@
+//! All SQL on tickets, their messages, attachments and history, and the lookups of statuses,
+//! priorities and categories the ticket actions need. Plain functions over a connection; the
+//! rules (who may change what, what a change implies) are the actions' (`super::actions`).
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{
+    Actor, AttachmentFile, AttachmentMeta, Field, HistoryEntry, Message, MessageKind, Ticket,
+    Upload,
+};
+use crate::error::{Error, Result};
+
+pub const TICKET_COLUMNS: &str = "id, tracking_id, access_token, subject, requester_name, requester_email, \
+     category_id, priority_id, status_id, assignee_id, created_at, updated_at, message_count, revision";
+
+pub fn ticket_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
+    Ok(Ticket {
+        id: r.get(0)?,
+        tracking_id: r.get(1)?,
+        access_token: r.get(2)?,
+        subject: r.get(3)?,
+        requester_name: r.get(4)?,
+        requester_email: r.get(5)?,
+        category_id: r.get(6)?,
+        priority_id: r.get(7)?,
+        status_id: r.get(8)?,
+        assignee_id: r.get(9)?,
+        created_at: r.get(10)?,
+        updated_at: r.get(11)?,
+        message_count: r.get(12)?,
+        revision: r.get(13)?,
+        ..Ticket::default()
+    })
+}
+
+// --- Reference tables -------------------------------------------------------------------------
+
+/// The id of a built-in status.
+pub fn status_id(conn: &Connection, slug: &str) -> Result<i64> {
+    conn.prepare_cached("SELECT id FROM statuses WHERE slug = ?1")?
+        .query_row([slug], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::internal(format!("built-in status {slug} is missing")))
+}
+
+/// A status's built-in slug (custom statuses have none) and whether it closes a ticket.
+pub fn status_kind(conn: &Connection, id: i64) -> Result<Option<(Option<String>, bool)>> {
+    Ok(conn
+        .prepare_cached("SELECT slug, is_closed FROM statuses WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// The name shown in the history for a field's value.
+pub fn display_name(conn: &Connection, field: Field, id: Option<i64>) -> Result<Option<String>> {
+    let Some(id) = id else { return Ok(None) };
+    let sql = match field {
+        Field::Status => "SELECT name FROM statuses WHERE id = ?1",
+        Field::Priority => "SELECT name FROM priorities WHERE id = ?1",
+        Field::Category => "SELECT name FROM categories WHERE id = ?1",
+        Field::Assignee => "SELECT name FROM staff WHERE id = ?1",
+    };
+    conn.prepare_cached(sql)?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .map(Some)
+        .ok_or_else(|| Error::BadRequest(format!("unknown {}", field.name())))
+}
+
+/// Whether a staff account is active; `None` when there is no such account.
+pub fn staff_active(conn: &Connection, id: i64) -> Result<Option<bool>> {
+    Ok(conn
+        .prepare_cached("SELECT active FROM staff WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+/// The first active category and its default priority: where tickets without one go (mail).
+pub fn default_category(conn: &Connection) -> Result<Option<(i64, i64)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, default_priority_id FROM categories WHERE active = 1 ORDER BY sort, id LIMIT 1",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+// --- Writing ----------------------------------------------------------------------------------
+
+pub fn tracking_id_taken(conn: &Connection, tracking_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM tickets WHERE tracking_id = ?1")?
+        .exists([tracking_id])?)
+}
+
+/// A ticket row as stored. The actions fill in only what a new ticket has; the demo generator
+/// writes whole histories with it.
+pub struct TicketRow<'a> {
+    pub tracking_id: &'a str,
+    pub access_token: &'a str,
+    pub subject: &'a str,
+    pub requester_name: &'a str,
+    pub requester_email: &'a str,
+    pub category_id: i64,
+    pub priority_id: i64,
+    pub status_id: i64,
+    pub assignee_id: Option<i64>,
+    pub created_by_staff_id: Option<i64>,
+    pub channel: &'a str,
+    pub lang: &'a str,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub message_count: i64,
+}
+
+pub fn insert_ticket(conn: &Connection, t: &TicketRow<'_>) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO tickets (tracking_id, access_token, subject, requester_name, requester_email,
+             category_id, priority_id, status_id, assignee_id, created_by_staff_id, channel, lang,
+             created_at, updated_at, first_response_at, resolved_at, message_count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?
+    .execute(params![
+        t.tracking_id,
+        t.access_token,
+        t.subject,
+        t.requester_name,
+        t.requester_email,
+        t.category_id,
+        t.priority_id,
+        t.status_id,
+        t.assignee_id,
+        t.created_by_staff_id,
+        t.channel,
+        t.lang,
+        t.created_at,
+        t.updated_at,
+        t.first_response_at,
+        t.resolved_at,
+        t.message_count,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Stores a message row (and nothing else: see `count_message`).
+pub fn insert_message(
+    conn: &Connection,
+    ticket_id: i64,
+    kind: MessageKind,
+    author: &Actor,
+    body: &str,
+    at: i64,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO messages (ticket_id, kind, staff_id, author_name, body, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        ticket_id,
+        kind.as_str(),
+        author.staff_id,
+        author.name,
+        body,
+        at
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn insert_attachments(
+    conn: &Connection,
+    ticket_id: i64,
+    message_id: i64,
+    files: &[Upload],
+    at: i64,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO attachments (ticket_id, message_id, filename, content_type, size, created_at, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for a in files {
+        stmt.execute(params![
+            ticket_id,
+            message_id,
+            a.filename,
+            a.content_type,
+            a.data.len() as i64,
+            at,
+            a.data
+        ])?;
+    }
+    Ok(())
+}
+
+/// Counts a new message on its ticket; the first staff reply sets `first_response_at`.
+pub fn count_message(
+    conn: &Connection,
+    ticket_id: i64,
+    at: i64,
+    first_response: bool,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE tickets SET message_count = message_count + 1, updated_at = ?2,
+             first_response_at = CASE WHEN ?3 AND first_response_at IS NULL THEN ?2 ELSE first_response_at END
+         WHERE id = ?1",
+    )?
+    .execute(params![ticket_id, at, first_response])?;
+    Ok(())
+}
+
+/// A field's current value: `None` when the ticket does not exist.
+pub fn field_value(conn: &Connection, ticket_id: i64, field: Field) -> Result<Option<Option<i64>>> {
+    let column = field.column();
+    // `column` is one of ours, never user text.
+    Ok(conn
+        .prepare_cached(&format!("SELECT {column} FROM tickets WHERE id = ?1"))?
+        .query_row([ticket_id], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn set_field(
+    conn: &Connection,
+    ticket_id: i64,
+    field: Field,
+    value: Option<i64>,
+    at: i64,
+) -> Result<()> {
+    let column = field.column();
+    conn.prepare_cached(&format!(
+        "UPDATE tickets SET {column} = ?2, updated_at = ?3 WHERE id = ?1"
+    ))?
+    .execute(params![ticket_id, value, at])?;
+    Ok(())
+}
+
+/// Keeps `resolved_at` with the status: set when it first closes, cleared when it reopens.
+pub fn set_resolved(conn: &Connection, ticket_id: i64, closed: bool, at: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE tickets SET resolved_at = CASE WHEN ?2 THEN COALESCE(resolved_at, ?3) ELSE NULL END
+         WHERE id = ?1",
+    )?
+    .execute(params![ticket_id, closed, at])?;
+    Ok(())
+}
+
+/// One entry of the ticket's history: who changed which field from what to what.
+#[allow(clippy::too_many_arguments)]
+pub fn insert_history(
+    conn: &Connection,
+    ticket_id: i64,
+    actor: &Actor,
+    field: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+    at: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO ticket_events (ticket_id, staff_id, actor_kind, actor_name, field, old_value,
+             new_value, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        ticket_id,
+        actor.staff_id,
+        actor.kind.as_str(),
+        actor.name,
+        field,
+        old,
+        new,
+        at
+    ])?;
+    Ok(())
+}
+
+// --- Reading ----------------------------------------------------------------------------------
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Ticket>> {
+    let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], ticket_from_row)
+        .optional()?)
+}
+
+pub fn get_by_tracking_id(conn: &Connection, tracking_id: &str) -> Result<Option<Ticket>> {
+    let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE tracking_id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([tracking_id], ticket_from_row)
+        .optional()?)
+}
+
+/// The language the requester wrote in (a code; see `Lang::from_code`).
+pub fn requester_lang(conn: &Connection, ticket_id: i64) -> Result<String> {
+    Ok(conn
+        .prepare_cached("SELECT lang FROM tickets WHERE id = ?1")?
+        .query_row([ticket_id], |r| r.get(0))?)
+}
+
+/// The text of the ticket's first message.
+pub fn first_message_body(conn: &Connection, ticket_id: i64) -> Result<String> {
+    Ok(conn
+        .prepare_cached("SELECT body FROM messages WHERE ticket_id = ?1 ORDER BY id LIMIT 1")?
+        .query_row([ticket_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// The conversation, oldest first, with each message's attachments (two queries in all).
+pub fn messages(conn: &Connection, ticket_id: i64, include_notes: bool) -> Result<Vec<Message>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, kind, staff_id, author_name, body, created_at FROM messages
+         WHERE ticket_id = ?1 AND (?2 OR kind <> 'note') ORDER BY id",
+    )?;
+    let mut messages = stmt
+        .query_map(params![ticket_id, include_notes], |r| {
+            Ok(Message {
+                id: r.get(0)?,
+                kind: MessageKind::parse(&r.get::<_, String>(1)?),
+                staff_id: r.get(2)?,
+                author_name: r.get(3)?,
+                body: r.get(4)?,
+                created_at: r.get(5)?,
+                attachments: Vec::new(),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, message_id, filename, content_type, size FROM attachments WHERE ticket_id = ?1 ORDER BY id",
+    )?;
+    let attachments = stmt.query_map([ticket_id], |r| {
+        Ok(AttachmentMeta {
+            id: r.get(0)?,
+            message_id: r.get(1)?,
+            filename: r.get(2)?,
+            content_type: r.get(3)?,
+            size: r.get(4)?,
+        })
+    })?;
+    for a in attachments {
+        let a = a?;
+        if let Some(m) = messages.iter_mut().find(|m| m.id == a.message_id) {
+            m.attachments.push(a);
+        }
+    }
+    Ok(messages)
+}
+
+/// The ticket's history, oldest first.
+pub fn history(conn: &Connection, ticket_id: i64) -> Result<Vec<HistoryEntry>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT actor_name, field, old_value, new_value, created_at FROM ticket_events
+         WHERE ticket_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([ticket_id], |r| {
+            Ok(HistoryEntry {
+                actor_name: r.get(0)?,
+                field: r.get(1)?,
+                old_value: r.get(2)?,
+                new_value: r.get(3)?,
+                created_at: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Other tickets of the same requester, newest first.
+pub fn by_requester(
+    conn: &Connection,
+    email: &str,
+    except: i64,
+    limit: i64,
+) -> Result<Vec<Ticket>> {
+    let sql = format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets WHERE requester_email = ?1 AND id <> ?2 ORDER BY created_at DESC LIMIT ?3"
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params![email, except, limit], ticket_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn attachment(conn: &Connection, id: i64) -> Result<Option<AttachmentFile>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT a.ticket_id, m.kind = 'note', a.filename, a.content_type, a.data
+             FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(AttachmentFile {
+                ticket_id: r.get(0)?,
+                is_note: r.get(1)?,
+                filename: r.get(2)?,
+                content_type: r.get(3)?,
+                data: r.get(4)?,
+            })
+        })
+        .optional()?)
+}

@@ -1,0 +1,136 @@
+//! One home for ticket changes: `Desk` runs a ticket action and then every reaction to the
+//! events it returned, in the same transaction, so a change and its consequences (the mail it
+//! sends today; rules, SLA clocks, webhooks and live updates later) are committed together or not
+//! at all, wherever the change comes from: the portal, the desk, an email, the API or a job.
+//!
+//! Adding a reaction means adding one call in `react`; no handler needs to know.
+
+use rusqlite::Connection;
+
+use crate::error::Result;
+use crate::mail::notify::{self, MailCtx};
+use crate::tickets::actions::{self, Changes, NewMessage};
+use crate::tickets::{Actor, Event, MessageKind, NewTicket, What};
+
+/// What the reactions need: the desk's mail settings and the time of the change.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub mail: MailCtx,
+    /// Unix seconds; every row the change writes carries this time.
+    pub now: i64,
+}
+
+impl Ctx {
+    pub fn new(mail: MailCtx, now: i64) -> Ctx {
+        Ctx { mail, now }
+    }
+
+    /// The same change without any mail (a staff reply sent "without notifying").
+    pub fn silent(mut self) -> Ctx {
+        self.mail.silent = true;
+        self
+    }
+}
+
+/// The ticket actions over one transaction, each followed by its reactions.
+pub struct Desk<'a> {
+    conn: &'a Connection,
+    ctx: &'a Ctx,
+}
+
+impl<'a> Desk<'a> {
+    pub fn new(conn: &'a Connection, ctx: &'a Ctx) -> Desk<'a> {
+        Desk { conn, ctx }
+    }
+
+    pub fn open(&self, actor: &Actor, ticket: &NewTicket) -> Result<Vec<Event>> {
+        let events = actions::open(self.conn, actor, ticket, self.ctx.now)?;
+        self.react(events)
+    }
+
+    pub fn reply(
+        &self,
+        actor: &Actor,
+        ticket_id: i64,
+        message: &NewMessage,
+        changes: &Changes,
+    ) -> Result<Vec<Event>> {
+        let events = actions::reply(self.conn, actor, ticket_id, message, changes, self.ctx.now)?;
+        self.react(events)
+    }
+
+    pub fn update(&self, actor: &Actor, ticket_id: i64, changes: &Changes) -> Result<Vec<Event>> {
+        let events = actions::update(self.conn, actor, ticket_id, changes, self.ctx.now)?;
+        self.react(events)
+    }
+
+    pub fn resolve(&self, actor: &Actor, ticket_id: i64) -> Result<Vec<Event>> {
+        let events = actions::resolve(self.conn, actor, ticket_id, self.ctx.now)?;
+        self.react(events)
+    }
+
+    pub fn reopen(&self, actor: &Actor, ticket_id: i64) -> Result<Vec<Event>> {
+        let events = actions::reopen(self.conn, actor, ticket_id, self.ctx.now)?;
+        self.react(events)
+    }
+
+    fn react(&self, events: Vec<Event>) -> Result<Vec<Event>> {
+        notifications(self.conn, &self.ctx.mail, &events)?;
+        Ok(events)
+    }
+}
+
+/// The mail an action's events call for: one mail per party per action. A staff reply that
+/// comes with resolving the ticket is one "resolved" mail carrying the reply, not two mails.
+fn notifications(conn: &Connection, mail: &MailCtx, events: &[Event]) -> Result<()> {
+    let resolved_by_staff = |ticket: i64| {
+        events
+            .iter()
+            .any(|e| e.ticket_id == ticket && e.what == What::Resolved && e.by.is_staff())
+    };
+    let mut resolve_mailed = Vec::new();
+    for event in events {
+        let ticket = event.ticket_id;
+        match &event.what {
+            What::Created { .. } => {
+                notify::ticket_created(conn, mail, ticket, event.by.staff_id)?;
+            }
+            What::MessageAdded {
+                kind: MessageKind::Requester,
+                body,
+                ..
+            } => notify::requester_replied(conn, mail, ticket, body)?,
+            What::MessageAdded {
+                kind: MessageKind::Staff,
+                body,
+                ..
+            } => {
+                if resolved_by_staff(ticket) {
+                    notify::ticket_resolved(conn, mail, ticket, Some((&event.by.name, body)))?;
+                    resolve_mailed.push(ticket);
+                } else {
+                    notify::staff_replied(conn, mail, ticket, &event.by.name, body)?;
+                }
+            }
+            What::MessageAdded {
+                kind: MessageKind::Note,
+                ..
+            } => {}
+            What::Changed {
+                field: crate::tickets::Field::Assignee,
+                new: Some(assignee),
+                ..
+            } => notify::ticket_assigned(conn, mail, ticket, *assignee, &event.by)?,
+            What::Changed { .. } => {}
+            What::Resolved => {
+                // The requester resolving their own ticket needs no mail about it.
+                if event.by.is_staff() && !resolve_mailed.contains(&ticket) {
+                    notify::ticket_resolved(conn, mail, ticket, None)?;
+                    resolve_mailed.push(ticket);
+                }
+            }
+            What::Reopened => {}
+        }
+    }
+    Ok(())
+}
