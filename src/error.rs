@@ -1,9 +1,11 @@
-//! The one error type. Every failure a user can meet maps to a status code in `status()` and is
-//! rendered as the HTML error page in the user's language.
+//! The one error type, and the one type for problems with a form's fields. Every failure a user
+//! can meet maps to an HTTP status in `status()`; the web layer renders it as the error page in
+//! the user's language (`web::error_page`).
+
+use std::collections::BTreeMap;
 
 use rocket::http::Status;
-use rocket::request::Request;
-use rocket::response::{self, Responder};
+use serde::Serialize;
 
 #[derive(Debug)]
 pub enum Error {
@@ -83,12 +85,63 @@ impl From<std::io::Error> for Error {
     }
 }
 
-impl<'r> Responder<'r, 'static> for Error {
-    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        let status = self.status();
-        if status.code >= 500 {
-            eprintln!("error on {} {}: {self}", req.method(), req.uri());
-        }
-        crate::web::error_page(req, status).respond_to(req)
+/// What is wrong with a form's fields: for each field the first problem found, as a catalog key
+/// and the values of the message's placeholders (`{file}`, `{max}`…). Domain code finds them; a page
+/// shows each, translated, next to its field (`web::Page::render` does it for the `errors` of
+/// every template), and an API can answer them as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FieldErrors(BTreeMap<&'static str, FieldError>);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub key: &'static str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<&'static str, String>,
+}
+
+impl FieldErrors {
+    pub fn new() -> FieldErrors {
+        FieldErrors::default()
+    }
+
+    /// Just one problem.
+    pub fn one(field: &'static str, key: &'static str) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        errors.add(field, key);
+        errors
+    }
+
+    /// Records a problem with `field` unless it already has one.
+    pub fn add(&mut self, field: &'static str, key: &'static str) {
+        self.0.entry(field).or_insert(FieldError {
+            key,
+            args: BTreeMap::new(),
+        });
+    }
+
+    /// As `add`, for a message with a placeholder: `{name}` in it stands for `value`.
+    pub fn add_with(
+        &mut self,
+        field: &'static str,
+        key: &'static str,
+        name: &'static str,
+        value: &str,
+    ) {
+        self.0.entry(field).or_insert(FieldError {
+            key,
+            args: BTreeMap::from([(name, value.to_string())]),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&FieldError> {
+        self.0.get(field)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &FieldError)> {
+        self.0.iter().map(|(field, error)| (*field, error))
     }
 }

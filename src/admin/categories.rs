@@ -5,10 +5,10 @@ use rocket::{Route, State, get, post, routes};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 
-use super::{Errors, Refusals, done, rejected, text, translate};
+use super::{done, rejected, text};
 use crate::auth::AdminUser;
 use crate::auth::users;
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldErrors, Result};
 use crate::tickets::RefData;
 use crate::web::csrf::{Checked, CsrfForm};
 use crate::web::{Answer, App, ClientIp, Html, Page, PageResult};
@@ -143,7 +143,7 @@ fn rows(rd: &RefData) -> Vec<Value> {
         .collect()
 }
 
-async fn render_list(page: &Page<'_>, app: &App, form: Value, errors: Errors) -> Result<Html> {
+async fn render_list(page: &Page<'_>, app: &App, form: Value, errors: FieldErrors) -> Result<Html> {
     let rd = refdata(app, page).await?;
     super::render(
         page,
@@ -163,7 +163,7 @@ async fn list_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Resul
         .find(|p| p.slug.as_deref() == Some("medium"))
         .map(|p| p.id.to_string());
     let form = json!({ "name": "", "default_priority": medium.unwrap_or_default() });
-    render_list(&page, app, form, Errors::new()).await
+    render_list(&page, app, form, FieldErrors::new()).await
 }
 
 #[post("/categories", data = "<form>")]
@@ -181,16 +181,16 @@ async fn create(
     let (n, p) = (name.clone(), priority);
     let outcome = app
         .write_refdata(move |c| {
-            let mut refusals = Refusals::new();
+            let mut refusals = FieldErrors::new();
             match &n {
-                None => refusals.push(("name", "admin_error_name")),
+                None => refusals.add("name", "admin_error_name"),
                 Some(n) if name_taken(c, n, None)? => {
-                    refusals.push(("name", "admin_error_category_taken"))
+                    refusals.add("name", "admin_error_category_taken")
                 }
                 Some(_) => {}
             }
             if !matches!(p, Some(p) if priority_exists(c, p)?) {
-                refusals.push(("default_priority", "admin_error_priority_unknown"));
+                refusals.add("default_priority", "admin_error_priority_unknown");
             }
             let (Some(n), Some(p), true) = (n, p, refusals.is_empty()) else {
                 return Ok(Err(refusals));
@@ -210,7 +210,7 @@ async fn create(
         Ok(_) => done("/admin/categories".into(), "admin_flash_category_created"),
         Err(refusals) => {
             let values = json!({ "name": form.name, "default_priority": form.default_priority });
-            let html = render_list(&page, app, values, translate(&page, &refusals)).await?;
+            let html = render_list(&page, app, values, refusals).await?;
             Ok(Answer::from((
                 rocket::http::Status::UnprocessableEntity,
                 html,
@@ -224,7 +224,7 @@ async fn edit_data(
     app: &App,
     id: i64,
     form: Option<Value>,
-    errors: Errors,
+    errors: FieldErrors,
 ) -> Result<Value> {
     let rd = refdata(app, page).await?;
     let category = rd.category(id).ok_or(Error::NotFound)?;
@@ -247,7 +247,7 @@ async fn edit_data(
 
 #[get("/categories/<id>")]
 async fn edit_page(_admin: AdminUser, page: Page<'_>, app: &State<App>, id: i64) -> Result<Html> {
-    let data = edit_data(&page, app, id, None, Errors::new()).await?;
+    let data = edit_data(&page, app, id, None, FieldErrors::new()).await?;
     page.render("admin/category_edit.html", data)
 }
 
@@ -269,19 +269,19 @@ async fn save(
     let outcome = app
         .write_refdata(move |c| {
             let (_, was_active) = category_exists(c, id)?.ok_or(Error::NotFound)?;
-            let mut refusals = Refusals::new();
+            let mut refusals = FieldErrors::new();
             match &n {
-                None => refusals.push(("name", "admin_error_name")),
+                None => refusals.add("name", "admin_error_name"),
                 Some(n) if name_taken(c, n, Some(id))? => {
-                    refusals.push(("name", "admin_error_category_taken"))
+                    refusals.add("name", "admin_error_category_taken")
                 }
                 Some(_) => {}
             }
             if !matches!(priority, Some(p) if priority_exists(c, p)?) {
-                refusals.push(("default_priority", "admin_error_priority_unknown"));
+                refusals.add("default_priority", "admin_error_priority_unknown");
             }
             if was_active && !active && active_categories(c)? <= 1 {
-                refusals.push(("active", "admin_error_last_category"));
+                refusals.add("active", "admin_error_last_category");
             }
             let (Some(n), Some(p), true) = (n, priority, refusals.is_empty()) else {
                 return Ok(Err(refusals));
@@ -303,7 +303,7 @@ async fn save(
                 "name": form.name, "default_priority": form.default_priority, "active": form.active,
                 "agents": form.agents,
             });
-            let data = edit_data(&page, app, id, Some(values), translate(&page, &refusals)).await?;
+            let data = edit_data(&page, app, id, Some(values), refusals).await?;
             rejected(&page, "admin/category_edit.html", data)
         }
     }

@@ -8,10 +8,10 @@ use rocket::{Route, State, get, post, routes};
 use serde_json::{Value, json};
 
 use super::mail_store;
-use super::{Errors, rejected};
+use super::rejected;
 use crate::auth::AdminUser;
 use crate::auth::users;
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldErrors, Result};
 use crate::mail::settings::{self as mail_settings, MailSettings, Saved, Security, valid_host};
 use crate::mail::{Outgoing, build_message, send_now};
 use crate::web::csrf::{Checked, CsrfForm};
@@ -86,7 +86,7 @@ async fn page_data(
     admin: &AdminUser,
     form: Value,
     test_to: &str,
-    errors: Errors,
+    errors: FieldErrors,
 ) -> Result<Value> {
     let config = app.config.clone();
     let (saved, alerts, waiting) = app
@@ -112,7 +112,7 @@ async fn page_data(
     };
     Ok(json!({
         "form": form,
-        "smtp_errors": errors.keys().any(|k| *k != "test_to"),
+        "smtp_errors": errors.iter().any(|(field, _)| field != "test_to"),
         "errors": errors,
         "password_set": !saved.password.is_empty(),
         "effective": {
@@ -131,7 +131,7 @@ async fn page_data(
 #[get("/mail")]
 async fn mail_page(admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
     let saved = app.db.read(Saved::load).await?;
-    let data = page_data(app, &admin, form_values(&saved), "", Errors::new()).await?;
+    let data = page_data(app, &admin, form_values(&saved), "", FieldErrors::new()).await?;
     page.render("admin/mail.html", data)
 }
 
@@ -148,38 +148,38 @@ fn address(s: &str) -> Option<std::result::Result<String, ()>> {
 }
 
 /// The saved settings the form asks for, or the errors to show next to its fields.
-fn check(page: &Page<'_>, form: &SmtpForm, stored_password: &str) -> Result<Saved, Errors> {
-    let mut errors = Errors::new();
+fn check(form: &SmtpForm, stored_password: &str) -> Result<Saved, FieldErrors> {
+    let mut errors = FieldErrors::new();
     let host = form.host.trim().to_ascii_lowercase();
     if !host.is_empty() && !valid_host(&host) {
-        errors.insert("host", page.t("admin_mail_error_host"));
+        errors.add("host", "admin_mail_error_host");
     }
     let port = match form.port.trim() {
         "" => None,
         p => match p.parse::<u16>() {
             Ok(n) if n > 0 => Some(n),
             _ => {
-                errors.insert("port", page.t("admin_mail_error_port"));
+                errors.add("port", "admin_mail_error_port");
                 None
             }
         },
     };
     let security = Security::parse(form.security.trim()).unwrap_or_else(|| {
-        errors.insert("security", page.t("admin_mail_error_security"));
+        errors.add("security", "admin_mail_error_security");
         Security::StartTls
     });
     let user = form.user.trim().to_string();
     if user.chars().count() > MAX_FIELD || user.chars().any(char::is_control) {
-        errors.insert("user", page.t("admin_mail_error_user"));
+        errors.add("user", "admin_mail_error_user");
     }
     if form.password.chars().count() > MAX_FIELD {
-        errors.insert("password", page.t("admin_mail_error_password"));
+        errors.add("password", "admin_mail_error_password");
     }
     let mut addr = |field: &'static str, value: &str| match address(value) {
         None => String::new(),
         Some(Ok(a)) => a,
         Some(Err(())) => {
-            errors.insert(field, page.t("admin_mail_error_address"));
+            errors.add(field, "admin_mail_error_address");
             String::new()
         }
     };
@@ -187,9 +187,7 @@ fn check(page: &Page<'_>, form: &SmtpForm, stored_password: &str) -> Result<Save
     let reply_to = addr("reply_to", &form.reply_to);
     // A server without a host would be ignored silently: say so instead.
     if host.is_empty() && (port.is_some() || !user.is_empty()) {
-        errors
-            .entry("host")
-            .or_insert_with(|| page.t("admin_mail_error_host_needed"));
+        errors.add("host", "admin_mail_error_host_needed");
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -222,7 +220,7 @@ async fn save(
 ) -> PageResult {
     let form = form.0;
     let stored = app.db.read(Saved::load).await?;
-    let new = match check(&page, &form, &stored.password) {
+    let new = match check(&form, &stored.password) {
         Ok(new) => new,
         Err(errors) => {
             let values = json!({
@@ -311,8 +309,8 @@ async fn send_test(
     // Whatever lettre takes as a recipient: the first admin's default address,
     // admin@localhost, has no dot in its domain and is still a fine test recipient.
     if to.len() > MAX_FIELD || !to.contains('@') || to.parse::<Mailbox>().is_err() {
-        let mut errors = Errors::new();
-        errors.insert("test_to", page.t("admin_mail_error_address"));
+        let mut errors = FieldErrors::new();
+        errors.add("test_to", "admin_mail_error_address");
         let saved = app.db.read(Saved::load).await?;
         let data = page_data(app, &admin, form_values(&saved), &to, errors).await?;
         return rejected(&page, "admin/mail.html", data);

@@ -14,8 +14,6 @@ mod settings;
 mod staff;
 mod workflow;
 
-use std::collections::BTreeMap;
-
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, get, routes};
@@ -24,12 +22,6 @@ use serde_json::Value;
 use crate::auth::AdminUser;
 use crate::error::Result;
 use crate::web::{Answer, App, Html, Page, PageResult};
-
-/// Field name → message, as the templates' `errors` map.
-pub type Errors = BTreeMap<&'static str, String>;
-
-/// Problems found in a form, as (field, catalog key); translated when the page is rendered.
-pub type Refusals = Vec<(&'static str, &'static str)>;
 
 pub fn routes() -> Vec<Route> {
     let mut all = routes![admin_home];
@@ -61,15 +53,6 @@ async fn render(page: &Page<'_>, app: &App, template: &str, mut data: Value) -> 
         );
     }
     page.render(template, data)
-}
-
-/// Translates refusals into the messages shown next to the fields.
-fn translate(page: &Page<'_>, refusals: &[(&'static str, &'static str)]) -> Errors {
-    let mut errors = Errors::new();
-    for (field, key) in refusals {
-        errors.entry(field).or_insert_with(|| page.t(key));
-    }
-    errors
 }
 
 /// 303 to `to` with a success flash (a catalog key).

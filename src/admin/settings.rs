@@ -4,10 +4,10 @@ use rocket::form::FromForm;
 use rocket::{Route, State, get, post, routes};
 use serde_json::{Value, json};
 
-use super::{Errors, done, rejected, text};
+use super::{done, rejected, text};
 use crate::auth::AdminUser;
 use crate::auth::users;
-use crate::error::Result;
+use crate::error::{FieldErrors, Result};
 use crate::settings::{Settings, parse_extensions};
 use crate::web::csrf::{Checked, CsrfForm};
 use crate::web::{App, ClientIp, Html, Page, PageResult};
@@ -46,7 +46,7 @@ fn bad_extensions(list: &str) -> Vec<String> {
         .collect()
 }
 
-fn data(app: &App, form: Value, errors: Errors) -> Value {
+fn data(app: &App, form: Value, errors: FieldErrors) -> Value {
     json!({ "form": form, "errors": errors, "max_upload_mb": app.config.max_upload_mb })
 }
 
@@ -62,7 +62,7 @@ async fn settings_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> R
         &page,
         app,
         "admin/settings.html",
-        data(app, form, Errors::new()),
+        data(app, form, FieldErrors::new()),
     )
     .await
 }
@@ -77,10 +77,10 @@ async fn save(
 ) -> PageResult {
     let form = form.0;
     let max = app.config.max_upload_mb;
-    let mut errors = Errors::new();
+    let mut errors = FieldErrors::new();
     let desk_name = text(&form.desk_name, MAX_DESK_NAME);
     if desk_name.is_none() {
-        errors.insert("desk_name", page.t("admin_error_desk_name"));
+        errors.add("desk_name", "admin_error_desk_name");
     }
     let mb = form
         .max_attachment_mb
@@ -89,22 +89,24 @@ async fn save(
         .ok()
         .filter(|mb| (1..=max).contains(mb));
     if mb.is_none() {
-        errors.insert(
+        errors.add_with(
             "max_attachment_mb",
-            page.t("admin_error_attachment_mb")
-                .replace("{max}", &max.to_string()),
+            "admin_error_attachment_mb",
+            "max",
+            &max.to_string(),
         );
     }
     let bad = bad_extensions(&form.allowed_extensions);
     let extensions = parse_extensions(&form.allowed_extensions);
     if !bad.is_empty() {
-        errors.insert(
+        errors.add_with(
             "allowed_extensions",
-            page.t("admin_error_extensions_invalid")
-                .replace("{list}", &bad.join(", ")),
+            "admin_error_extensions_invalid",
+            "list",
+            &bad.join(", "),
         );
     } else if extensions.is_empty() {
-        errors.insert("allowed_extensions", page.t("admin_error_extensions_empty"));
+        errors.add("allowed_extensions", "admin_error_extensions_empty");
     }
     let (Some(desk_name), Some(max_attachment_mb), true) = (desk_name, mb, errors.is_empty())
     else {

@@ -5,10 +5,10 @@ use rocket::http::{CookieJar, Status};
 use rocket::{Route, State, get, post, routes};
 use serde_json::{Value, json};
 
-use super::{Errors, Refusals, done, rejected, remember_password, take_password, text, translate};
+use super::{done, rejected, remember_password, take_password, text};
 use crate::auth::AdminUser;
 use crate::auth::users::{self, Role, StaffAccount};
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldErrors, Result};
 use crate::util::{looks_like_email, random_password};
 use crate::web::auth::start_session;
 use crate::web::csrf::{Checked, CsrfForm, TokenOnly};
@@ -74,7 +74,7 @@ async fn render_list(
     page: &Page<'_>,
     app: &App,
     form: Value,
-    errors: Errors,
+    errors: FieldErrors,
     shown: Option<(i64, String)>,
 ) -> Result<Html> {
     let accounts = app.db.read(users::list).await?;
@@ -101,7 +101,14 @@ async fn list_page(
     cookies: &CookieJar<'_>,
 ) -> Result<Html> {
     let shown = take_password(cookies);
-    render_list(&page, app, json!({ "role": "agent" }), Errors::new(), shown).await
+    render_list(
+        &page,
+        app,
+        json!({ "role": "agent" }),
+        FieldErrors::new(),
+        shown,
+    )
+    .await
 }
 
 #[post("/staff", data = "<form>")]
@@ -117,15 +124,15 @@ async fn create(
     let email = form.email.trim().to_lowercase();
     let name = text(&form.name, MAX_NAME);
     let role = Role::parse(&form.role);
-    let mut refusals = Refusals::new();
+    let mut refusals = FieldErrors::new();
     if !looks_like_email(&email) {
-        refusals.push(("email", "error_email_invalid"));
+        refusals.add("email", "error_email_invalid");
     }
     if name.is_none() {
-        refusals.push(("name", "admin_error_name"));
+        refusals.add("name", "admin_error_name");
     }
     if role.is_none() {
-        refusals.push(("role", "admin_error_role"));
+        refusals.add("role", "admin_error_role");
     }
     let generated = form.password.is_empty();
     let password = if generated {
@@ -134,11 +141,11 @@ async fn create(
         form.password.clone()
     };
     if let Err(key) = users::check_password_strength(&password) {
-        refusals.push(("password", key));
+        refusals.add("password", key);
     }
     let values = json!({ "email": form.email.trim(), "name": form.name, "role": form.role });
     let (Some(name), Some(role), true) = (name, role, refusals.is_empty()) else {
-        return rejected_list(&page, app, values, &refusals).await;
+        return rejected_list(&page, app, values, refusals).await;
     };
     let lookup = email.clone();
     if app
@@ -147,7 +154,13 @@ async fn create(
         .await?
         .is_some()
     {
-        return rejected_list(&page, app, values, &[("email", "admin_error_email_taken")]).await;
+        return rejected_list(
+            &page,
+            app,
+            values,
+            FieldErrors::one("email", "admin_error_email_taken"),
+        )
+        .await;
     }
     let password_hash = hash(app, password.clone()).await?;
     let admin_id = admin.0.id;
@@ -164,7 +177,13 @@ async fn create(
         })
         .await?;
     let Some(id) = created else {
-        return rejected_list(&page, app, values, &[("email", "admin_error_email_taken")]).await;
+        return rejected_list(
+            &page,
+            app,
+            values,
+            FieldErrors::one("email", "admin_error_email_taken"),
+        )
+        .await;
     };
     if generated {
         remember_password(cookies, id, &password);
@@ -176,9 +195,9 @@ async fn rejected_list(
     page: &Page<'_>,
     app: &App,
     values: Value,
-    refusals: &[(&'static str, &'static str)],
+    refusals: FieldErrors,
 ) -> PageResult {
-    let html = render_list(page, app, values, translate(page, refusals), None).await?;
+    let html = render_list(page, app, values, refusals, None).await?;
     Ok(Answer::from((Status::UnprocessableEntity, html)))
 }
 
@@ -193,7 +212,7 @@ fn edit_data(
     account: &StaffAccount,
     me: i64,
     form: Value,
-    errors: Errors,
+    errors: FieldErrors,
     new_password: Option<Value>,
 ) -> Value {
     json!({
@@ -217,7 +236,7 @@ async fn edit_page(
     let form = json!({ "name": account.name, "role": account.role, "active": account.active });
     page.render(
         "admin/staff_edit.html",
-        edit_data(&account, admin.0.id, form, Errors::new(), shown),
+        edit_data(&account, admin.0.id, form, FieldErrors::new(), shown),
     )
 }
 
@@ -235,15 +254,15 @@ async fn save(
     let name = text(&form.name, MAX_NAME);
     let role = Role::parse(&form.role);
     let active = form.active;
-    let mut refusals = Refusals::new();
+    let mut refusals = FieldErrors::new();
     if name.is_none() {
-        refusals.push(("name", "admin_error_name"));
+        refusals.add("name", "admin_error_name");
     }
     if role.is_none() {
-        refusals.push(("role", "admin_error_role"));
+        refusals.add("role", "admin_error_role");
     }
     if id == me && !active {
-        refusals.push(("active", "admin_error_deactivate_self"));
+        refusals.add("active", "admin_error_deactivate_self");
     }
     let values = json!({ "name": form.name, "role": form.role, "active": active });
     if let (Some(name), Some(role), true) = (name, role, refusals.is_empty()) {
@@ -272,14 +291,14 @@ async fn save(
                 return done("/staff/tickets".into(), "admin_flash_staff_saved");
             }
             None => return done(format!("/admin/staff/{id}"), "admin_flash_staff_saved"),
-            Some(refusal) => refusals.push(refusal),
+            Some((field, key)) => refusals.add(field, key),
         }
     }
     let account = load(app, id).await?;
     rejected(
         &page,
         "admin/staff_edit.html",
-        edit_data(&account, me, values, translate(&page, &refusals), None),
+        edit_data(&account, me, values, refusals, None),
     )
 }
 

@@ -8,10 +8,10 @@ use rocket::{Route, State, get, post, routes};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 
-use super::{Errors, Refusals, done, text, translate};
+use super::{done, text};
 use crate::auth::AdminUser;
 use crate::auth::users;
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldErrors, Result};
 use crate::tickets::RefData;
 use crate::web::csrf::{Checked, CsrfForm};
 use crate::web::{Answer, App, ClientIp, Html, Page, PageResult};
@@ -153,7 +153,12 @@ struct Edit {
     values: Value,
 }
 
-async fn render(page: &Page<'_>, app: &App, edit: Option<Edit>, errors: Errors) -> Result<Html> {
+async fn render(
+    page: &Page<'_>,
+    app: &App,
+    edit: Option<Edit>,
+    errors: FieldErrors,
+) -> Result<Html> {
     let rd = app
         .db
         .read(RefData::load)
@@ -221,7 +226,7 @@ async fn render(page: &Page<'_>, app: &App, edit: Option<Edit>, errors: Errors) 
 
 #[get("/workflow")]
 async fn workflow_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
-    render(&page, app, None, Errors::new()).await
+    render(&page, app, None, FieldErrors::new()).await
 }
 
 /// Saves a status or priority (`id` None: a new one) after checking its name and order number.
@@ -252,16 +257,16 @@ where
             if let Some(id) = id {
                 slug_of(c, table, id)?;
             }
-            let mut refusals = Refusals::new();
+            let mut refusals = FieldErrors::new();
             match &name {
-                None => refusals.push(("name", "admin_error_short_name")),
+                None => refusals.add("name", "admin_error_short_name"),
                 Some(n) if name_taken(c, table, n, id)? => {
-                    refusals.push(("name", "admin_error_name_taken"))
+                    refusals.add("name", "admin_error_name_taken")
                 }
                 Some(_) => {}
             }
             if order.is_none() {
-                refusals.push((order_field, "admin_error_order"));
+                refusals.add(order_field, "admin_error_order");
             }
             let (Some(name), Some(order), true) = (name, order, refusals.is_empty()) else {
                 return Ok(Err(refusals));
@@ -290,7 +295,7 @@ where
                 id: id.unwrap_or(0),
                 values,
             };
-            let html = render(page, app, Some(edit), translate(page, &refusals)).await?;
+            let html = render(page, app, Some(edit), refusals).await?;
             Ok(Answer::from((
                 rocket::http::Status::UnprocessableEntity,
                 html,

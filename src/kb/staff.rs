@@ -12,9 +12,9 @@ use serde_json::{Value, json};
 
 use super::store::{self, ArticleInput};
 use crate::auth::StaffUser;
+use crate::error::FieldErrors;
 use crate::error::{Error, Result};
 use crate::i18n::LANGS;
-use crate::portal::FieldErrors;
 use crate::util::clean;
 use crate::web::csrf::{Checked, CsrfForm};
 use crate::web::{Answer, App, Html, Page, PageResult};
@@ -168,7 +168,7 @@ fn article_values(a: &store::Article) -> Value {
 }
 
 /// Checks the form; the input to save, or the field errors.
-fn validate(page: &Page<'_>, form: &ArticleForm) -> std::result::Result<ArticleInput, FieldErrors> {
+fn validate(form: &ArticleForm) -> std::result::Result<ArticleInput, FieldErrors> {
     let mut errors = FieldErrors::new();
     let mut translations = Vec::new();
     for lang in LANGS {
@@ -183,16 +183,16 @@ fn validate(page: &Page<'_>, form: &ArticleForm) -> std::result::Result<ArticleI
             _ => ("title_en", "body_en"),
         };
         if title.is_empty() && !body.is_empty() {
-            errors.insert(title_key, page.t("kb_error_title_required"));
+            errors.add(title_key, "kb_error_title_required");
         } else if !title.is_empty() && body.is_empty() {
-            errors.insert(body_key, page.t("kb_error_body_required"));
+            errors.add(body_key, "kb_error_body_required");
         } else if body.chars().count() > super::MAX_BODY {
-            errors.insert(body_key, page.t("kb_error_body_too_long"));
+            errors.add(body_key, "kb_error_body_too_long");
         }
         translations.push((lang, title, body));
     }
     if translations.iter().all(|(_, t, _)| t.is_empty()) && errors.is_empty() {
-        errors.insert("title_en", page.t("kb_error_translation_required"));
+        errors.add("title_en", "kb_error_translation_required");
     }
     let slug = match form.slug.trim() {
         "" => super::slugify(
@@ -204,19 +204,19 @@ fn validate(page: &Page<'_>, form: &ArticleForm) -> std::result::Result<ArticleI
         ),
         s => s.to_string(),
     };
-    if !super::valid_slug(&slug) && !errors.contains_key("title_en") {
-        errors.insert("slug", page.t("kb_error_slug_invalid"));
+    if !super::valid_slug(&slug) && !errors.get("title_en").is_some() {
+        errors.add("slug", "kb_error_slug_invalid");
     }
     let state = form.state.trim().to_string();
     if !super::ALL_STATES.contains(&state.as_str()) {
-        errors.insert("state", page.t("kb_error_state_invalid"));
+        errors.add("state", "kb_error_state_invalid");
     }
     let category_id = match form.category.trim() {
         "" => None,
         c => match c.parse::<i64>() {
             Ok(id) => Some(id),
             Err(_) => {
-                errors.insert("category", page.t("kb_error_category_invalid"));
+                errors.add("category", "kb_error_category_invalid");
                 None
             }
         },
@@ -345,7 +345,7 @@ async fn save(
     id: Option<i64>,
     form: ArticleForm,
 ) -> PageResult {
-    let input = match validate(&page, &form) {
+    let input = match validate(&form) {
         Ok(input) => input,
         Err(errors) => {
             let r = render_editor(
@@ -382,7 +382,7 @@ async fn save(
                 _ => ("category", "kb_error_category_invalid"),
             };
             let mut errors = FieldErrors::new();
-            errors.insert(key, page.t(msg));
+            errors.add(key, msg);
             let r = render_editor(
                 &page,
                 app,
@@ -447,9 +447,9 @@ async fn upload_files(
         .ok_or(Error::NotFound)?;
     let mut errors = FieldErrors::new();
     let uploads =
-        crate::portal::checked_uploads(&page, &form.0.files, &app.settings(), &mut errors).await;
+        crate::web::files::checked_uploads(&form.0.files, &app.settings(), &mut errors).await;
     if uploads.is_empty() && errors.is_empty() {
-        errors.insert("attachments", page.t("kb_error_no_file"));
+        errors.add("attachments", "kb_error_no_file");
     }
     if !errors.is_empty() {
         let r = render_editor(

@@ -3,8 +3,6 @@
 
 mod access;
 
-use std::collections::BTreeMap;
-
 use rocket::form::FromForm;
 use rocket::fs::TempFile;
 use rocket::http::{CookieJar, Status};
@@ -13,18 +11,15 @@ use rocket::{Route, State, get, post, routes};
 use serde_json::{Value, json};
 
 use crate::db::now;
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldErrors, Result};
 use crate::tickets::actions::{Changes, NewMessage};
+use crate::tickets::validate::{self, MAX_NAME, MAX_SUBJECT, TicketInput};
 use crate::tickets::{self, Actor, Channel, MessageKind, NewTicket, RefData};
-use crate::util::{clean, constant_time_eq, looks_like_email};
+use crate::util::{clean, constant_time_eq};
 use crate::web::csrf::{Checked, CsrfForm, TokenOnly};
-use crate::web::files::{Download, read_uploads};
+use crate::web::files::{Download, checked_uploads};
 use crate::web::{Answer, App, ClientIp, Html, Lang, Page, PageResult};
 use crate::workflow::{Ctx, Desk};
-
-pub const MAX_SUBJECT: usize = 200;
-pub const MAX_NAME: usize = 100;
-pub const MAX_MESSAGE: usize = 50_000;
 
 #[get("/")]
 fn home(page: Page<'_>, cookies: &CookieJar<'_>) -> Result<Html> {
@@ -48,6 +43,7 @@ fn portal_choices(refdata: &RefData) -> Value {
     json!({
         "categories": refdata.categories.iter().filter(|c| c.active).collect::<Vec<_>>(),
         "priorities": refdata.priorities.iter().filter(|p| p.requester_selectable).collect::<Vec<_>>(),
+        "for_staff": false,
     })
 }
 
@@ -92,79 +88,16 @@ impl CsrfForm for TicketForm<'_> {
     }
 }
 
-/// Field errors, keyed by field name, as translated messages.
-pub type FieldErrors = BTreeMap<&'static str, String>;
-
-/// Checks the fields common to the portal and the staff "new ticket" form.
-pub fn validate_ticket(
-    page: &Page<'_>,
-    form: &TicketForm<'_>,
-    refdata: &RefData,
-    staff: bool,
-) -> (FieldErrors, Option<(i64, i64)>) {
-    let mut errors = FieldErrors::new();
-    if clean(&form.name, MAX_NAME).is_empty() {
-        errors.insert("name", page.t("error_name_required"));
-    }
-    if !looks_like_email(form.email.trim()) {
-        errors.insert("email", page.t("error_email_invalid"));
-    }
-    if clean(&form.subject, MAX_SUBJECT).is_empty() {
-        errors.insert("subject", page.t("error_subject_required"));
-    }
-    check_message(page, &form.message, &mut errors);
-    let category = form
-        .category
-        .parse::<i64>()
-        .ok()
-        .and_then(|id| refdata.category(id))
-        .filter(|c| c.active);
-    let Some(category) = category else {
-        errors.insert("category", page.t("error_category_required"));
-        return (errors, None);
-    };
-    let priority = match form.priority.trim() {
-        "" => Some(category.default_priority_id),
-        p => p
-            .parse::<i64>()
-            .ok()
-            .and_then(|id| refdata.priority(id))
-            .filter(|p| staff || p.requester_selectable)
-            .map(|p| p.id),
-    };
-    match priority {
-        Some(priority) => (errors, Some((category.id, priority))),
-        None => {
-            errors.insert("priority", page.t("error_priority_invalid"));
-            (errors, None)
-        }
-    }
-}
-
-/// Adds an error for an empty or over-long message.
-pub fn check_message(page: &Page<'_>, message: &str, errors: &mut FieldErrors) {
-    if message.trim().is_empty() {
-        errors.insert("message", page.t("error_message_required"));
-    } else if message.chars().count() > MAX_MESSAGE {
-        errors.insert("message", page.t("error_message_too_long"));
-    }
-}
-
-/// The uploaded files, or none and an error next to the field when one breaks the desk's rules.
-pub async fn checked_uploads(
-    page: &Page<'_>,
-    files: &[TempFile<'_>],
-    settings: &crate::settings::Settings,
-    errors: &mut FieldErrors,
-) -> Vec<crate::tickets::Upload> {
-    match read_uploads(files, settings).await {
-        Ok(uploads) => uploads,
-        Err(problem) => {
-            errors.insert(
-                "attachments",
-                page.t(problem.key).replace("{file}", &problem.filename),
-            );
-            Vec::new()
+impl TicketForm<'_> {
+    /// The fields the ticket rules check (`tickets::validate`).
+    pub fn input(&self) -> TicketInput<'_> {
+        TicketInput {
+            name: &self.name,
+            email: &self.email,
+            category: &self.category,
+            priority: &self.priority,
+            subject: &self.subject,
+            message: &self.message,
         }
     }
 }
@@ -206,8 +139,8 @@ async fn submit_ticket(
     let form = form.0;
     let refdata = load_refdata(app, page.lang).await?;
     let settings = app.settings();
-    let (mut errors, picked) = validate_ticket(&page, &form, &refdata, false);
-    let uploads = checked_uploads(&page, &form.attachments, &settings, &mut errors).await;
+    let (mut errors, picked) = validate::ticket(&form.input(), &refdata, false);
+    let uploads = checked_uploads(&form.attachments, &settings, &mut errors).await;
     let (category_id, priority_id) = match picked {
         Some(p) if errors.is_empty() => p,
         _ => {
@@ -434,8 +367,8 @@ async fn reply(
     };
     let settings = app.settings();
     let mut errors = FieldErrors::new();
-    check_message(&page, &form.message, &mut errors);
-    let uploads = checked_uploads(&page, &form.attachments, &settings, &mut errors).await;
+    validate::message(&form.message, &mut errors);
+    let uploads = checked_uploads(&form.attachments, &settings, &mut errors).await;
     if !errors.is_empty() {
         let refdata = load_refdata(app, page.lang).await?;
         refdata.decorate(&mut ticket);

@@ -13,16 +13,17 @@ use serde_json::json;
 
 use crate::auth::StaffUser;
 use crate::db::now;
+use crate::error::FieldErrors;
 use crate::error::{Error, Result};
-use crate::portal::{
-    FieldErrors, TicketForm, check_message, checked_uploads, form_values, validate_ticket,
-};
+use crate::portal::{TicketForm, form_values};
 use crate::tickets::actions::{Changes, NewMessage};
 use crate::tickets::list::{self, Filter, Sort, View};
+use crate::tickets::validate::{self, MAX_NAME, MAX_SUBJECT};
 use crate::tickets::{self, Actor, Channel, MessageKind, NewTicket, RefData};
 use crate::util::clean;
 use crate::web::csrf::{Checked, CsrfForm};
 use crate::web::files::Download;
+use crate::web::files::checked_uploads;
 use crate::web::{Answer, App, Html, Page, PageResult};
 use crate::workflow::{Ctx, Desk};
 
@@ -218,8 +219,8 @@ async fn reply(
         MessageKind::Staff
     };
     let mut errors = FieldErrors::new();
-    check_message(&page, &form.message, &mut errors);
-    let uploads = checked_uploads(&page, &form.attachments, &app.settings(), &mut errors).await;
+    validate::message(&form.message, &mut errors);
+    let uploads = checked_uploads(&form.attachments, &app.settings(), &mut errors).await;
     if !errors.is_empty() {
         let values =
             json!({ "message": form.message, "status": form.status, "silent": form.silent });
@@ -316,6 +317,7 @@ fn staff_choices(refdata: &RefData) -> serde_json::Value {
         "categories": refdata.categories.iter().filter(|c| c.active).collect::<Vec<_>>(),
         "priorities": refdata.priorities,
         "agents": refdata.agents.iter().filter(|a| a.active).collect::<Vec<_>>(),
+        "for_staff": true,
     })
 }
 
@@ -339,8 +341,8 @@ async fn create_ticket(
     let assignee = form.assignee.clone();
     let refdata = refdata(app, &page).await?;
     let settings = app.settings();
-    let (mut errors, picked) = validate_ticket(&page, &form, &refdata, true);
-    let uploads = checked_uploads(&page, &form.attachments, &settings, &mut errors).await;
+    let (mut errors, picked) = validate::ticket(&form.input(), &refdata, true);
+    let uploads = checked_uploads(&form.attachments, &settings, &mut errors).await;
     let assignee_id = assignee
         .parse::<i64>()
         .ok()
@@ -359,11 +361,11 @@ async fn create_ticket(
     };
     let who = actor(&staff);
     let new = NewTicket {
-        requester_name: clean(&form.name, crate::portal::MAX_NAME),
+        requester_name: clean(&form.name, MAX_NAME),
         requester_email: form.email.trim().to_lowercase(),
         category_id,
         priority_id,
-        subject: clean(&form.subject, crate::portal::MAX_SUBJECT),
+        subject: clean(&form.subject, MAX_SUBJECT),
         message: form.message.trim().to_string(),
         attachments: uploads,
         channel: Channel::Staff,

@@ -12,6 +12,7 @@ pub mod list;
 pub mod refdata;
 pub mod store;
 pub mod uploads;
+pub mod validate;
 
 use rand::Rng;
 use rand::rngs::OsRng;

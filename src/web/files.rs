@@ -5,6 +5,7 @@ use rocket::fs::TempFile;
 use rocket::http::{ContentType, Header};
 use rocket::tokio::io::AsyncReadExt;
 
+use crate::error::FieldErrors;
 use crate::settings::Settings;
 use crate::tickets::uploads::{
     MAX_FILES, Upload, UploadProblem, content_type_for, extension, sanitize_filename,
@@ -101,6 +102,21 @@ impl Download {
             kind: ContentType::parse_flexible(content_type).unwrap_or(ContentType::Binary),
             disposition: Header::new("Content-Disposition", disposition),
             csp: Header::new("Content-Security-Policy", "sandbox; default-src 'none'"),
+        }
+    }
+}
+
+/// The uploaded files, or none and an error next to the field when one breaks the desk's rules.
+pub async fn checked_uploads(
+    files: &[TempFile<'_>],
+    settings: &Settings,
+    errors: &mut FieldErrors,
+) -> Vec<Upload> {
+    match read_uploads(files, settings).await {
+        Ok(uploads) => uploads,
+        Err(problem) => {
+            errors.add_with("attachments", problem.key, "file", &problem.filename);
+            Vec::new()
         }
     }
 }

@@ -238,7 +238,29 @@ impl Page<'_> {
         self.app.i18n.get(self.lang, key).to_string()
     }
 
-    /// Renders `template` with `data` (a JSON object) plus the shared context.
+    /// A form's `FieldErrors` (field → catalog key) as the templates show them: field → message
+    /// in the viewer's language.
+    fn translate_errors(&self, errors: &mut Value) {
+        let Value::Object(fields) = errors else {
+            return;
+        };
+        for message in fields.values_mut() {
+            if let Some(key) = message.get("key").and_then(Value::as_str) {
+                let mut text = self.t(key);
+                if let Some(Value::Object(args)) = message.get("args") {
+                    for (name, value) in args {
+                        if let Some(value) = value.as_str() {
+                            text = text.replace(&format!("{{{name}}}"), value);
+                        }
+                    }
+                }
+                *message = Value::String(text);
+            }
+        }
+    }
+
+    /// Renders `template` with `data` (a JSON object) plus the shared context; its `errors`, a
+    /// form's `FieldErrors`, are translated.
     pub fn render(&self, template: &str, data: Value) -> Result<Html> {
         self.render_with_token(template, data, &self.csrf)
             .map(RawHtml)
@@ -335,7 +357,10 @@ impl Page<'_> {
         Ok(RawHtml(html))
     }
 
-    fn render_with_token(&self, template: &str, data: Value, token: &str) -> Result<String> {
+    fn render_with_token(&self, template: &str, mut data: Value, token: &str) -> Result<String> {
+        if let Some(errors) = data.get_mut("errors") {
+            self.translate_errors(errors);
+        }
         let mut ctx = tera::Context::from_value(data)?;
         let settings = self.app.settings();
         ctx.insert("lang", self.lang.code());
@@ -408,4 +433,15 @@ pub fn catchers() -> Vec<Catcher> {
 /// The desk's and the admin pages' error pages: the same, and a login form for a 401.
 pub fn staff_catchers() -> Vec<Catcher> {
     catchers![default_catcher, unauthorized]
+}
+
+/// Every error a handler returns becomes the error page for its status.
+impl<'r> rocket::response::Responder<'r, 'static> for Error {
+    fn respond_to(self, req: &'r Request<'_>) -> rocket::response::Result<'static> {
+        let status = self.status();
+        if status.code >= 500 {
+            eprintln!("error on {} {}: {self}", req.method(), req.uri());
+        }
+        error_page(req, status).respond_to(req)
+    }
 }
