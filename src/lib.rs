@@ -4,6 +4,7 @@
 //! build the very same app.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;

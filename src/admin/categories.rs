@@ -2,14 +2,12 @@
 
 use rocket::form::FromForm;
 use rocket::{Route, State, get, post, routes};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 
 use super::{done, rejected, text};
 use crate::auth::AdminUser;
-use crate::auth::users;
 use crate::error::{Error, FieldErrors, Result};
-use crate::tickets::RefData;
+use crate::tickets::{RefData, categories};
 use crate::web::csrf::{Checked, CsrfForm};
 use crate::web::{Answer, App, ClientIp, Html, Page, PageResult};
 
@@ -52,71 +50,6 @@ impl CsrfForm for EditCategoryForm {
     fn csrf_token(&self) -> &str {
         &self.csrf_token
     }
-}
-
-// Queries.
-
-/// Whether another category (not `except`) already has this name (case-insensitively).
-fn name_taken(c: &Connection, name: &str, except: Option<i64>) -> Result<bool> {
-    Ok(c.query_row(
-        "SELECT EXISTS(SELECT 1 FROM categories WHERE name = ?1 AND id IS NOT ?2)",
-        params![name, except],
-        |r| r.get(0),
-    )?)
-}
-
-fn priority_exists(c: &Connection, id: i64) -> Result<bool> {
-    Ok(c.query_row(
-        "SELECT EXISTS(SELECT 1 FROM priorities WHERE id = ?1)",
-        [id],
-        |r| r.get(0),
-    )?)
-}
-
-fn category_exists(c: &Connection, id: i64) -> Result<Option<(String, bool)>> {
-    Ok(c.query_row(
-        "SELECT name, active FROM categories WHERE id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-    .optional()?)
-}
-
-fn active_categories(c: &Connection) -> Result<i64> {
-    Ok(c.query_row(
-        "SELECT COUNT(*) FROM categories WHERE active = 1",
-        [],
-        |r| r.get(0),
-    )?)
-}
-
-fn insert(c: &Connection, name: &str, priority: i64) -> Result<i64> {
-    c.execute(
-        "INSERT INTO categories (name, default_priority_id, sort)
-         VALUES (?1, ?2, (SELECT COALESCE(MAX(sort), 0) + 10 FROM categories))",
-        params![name, priority],
-    )?;
-    Ok(c.last_insert_rowid())
-}
-
-fn update(c: &Connection, id: i64, name: &str, priority: i64, active: bool) -> Result<()> {
-    c.execute(
-        "UPDATE categories SET name = ?2, default_priority_id = ?3, active = ?4 WHERE id = ?1",
-        params![id, name, priority, active],
-    )?;
-    Ok(())
-}
-
-/// Replaces the category's agents; ids that are not active staff are left out.
-fn set_agents(c: &Connection, id: i64, agents: &[i64]) -> Result<()> {
-    c.execute("DELETE FROM category_agents WHERE category_id = ?1", [id])?;
-    let mut stmt = c.prepare_cached(
-        "INSERT OR IGNORE INTO category_agents (category_id, staff_id) SELECT ?1, id FROM staff WHERE id = ?2 AND active = 1",
-    )?;
-    for staff_id in agents {
-        stmt.execute(params![id, staff_id])?;
-    }
-    Ok(())
 }
 
 // Pages.
@@ -184,19 +117,19 @@ async fn create(
             let mut refusals = FieldErrors::new();
             match &n {
                 None => refusals.add("name", "admin_error_name"),
-                Some(n) if name_taken(c, n, None)? => {
+                Some(n) if categories::name_taken(c, n, None)? => {
                     refusals.add("name", "admin_error_category_taken")
                 }
                 Some(_) => {}
             }
-            if !matches!(p, Some(p) if priority_exists(c, p)?) {
+            if !matches!(p, Some(p) if categories::priority_exists(c, p)?) {
                 refusals.add("default_priority", "admin_error_priority_unknown");
             }
             let (Some(n), Some(p), true) = (n, p, refusals.is_empty()) else {
                 return Ok(Err(refusals));
             };
-            let id = insert(c, &n, p)?;
-            users::audit(
+            let id = categories::insert(c, &n, p)?;
+            crate::audit::record(
                 c,
                 Some(me),
                 "category_create",
@@ -268,28 +201,28 @@ async fn save(
     let n = name.clone();
     let outcome = app
         .write_refdata(move |c| {
-            let (_, was_active) = category_exists(c, id)?.ok_or(Error::NotFound)?;
+            let (_, was_active) = categories::category_exists(c, id)?.ok_or(Error::NotFound)?;
             let mut refusals = FieldErrors::new();
             match &n {
                 None => refusals.add("name", "admin_error_name"),
-                Some(n) if name_taken(c, n, Some(id))? => {
+                Some(n) if categories::name_taken(c, n, Some(id))? => {
                     refusals.add("name", "admin_error_category_taken")
                 }
                 Some(_) => {}
             }
-            if !matches!(priority, Some(p) if priority_exists(c, p)?) {
+            if !matches!(priority, Some(p) if categories::priority_exists(c, p)?) {
                 refusals.add("default_priority", "admin_error_priority_unknown");
             }
-            if was_active && !active && active_categories(c)? <= 1 {
+            if was_active && !active && categories::active_categories(c)? <= 1 {
                 refusals.add("active", "admin_error_last_category");
             }
             let (Some(n), Some(p), true) = (n, priority, refusals.is_empty()) else {
                 return Ok(Err(refusals));
             };
-            update(c, id, &n, p, active)?;
-            set_agents(c, id, &agents)?;
+            categories::update(c, id, &n, p, active)?;
+            categories::set_agents(c, id, &agents)?;
             let detail = format!("id={id} name={n} active={active} agents={agents:?}");
-            users::audit(c, Some(me), "category_update", &detail, Some(&ip.0))?;
+            crate::audit::record(c, Some(me), "category_update", &detail, Some(&ip.0))?;
             Ok(Ok(()))
         })
         .await?;

@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 use super::mail_store;
 use super::rejected;
 use crate::auth::AdminUser;
-use crate::auth::users;
 use crate::error::{Error, FieldErrors, Result};
 use crate::mail::settings::{self as mail_settings, MailSettings, Saved, Security, valid_host};
 use crate::mail::{Outgoing, build_message, send_now};
@@ -252,7 +251,7 @@ async fn save(
                     "changed"
                 },
             );
-            users::audit(c, Some(me), "mail_settings_update", &detail, Some(&ip.0))
+            crate::audit::record(c, Some(me), "mail_settings_update", &detail, Some(&ip.0))
         })
         .await?;
     // Mail that waited for a server may go now.
@@ -323,7 +322,7 @@ async fn send_test(
                 Ok(answer) => format!("to={to} answer={answer}"),
                 Err(error) => format!("to={to} error={error}"),
             };
-            users::audit(c, Some(me), "mail_test", &detail, Some(&ip.0))
+            crate::audit::record(c, Some(me), "mail_test", &detail, Some(&ip.0))
         })
         .await?;
     let redirect = Redirect::to("/admin/mail");

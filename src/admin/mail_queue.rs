@@ -11,7 +11,6 @@ use serde_json::json;
 use super::done;
 use super::mail_store::{self as store, QuarantineRow};
 use crate::auth::AdminUser;
-use crate::auth::users;
 use crate::error::{Error, Result};
 use crate::mail::incoming::{self, Outcome};
 use crate::web::csrf::{Checked, TokenOnly};
@@ -45,7 +44,7 @@ async fn audit(
 ) -> Result<()> {
     let me = admin.0.id;
     app.db
-        .write(move |c| users::audit(c, Some(me), action, &detail, Some(&ip.0)))
+        .write(move |c| crate::audit::record(c, Some(me), action, &detail, Some(&ip.0)))
         .await
 }
 
@@ -92,7 +91,7 @@ async fn change_waiting(
         .write(move |c| {
             let to = change(c, id)?;
             let detail = format!("id={id} to={to}");
-            users::audit(c, Some(me), action, &detail, Some(&ip.0))
+            crate::audit::record(c, Some(me), action, &detail, Some(&ip.0))
         })
         .await
 }
@@ -222,7 +221,9 @@ async fn quarantine_view(
     let ticket_id = match row.outcome.as_deref().and_then(|o| o.split_once(' ')) {
         Some(("new" | "added", tid)) => {
             let tid = tid.to_string();
-            app.db.read(move |c| store::ticket_id(c, &tid)).await?
+            app.db
+                .read(move |c| Ok(crate::tickets::get_by_tracking_id(c, &tid)?.map(|t| t.id)))
+                .await?
         }
         _ => None,
     };
@@ -285,7 +286,7 @@ async fn quarantine_retry(
                 _ => {}
             }
             let detail = format!("id={id} outcome={outcome}");
-            users::audit(c, Some(me), "quarantine_retry", &detail, Some(&ip.0))?;
+            crate::audit::record(c, Some(me), "quarantine_retry", &detail, Some(&ip.0))?;
             Ok(outcome)
         })
         .await?;
@@ -318,7 +319,7 @@ async fn quarantine_delete(
                 "id={id} from={} subject={} reason={}",
                 row.from, row.subject, row.reason
             );
-            users::audit(c, Some(me), "quarantine_delete", &detail, Some(&ip.0))
+            crate::audit::record(c, Some(me), "quarantine_delete", &detail, Some(&ip.0))
         })
         .await?;
     done("/admin/mail/quarantine".into(), "admin_mail_flash_deleted")

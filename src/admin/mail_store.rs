@@ -233,15 +233,6 @@ pub fn delete(c: &Connection, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// The staff page of the ticket with this tracking ID, for the link after an import.
-pub fn ticket_id(c: &Connection, tracking_id: &str) -> Result<Option<i64>> {
-    Ok(
-        c.prepare_cached("SELECT id FROM tickets WHERE tracking_id = ?1")?
-            .query_row([tracking_id], |r| r.get(0))
-            .optional()?,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::from_and_subject;

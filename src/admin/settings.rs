@@ -6,7 +6,6 @@ use serde_json::{Value, json};
 
 use super::{done, rejected, text};
 use crate::auth::AdminUser;
-use crate::auth::users;
 use crate::error::{FieldErrors, Result};
 use crate::settings::{Settings, parse_extensions};
 use crate::web::csrf::{Checked, CsrfForm};
@@ -132,7 +131,7 @@ async fn save(
                 saved.max_attachment_mb,
                 saved.allowed_extensions.join(",")
             );
-            users::audit(c, Some(me), "settings_update", &detail, Some(&ip.0))
+            crate::audit::record(c, Some(me), "settings_update", &detail, Some(&ip.0))
         })
         .await?;
     app.set_settings(new);

@@ -172,7 +172,7 @@ async fn create(
             }
             let id = users::create(c, &email, &name, role, &password_hash)?;
             let detail = format!("id={id} email={email} role={}", role.as_str());
-            users::audit(c, Some(admin_id), "staff_create", &detail, Some(&ip.0))?;
+            crate::audit::record(c, Some(admin_id), "staff_create", &detail, Some(&ip.0))?;
             Ok(Some(id))
         })
         .await?;
@@ -281,7 +281,7 @@ async fn save(
                     before.email,
                     role.as_str()
                 );
-                users::audit(c, Some(me), "staff_update", &detail, Some(&ip.0))?;
+                crate::audit::record(c, Some(me), "staff_update", &detail, Some(&ip.0))?;
                 Ok(None)
             })
             .await?;
@@ -320,7 +320,7 @@ async fn reset_password(
             let account = users::get(c, id)?.ok_or(Error::NotFound)?;
             users::set_password(c, id, &password_hash)?;
             let detail = format!("id={id} email={}", account.email);
-            users::audit(c, Some(me), "staff_password_reset", &detail, Some(&ip.0))?;
+            crate::audit::record(c, Some(me), "staff_password_reset", &detail, Some(&ip.0))?;
             users::get(c, id)?.ok_or(Error::NotFound)
         })
         .await?;

@@ -5,14 +5,14 @@
 
 use rocket::form::FromForm;
 use rocket::{Route, State, get, post, routes};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use serde_json::{Value, json};
 
 use super::{done, text};
 use crate::auth::AdminUser;
-use crate::auth::users;
-use crate::error::{Error, FieldErrors, Result};
+use crate::error::{FieldErrors, Result};
 use crate::tickets::RefData;
+use crate::tickets::statuses::{self, Table};
 use crate::web::csrf::{Checked, CsrfForm};
 use crate::web::{Answer, App, ClientIp, Html, Page, PageResult};
 
@@ -61,86 +61,6 @@ impl CsrfForm for PriorityForm {
     fn csrf_token(&self) -> &str {
         &self.csrf_token
     }
-}
-
-/// Which table a query is about.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Table {
-    Statuses,
-    Priorities,
-}
-
-impl Table {
-    fn name(self) -> &'static str {
-        match self {
-            Table::Statuses => "statuses",
-            Table::Priorities => "priorities",
-        }
-    }
-    /// The form's kind in templates and the audit log's word for it.
-    fn kind(self) -> &'static str {
-        match self {
-            Table::Statuses => "status",
-            Table::Priorities => "priority",
-        }
-    }
-}
-
-// Queries.
-
-fn name_taken(c: &Connection, table: Table, name: &str, except: Option<i64>) -> Result<bool> {
-    let sql = format!(
-        "SELECT EXISTS(SELECT 1 FROM {} WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2)",
-        table.name()
-    );
-    Ok(c.query_row(&sql, params![name, except], |r| r.get(0))?)
-}
-
-/// The row's slug (None for custom rows), or NotFound.
-fn slug_of(c: &Connection, table: Table, id: i64) -> Result<Option<String>> {
-    let sql = format!("SELECT slug FROM {} WHERE id = ?1", table.name());
-    c.query_row(&sql, [id], |r| r.get::<_, Option<String>>(0))
-        .optional()?
-        .ok_or(Error::NotFound)
-}
-
-fn insert_status(c: &Connection, name: &str, is_closed: bool, sort: i64) -> Result<i64> {
-    c.execute(
-        "INSERT INTO statuses (name, is_closed, sort) VALUES (?1, ?2, ?3)",
-        params![name, is_closed, sort],
-    )?;
-    Ok(c.last_insert_rowid())
-}
-
-/// Updates a status; `is_closed` None keeps the current flag (built-in statuses).
-fn update_status(
-    c: &Connection,
-    id: i64,
-    name: &str,
-    is_closed: Option<bool>,
-    sort: i64,
-) -> Result<()> {
-    c.execute(
-        "UPDATE statuses SET name = ?2, is_closed = COALESCE(?3, is_closed), sort = ?4 WHERE id = ?1",
-        params![id, name, is_closed, sort],
-    )?;
-    Ok(())
-}
-
-fn insert_priority(c: &Connection, name: &str, rank: i64, selectable: bool) -> Result<i64> {
-    c.execute(
-        "INSERT INTO priorities (name, rank, requester_selectable) VALUES (?1, ?2, ?3)",
-        params![name, rank, selectable],
-    )?;
-    Ok(c.last_insert_rowid())
-}
-
-fn update_priority(c: &Connection, id: i64, name: &str, rank: i64, selectable: bool) -> Result<()> {
-    c.execute(
-        "UPDATE priorities SET name = ?2, rank = ?3, requester_selectable = ?4 WHERE id = ?1",
-        params![id, name, rank, selectable],
-    )?;
-    Ok(())
 }
 
 // Pages.
@@ -255,12 +175,12 @@ where
     let outcome = app
         .write_refdata(move |c| {
             if let Some(id) = id {
-                slug_of(c, table, id)?;
+                statuses::slug_of(c, table, id)?;
             }
             let mut refusals = FieldErrors::new();
             match &name {
                 None => refusals.add("name", "admin_error_short_name"),
-                Some(n) if name_taken(c, table, n, id)? => {
+                Some(n) if statuses::name_taken(c, table, n, id)? => {
                     refusals.add("name", "admin_error_name_taken")
                 }
                 Some(_) => {}
@@ -324,9 +244,9 @@ async fn create_status(
         &f.sort,
         values,
         move |c, name, sort| {
-            let id = insert_status(c, name, closed, sort)?;
+            let id = statuses::insert_status(c, name, closed, sort)?;
             let detail = format!("id={id} name={name} closed={closed} sort={sort}");
-            users::audit(c, Some(me), "status_create", &detail, Some(&ip.0))?;
+            crate::audit::record(c, Some(me), "status_create", &detail, Some(&ip.0))?;
             Ok(detail)
         },
     )
@@ -355,14 +275,14 @@ async fn save_status(
         values,
         move |c, name, sort| {
             // A built-in status keeps its "closed" flag whatever the form says.
-            let closed = if slug_of(c, Table::Statuses, id)?.is_some() {
+            let closed = if statuses::slug_of(c, Table::Statuses, id)?.is_some() {
                 None
             } else {
                 Some(closed)
             };
-            update_status(c, id, name, closed, sort)?;
+            statuses::update_status(c, id, name, closed, sort)?;
             let detail = format!("id={id} name={name} closed={closed:?} sort={sort}");
-            users::audit(c, Some(me), "status_update", &detail, Some(&ip.0))?;
+            crate::audit::record(c, Some(me), "status_update", &detail, Some(&ip.0))?;
             Ok(detail)
         },
     )
@@ -390,9 +310,9 @@ async fn create_priority(
         &f.rank,
         values,
         move |c, name, rank| {
-            let id = insert_priority(c, name, rank, selectable)?;
+            let id = statuses::insert_priority(c, name, rank, selectable)?;
             let detail = format!("id={id} name={name} rank={rank} selectable={selectable}");
-            users::audit(c, Some(me), "priority_create", &detail, Some(&ip.0))?;
+            crate::audit::record(c, Some(me), "priority_create", &detail, Some(&ip.0))?;
             Ok(detail)
         },
     )
@@ -421,9 +341,9 @@ async fn save_priority(
         &f.rank,
         values,
         move |c, name, rank| {
-            update_priority(c, id, name, rank, selectable)?;
+            statuses::update_priority(c, id, name, rank, selectable)?;
             let detail = format!("id={id} name={name} rank={rank} selectable={selectable}");
-            users::audit(c, Some(me), "priority_update", &detail, Some(&ip.0))?;
+            crate::audit::record(c, Some(me), "priority_update", &detail, Some(&ip.0))?;
             Ok(detail)
         },
     )

@@ -159,20 +159,6 @@ pub fn active_admins(conn: &Connection) -> Result<i64> {
     )?)
 }
 
-pub fn audit(
-    conn: &Connection,
-    staff_id: Option<i64>,
-    action: &str,
-    detail: &str,
-    ip: Option<&str>,
-) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO audit_log (staff_id, action, detail, ip, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![staff_id, action, detail, ip, now()])?;
-    Ok(())
-}
-
 /// The language a staff member's mail is written in.
 pub fn set_lang(conn: &Connection, id: i64, lang: crate::i18n::Lang) -> Result<()> {
     conn.prepare_cached("UPDATE staff SET lang = ?2 WHERE id = ?1")?

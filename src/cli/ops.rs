@@ -90,7 +90,7 @@ pub fn user(config: Config, cmd: UserCommand) -> Result<()> {
             let hash = users::hash_password(&password, config.bcrypt_cost)?;
             db.write_blocking(|c| {
                 let id = users::create(c, &email, &name, role, &hash)?;
-                users::audit(
+                crate::audit::record(
                     c,
                     None,
                     "cli_user_add",
@@ -108,7 +108,7 @@ pub fn user(config: Config, cmd: UserCommand) -> Result<()> {
             let hash = users::hash_password(&password, config.bcrypt_cost)?;
             db.write_blocking(|c| {
                 users::set_password(c, account.id, &hash)?;
-                users::audit(
+                crate::audit::record(
                     c,
                     None,
                     "cli_user_passwd",
@@ -162,8 +162,7 @@ pub fn backup(config: &Config, file: &Path) -> Result<()> {
         )));
     }
     std::fs::rename(&tmp, file)?;
-    let tickets: i64 =
-        Connection::open(file)?.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))?;
+    let tickets: i64 = crate::tickets::store::count(&Connection::open(file)?)?;
     println!("Backup written to {} ({tickets} tickets).", file.display());
     Ok(())
 }
@@ -222,7 +221,7 @@ pub fn restore(config: &Config, file: &Path, yes: bool) -> Result<()> {
     }
     let mut dst = dst;
     crate::db::migrate(&mut dst)?;
-    let tickets: i64 = dst.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))?;
+    let tickets: i64 = crate::tickets::store::count(&dst)?;
     println!(
         "Restored {} from {} ({tickets} tickets).",
         config.db.display(),
@@ -253,9 +252,7 @@ pub fn check(config: &Config) -> Result<()> {
     let fk: i64 = conn.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
         r.get(0)
     })?;
-    let tickets: i64 = conn
-        .query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))
-        .unwrap_or(-1);
+    let tickets = crate::tickets::store::count(&conn).unwrap_or(-1);
     println!("schema version: {version} (this binary: {SCHEMA_VERSION})");
     println!("tickets: {tickets}");
     let mail_on =

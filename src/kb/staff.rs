@@ -308,7 +308,7 @@ async fn new_page(
     if let Some(mid) = from_message {
         let (subject, body) = app
             .db
-            .read(move |c| store::message_for_article(c, mid))
+            .read(move |c| crate::tickets::store::message_with_subject(c, mid))
             .await?
             .ok_or(Error::NotFound)?;
         form["title_en"] = json!(clean(&subject, super::MAX_TITLE));

@@ -407,17 +407,6 @@ pub fn total_deflections(conn: &Connection) -> Result<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
-/// The ticket subject and text of a message, to start an article from it.
-pub fn message_for_article(conn: &Connection, message_id: i64) -> Result<Option<(String, String)>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT t.subject, m.body FROM messages m JOIN tickets t ON t.id = m.ticket_id
-             WHERE m.id = ?1",
-        )?
-        .query_row([message_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
-}
-
 /// A file attached to an article, without its data.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileMeta {

@@ -43,23 +43,9 @@ fn similar_open_tickets(conn: &rusqlite::Connection, q: &str) -> Result<Vec<(Str
     let Some(expr) = crate::search::match_any_expr(q) else {
         return Ok(Vec::new());
     };
-    let mut stmt = conn.prepare_cached(
-        // Driven by the open tickets (few, through their status index), each tested against
-        // the match set: bounded whatever the words, where driving from the matches would sort
-        // thousands of closed tickets for a common word.
-        "SELECT t.subject, t.status_id FROM tickets t INDEXED BY tickets_status
-         WHERE t.status_id IN (SELECT id FROM statuses WHERE is_closed = 0)
-           AND +t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?1)
-         ORDER BY t.updated_at DESC LIMIT ?2",
-    )?;
     // Only the subject column: message text is private to the requester and staff.
     let subject_only = format!("subject : ({expr})");
-    let rows = stmt
-        .query_map(rusqlite::params![subject_only, LIMIT as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    crate::tickets::store::open_with_subject_matching(conn, &subject_only, LIMIT as i64)
 }
 
 #[get("/suggest?<q>")]

@@ -89,7 +89,7 @@ async fn login(
             app.db
                 .write(move |c| {
                     users::set_lang(c, id, lang)?;
-                    users::audit(c, Some(id), "login", "", Some(&ip_for_log))
+                    crate::audit::record(c, Some(id), "login", "", Some(&ip_for_log))
                 })
                 .await?;
             start_session(cookies, &account);
@@ -104,7 +104,9 @@ async fn login(
             let id = other.map(|a| a.id);
             let detail = format!("email={email}");
             app.db
-                .write(move |c| users::audit(c, id, "login_failed", &detail, Some(&ip_for_log)))
+                .write(move |c| {
+                    crate::audit::record(c, id, "login_failed", &detail, Some(&ip_for_log))
+                })
                 .await?;
             fail(Status::Unauthorized, "login_failed")
         }

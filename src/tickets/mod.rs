@@ -7,9 +7,11 @@
 //! the reference data in `refdata`); no other module writes these tables.
 
 pub mod actions;
+pub mod categories;
 pub mod events;
 pub mod list;
 pub mod refdata;
+pub mod statuses;
 pub mod store;
 pub mod uploads;
 pub mod validate;

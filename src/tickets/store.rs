@@ -401,3 +401,46 @@ pub fn attachment(conn: &Connection, id: i64) -> Result<Option<AttachmentFile>> 
         })
         .optional()?)
 }
+
+/// The ticket subject and text of a message (to start an article from it).
+pub fn message_with_subject(
+    conn: &Connection,
+    message_id: i64,
+) -> Result<Option<(String, String)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT t.subject, m.body FROM messages m JOIN tickets t ON t.id = m.ticket_id
+             WHERE m.id = ?1",
+        )?
+        .query_row([message_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Open tickets whose subject matches the FTS expression `subject_match` (a `subject : (...)`
+/// query), newest first: (subject, status id).
+pub fn open_with_subject_matching(
+    conn: &Connection,
+    subject_match: &str,
+    limit: i64,
+) -> Result<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        // Driven by the open tickets (few, through their status index), each tested against
+        // the match set: bounded whatever the words, where driving from the matches would sort
+        // thousands of closed tickets for a common word.
+        "SELECT t.subject, t.status_id FROM tickets t INDEXED BY tickets_status
+         WHERE t.status_id IN (SELECT id FROM statuses WHERE is_closed = 0)
+           AND +t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?1)
+         ORDER BY t.updated_at DESC LIMIT ?2",
+    )?;
+    let rows = stmt
+        .query_map(params![subject_match, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// How many tickets the database holds.
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))?)
+}
