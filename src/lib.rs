@@ -13,6 +13,7 @@ pub mod error;
 pub mod i18n;
 pub mod kb;
 pub mod mail;
+pub mod notify;
 pub mod portal;
 pub mod search;
 pub mod settings;

@@ -8,7 +8,7 @@
 use rusqlite::Connection;
 
 use crate::error::Result;
-use crate::mail::notify::{self, MailCtx};
+use crate::notify::{self, MailCtx};
 use crate::tickets::actions::{self, Changes, NewMessage};
 use crate::tickets::{Actor, Event, MessageKind, NewTicket, What};
 

@@ -6,7 +6,7 @@ use helpdesk::auth::{Role, users};
 use helpdesk::db::Db;
 use helpdesk::error::Error;
 use helpdesk::i18n::Lang;
-use helpdesk::mail::notify::MailCtx;
+use helpdesk::notify::MailCtx;
 use helpdesk::tickets::actions::{Changes, NewMessage};
 use helpdesk::tickets::{
     self, Actor, Channel, Event, Field, MessageKind, NewTicket, What, events, store,

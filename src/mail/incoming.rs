@@ -9,13 +9,13 @@ use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders};
 use rusqlite::{Connection, params};
 
 use super::automatic::automatic;
-use super::notify::MailCtx;
 use super::quoting::trim_quoted;
 use crate::auth::users;
 use crate::config::Config;
 use crate::db::now;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
+use crate::notify::MailCtx;
 use crate::settings::Settings;
 use crate::tickets::actions::{Changes, NewMessage};
 use crate::tickets::uploads::{MAX_FILES, content_type_for, extension, sanitize_filename};

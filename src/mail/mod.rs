@@ -1,6 +1,6 @@
 //! Mail. Incoming messages become tickets or replies (`incoming`, fed by `helpdesk mail pipe`).
 //! Outgoing: notifications are queued in the `outbox` table inside the transaction of the
-//! change that causes them (`notify`), so a mail exists exactly when its change was committed; a
+//! change that causes them (`crate::notify`), so a mail exists exactly when its change was committed; a
 //! background worker started at liftoff sends due rows over SMTP (`lettre`) and marks them sent,
 //! with the settings in effect (`settings`: the admin's, else the configuration's).
 
@@ -8,10 +8,8 @@ mod automatic;
 pub mod imap;
 pub mod incoming;
 pub mod lease;
-pub mod notify;
 mod quoting;
 pub mod settings;
-pub mod templates;
 
 use std::time::Duration;
 

@@ -175,8 +175,8 @@ impl App {
     }
 
     /// What notifications need from the desk, as configured now.
-    pub fn mail_ctx(&self) -> crate::mail::notify::MailCtx {
-        crate::mail::notify::MailCtx::from_parts(&self.config, &self.settings())
+    pub fn mail_ctx(&self) -> crate::notify::MailCtx {
+        crate::notify::MailCtx::from_parts(&self.config, &self.settings())
     }
 
     pub fn set_settings(&self, s: Settings) {

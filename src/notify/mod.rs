@@ -1,6 +1,6 @@
-//! The notifications the desk sends. Each function queues mail in `outbox` on the connection it
-//! is given: call it inside the write transaction of the change, so a mail is queued exactly when
-//! its change is committed.
+//! The notifications the desk sends, as a reaction to ticket events (`crate::workflow`). Each
+//! function queues mail in `outbox` on the connection it is given, inside the write transaction
+//! of the change, so a mail is queued exactly when its change is committed; `mail` delivers it.
 //!
 //! Requesters get mail in the language they used when they opened the ticket; staff in their
 //! own (kept from their last login or their preferences), and only the kinds they asked for.
@@ -8,13 +8,15 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
-use super::templates::{self, Kind};
+pub mod templates;
+
 use crate::config::Config;
 use crate::db::now;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
 use crate::settings::Settings;
 use crate::tickets::{self, Ticket};
+use templates::Kind;
 
 /// What every notification needs from the desk.
 #[derive(Debug, Clone)]
