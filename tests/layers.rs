@@ -84,6 +84,7 @@ const DOMAIN: &[&str] = &[
     "db/",
     "i18n/",
     "workflow.rs",
+    "notify/",
     "outbox.rs",
     "jobs/",
     "audit.rs",
