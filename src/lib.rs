@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod kb;
 pub mod mail;
+pub mod outbox;
 pub mod portal;
 pub mod search;
 pub mod settings;

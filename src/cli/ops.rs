@@ -268,22 +268,8 @@ pub fn check(config: &Config) -> Result<()> {
             "off (no SMTP server on the admin mail page, smtp_url is empty)"
         }
     );
-    // Absent before the first start of this version (check does not migrate); discarded mail
-    // (schema 8) is not waiting.
-    let waiting_sql = |not_discarded: &str| {
-        format!(
-            "SELECT COUNT(*), (SELECT last_error FROM outbox WHERE sent_at IS NULL {not_discarded}
-                 AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1)
-             FROM outbox WHERE sent_at IS NULL {not_discarded}"
-        )
-    };
-    let waiting = |sql: String| {
-        conn.query_row(&sql, [], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
-        })
-    };
-    let waiting =
-        waiting(waiting_sql("AND discarded_at IS NULL")).or_else(|_| waiting(waiting_sql("")));
+    // Absent before the first start of this version (check does not migrate).
+    let waiting = crate::outbox::waiting_and_last_error(&conn);
     if let Ok((waiting, last_error)) = waiting {
         println!("outbox: {waiting} waiting");
         if let Some(e) = last_error {

@@ -1,6 +1,6 @@
 //! Mail. Incoming messages become tickets or replies (`incoming`, fed by `helpdesk mail pipe`).
 //! Outgoing: notifications are queued in the `outbox` table inside the transaction of the
-//! change that causes them (`notify`), so a mail exists exactly when its change was committed; a
+//! change that causes them (`notify`, through `crate::outbox`), so a mail exists exactly when its change was committed; a
 //! background worker started at liftoff sends due rows over SMTP (`lettre`) and marks them sent,
 //! with the settings in effect (`settings`: the admin's, else the configuration's).
 
@@ -19,11 +19,12 @@ use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{Message, Transport};
 use rocket::fairing::AdHoc;
-use rusqlite::params;
 
 use crate::config::Config;
 use crate::db::{Db, now};
 use crate::error::{Error, Result};
+use crate::outbox;
+pub use crate::outbox::Outgoing;
 pub use settings::{MailSettings, transport};
 
 /// Longest wait between two attempts at one mail.
@@ -38,19 +39,6 @@ static WAKE: rocket::tokio::sync::Notify = rocket::tokio::sync::Notify::const_ne
 /// before the commit would find nothing); without it the mail still goes within a second.
 pub fn wake() {
     WAKE.notify_one();
-}
-
-/// One queued mail.
-#[derive(Debug, Clone)]
-pub struct Outgoing {
-    pub id: i64,
-    pub to_addr: String,
-    pub subject: String,
-    pub body_text: String,
-    pub body_html: Option<String>,
-    pub message_id: String,
-    pub in_reply_to: Option<String>,
-    pub attempts: i64,
 }
 
 /// Seconds to wait after the `attempts`-th failed attempt: 30 s, 60 s, 120 s… capped at 1 h.
@@ -98,28 +86,7 @@ pub fn send_now(settings: &MailSettings, message: &Message) -> Result<String> {
 
 /// Mails due now, oldest first.
 pub fn due(db: &Db, limit: i64) -> Result<Vec<Outgoing>> {
-    db.read_blocking(|c| {
-        let mut stmt = c.prepare_cached(
-            "SELECT id, to_addr, subject, body_text, body_html, message_id, in_reply_to, attempts
-             FROM outbox WHERE sent_at IS NULL AND discarded_at IS NULL AND next_attempt_at <= ?1
-             ORDER BY id LIMIT ?2",
-        )?;
-        let rows = stmt
-            .query_map(params![now(), limit], |r| {
-                Ok(Outgoing {
-                    id: r.get(0)?,
-                    to_addr: r.get(1)?,
-                    subject: r.get(2)?,
-                    body_text: r.get(3)?,
-                    body_html: r.get(4)?,
-                    message_id: r.get(5)?,
-                    in_reply_to: r.get(6)?,
-                    attempts: r.get(7)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
-    })
+    db.read_blocking(|c| outbox::due(c, now(), limit))
 }
 
 /// One pass of the worker: sends every due mail (up to a batch), one SMTP connection per mail,
@@ -147,25 +114,14 @@ pub fn deliver_due(db: &Db, config: &Config) -> Result<usize> {
             // this mail once more after the restart (at-least-once); nothing is ever lost.
             Ok(_) => {
                 let id = mail.id;
-                db.write_blocking(move |c| {
-                    c.execute(
-                        "UPDATE outbox SET sent_at = ?2, last_error = NULL WHERE id = ?1",
-                        params![id, now()],
-                    )?;
-                    Ok(())
-                })?;
+                db.write_blocking(move |c| outbox::mark_sent(c, id, now()))?;
                 sent += 1;
             }
             Err(e) => {
                 let (id, attempts) = (mail.id, mail.attempts + 1);
                 let error = e.to_string();
                 db.write_blocking(move |c| {
-                    c.execute(
-                        "UPDATE outbox SET attempts = ?2, last_error = ?3, next_attempt_at = ?4
-                         WHERE id = ?1",
-                        params![id, attempts, error, now() + backoff_secs(attempts)],
-                    )?;
-                    Ok(())
+                    outbox::mark_failed(c, id, attempts, &error, now() + backoff_secs(attempts))
                 })?;
             }
         }
@@ -176,14 +132,7 @@ pub fn deliver_due(db: &Db, config: &Config) -> Result<usize> {
 /// Makes every waiting mail due at once: a restart (often after fixing the SMTP settings)
 /// retries without waiting out the back-off.
 pub fn retry_all_now(db: &Db) -> Result<()> {
-    db.write_blocking(|c| {
-        c.execute(
-            "UPDATE outbox SET next_attempt_at = ?1
-             WHERE sent_at IS NULL AND discarded_at IS NULL AND next_attempt_at > ?1",
-            [now()],
-        )?;
-        Ok(())
-    })
+    db.write_blocking(|c| outbox::retry_all(c, now()).map(|_| ()))
 }
 
 /// Waits until this process holds the lease for `job` (at once, unless another server runs
