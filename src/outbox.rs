@@ -23,7 +23,8 @@ pub struct NewMail<'a> {
     pub created_at: i64,
 }
 
-/// Queues one mail, due at once. Returns its id.
+/// Queues one mail, due at once, and asks for the mail worker (`mail_send`) to be woken once the
+/// transaction commits. Returns its id.
 pub fn insert(c: &Connection, mail: &NewMail<'_>) -> Result<i64> {
     c.prepare_cached(
         "INSERT INTO outbox (ticket_id, to_addr, subject, body_text, body_html, message_id,
@@ -40,6 +41,7 @@ pub fn insert(c: &Connection, mail: &NewMail<'_>) -> Result<i64> {
         mail.in_reply_to,
         mail.created_at
     ])?;
+    crate::jobs::wake::after_commit(crate::jobs::MAIL_SEND);
     Ok(c.last_insert_rowid())
 }
 

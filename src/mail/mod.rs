@@ -32,13 +32,11 @@ const MAX_BACKOFF_SECS: i64 = 3600;
 /// Mails sent per pass of the worker.
 const BATCH: i64 = 50;
 
-/// Wakes the worker before its next tick (see `wake`).
-static WAKE: rocket::tokio::sync::Notify = rocket::tokio::sync::Notify::const_new();
-
-/// Tells the worker that mail was just queued. Call it after the transaction committed (a wake
-/// before the commit would find nothing); without it the mail still goes within a second.
+/// Wakes the worker at once, for mail committed already. Mail queued with `outbox::insert`
+/// wakes it by itself when its transaction commits, so this is no longer needed after queueing;
+/// it stays for the callers that still use it.
 pub fn wake() {
-    WAKE.notify_one();
+    crate::jobs::wake::now(crate::jobs::MAIL_SEND);
 }
 
 /// Seconds to wait after the `attempts`-th failed attempt: 30 s, 60 s, 120 s… capped at 1 h.
@@ -171,10 +169,13 @@ pub fn worker() -> AdHoc {
             };
             let (db, config) = (app.db.clone(), app.config.clone());
             rocket::tokio::spawn(async move {
+                let mut wakes = crate::jobs::wake::subscribe(crate::jobs::MAIL_SEND);
                 let _lease = wait_for_lease(&config.db, "send").await;
                 let first = db.clone();
                 let _ = rocket::tokio::task::spawn_blocking(move || retry_all_now(&first)).await;
                 loop {
+                    // This pass sends what the wakes so far announced.
+                    wakes.clear();
                     let (db, config) = (db.clone(), config.clone());
                     match rocket::tokio::task::spawn_blocking(move || deliver_due(&db, &config))
                         .await
@@ -185,7 +186,7 @@ pub fn worker() -> AdHoc {
                     }
                     rocket::tokio::select! {
                         _ = rocket::tokio::time::sleep(Duration::from_secs(1)) => {}
-                        _ = WAKE.notified() => {}
+                        _ = wakes.woken() => {}
                     }
                 }
             });
