@@ -22,6 +22,7 @@ pub mod util;
 pub mod web;
 
 use rocket::data::{Limits, ToByteUnit};
+use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
 use rocket::{Build, Rocket};
 
@@ -69,8 +70,7 @@ pub fn build_rocket_with(db: Db, config: Config) -> Result<Rocket<Build>> {
     Ok(rocket::custom(figment)
         .manage(app)
         .attach(web::headers::SecurityHeaders)
-        .attach(mail::worker())
-        .attach(mail::imap::poller())
+        .attach(jobs_at_liftoff())
         .register("/", web::catchers())
         .mount("/", rocket::routes![web::assets::asset])
         .mount("/", portal::routes())
@@ -78,6 +78,17 @@ pub fn build_rocket_with(db: Db, config: Config) -> Result<Rocket<Build>> {
         .mount("/", staff::routes())
         .mount("/", admin::routes())
         .mount("/", kb::routes()))
+}
+
+/// Starts the background jobs (`jobs::start`) once the server is up.
+fn jobs_at_liftoff() -> AdHoc {
+    AdHoc::on_liftoff("Background jobs", |rocket| {
+        Box::pin(async move {
+            if let Some(app) = rocket.state::<App>() {
+                jobs::start(app.db.clone(), app.config.clone());
+            }
+        })
+    })
 }
 
 /// On first start with no staff account, creates an admin with a generated password.

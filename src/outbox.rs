@@ -1,5 +1,5 @@
 //! The `outbox` table: every statement on it. Mail is queued inside the transaction of the change
-//! that causes it (`insert`), sent by the mail worker (`due`, `mark_sent`, `mark_failed`),
+//! that causes it (`insert`), sent by the `mail_send` job (`due`, `mark_sent`, `mark_failed`),
 //! and looked after by admins (`list`, `retry`, `discard`, `retry_all`) and `helpdesk check`
 //! (`waiting_and_last_error`). Plain functions over a connection; the caller picks the
 //! transaction and passes the time.
@@ -23,7 +23,7 @@ pub struct NewMail<'a> {
     pub created_at: i64,
 }
 
-/// Queues one mail, due at once, and asks for the mail worker (`mail_send`) to be woken once the
+/// Queues one mail, due at once, and asks for the `mail_send` job to be woken once the
 /// transaction commits. Returns its id.
 pub fn insert(c: &Connection, mail: &NewMail<'_>) -> Result<i64> {
     c.prepare_cached(

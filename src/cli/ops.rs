@@ -376,7 +376,7 @@ pub fn mail_fetch(config: &Config, once: bool) -> Result<()> {
     }
     let db = Db::open(&config.db)?;
     // One poller per database: two at once would fetch the same messages.
-    let Some(_lease) = crate::mail::lease::try_take(&config.db, "fetch")? else {
+    let Some(_lease) = crate::jobs::lease::try_take(&config.db, crate::jobs::MAIL_FETCH)? else {
         return Err(Error::BadRequest(format!(
             "another process (a running server?) already polls the mailbox for {}",
             config.db.display()

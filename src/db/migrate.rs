@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_notifications.sql"),
     include_str!("migrations/0008_mail_admin.sql"),
     include_str!("migrations/0009_ticket_revision.sql"),
+    include_str!("migrations/0010_jobs.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;
