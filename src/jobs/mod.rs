@@ -19,6 +19,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use serde::Serialize;
+
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
@@ -176,6 +178,60 @@ pub fn run_pass(job: &Job, db: &Db, config: &Arc<Config>, first: bool) -> Result
         duration_ms,
         next_run_at: next,
     })
+}
+
+/// Runs one pass of the job `name` in this process now, as `helpdesk jobs run` does: refused for
+/// an unknown name, a job this configuration does not run, and while another process (a
+/// running server) holds the job's lease.
+pub fn run_now(db: &Db, config: &Config, name: &str) -> Result<Pass> {
+    let job = find(name).ok_or_else(|| {
+        Error::BadRequest(format!(
+            "there is no job {name:?}; the jobs are: {}",
+            names().join(", ")
+        ))
+    })?;
+    if !(job.enabled)(config) {
+        return Err(Error::BadRequest(format!(
+            "the job {name} is off in this configuration"
+        )));
+    }
+    let Some(_lease) = lease::try_take(&config.db, name)? else {
+        return Err(Error::BadRequest(format!(
+            "a running process (a server?) holds the lock of the job {name} for {} and runs it \
+             itself; to run it now, use \"Run now\" on its admin jobs page",
+            config.db.display()
+        )));
+    };
+    run_pass(job, db, &Arc::new(config.clone()), true)
+}
+
+/// A job as the listings show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub name: &'static str,
+    pub enabled: bool,
+    pub interval_secs: u64,
+    /// None before its first run.
+    pub state: Option<JobState>,
+    /// Whether a running process holds the job's lease (so runs it, or could).
+    pub locked: bool,
+}
+
+/// Every job with its stored state and whether a process holds its lease. Blocking: it reads
+/// the database and tries each lock file.
+pub fn status(db: &Db, config: &Config) -> Result<Vec<Status>> {
+    let stored = db.read_blocking(state::all)?;
+    JOBS.iter()
+        .map(|job| {
+            Ok(Status {
+                name: job.name,
+                enabled: (job.enabled)(config),
+                interval_secs: job.interval_secs(config),
+                state: stored.iter().find(|s| s.name == job.name).cloned(),
+                locked: lease::is_held(&config.db, job.name)?,
+            })
+        })
+        .collect()
 }
 
 /// Starts a runner for every job this configuration runs. Call it once per server, from within
