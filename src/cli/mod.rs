@@ -72,7 +72,8 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum JobsCommand {
     /// Run one pass of job NAME now and record it, then print its outcome; exit 1 when it
-    /// fails, and refused while a running server holds the job's lock.
+    /// fails, and refused while a running server holds the job's lock. The pass is a first
+    /// pass, as after a start: mail_send tries every waiting mail at once.
     Run {
         /// The job, as `helpdesk jobs` lists it (e.g. mail_send).
         name: String,
