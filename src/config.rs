@@ -51,6 +51,8 @@ pub struct Config {
     pub imap_interval_secs: u64,
     /// Folder imported mail is moved into; empty = it stays, flagged as imported.
     pub imap_move_to: String,
+    /// Seconds between two looks of the time-based background jobs for work that fell due.
+    pub jobs_interval_secs: u64,
 }
 
 impl Default for Config {
@@ -76,6 +78,7 @@ impl Default for Config {
             imap_folder: "INBOX".into(),
             imap_interval_secs: 60,
             imap_move_to: String::new(),
+            jobs_interval_secs: 30,
         }
     }
 }
@@ -128,7 +131,8 @@ impl Config {
             imap_password,
             imap_folder,
             imap_interval_secs,
-            imap_move_to
+            imap_move_to,
+            jobs_interval_secs
         );
         match figment.data() {
             Ok(data) => {
@@ -212,6 +216,12 @@ impl Config {
             ));
         }
         self.validate_imap(&mut problems);
+        if !(1..=3600).contains(&self.jobs_interval_secs) {
+            problems.push(format!(
+                "jobs_interval_secs: {} is outside 1..=3600",
+                self.jobs_interval_secs
+            ));
+        }
         if problems.is_empty() {
             Ok(())
         } else {

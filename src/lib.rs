@@ -11,9 +11,11 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod i18n;
+pub mod jobs;
 pub mod kb;
 pub mod mail;
 pub mod notify;
+pub mod outbox;
 pub mod portal;
 pub mod search;
 pub mod settings;
@@ -24,6 +26,7 @@ pub mod web;
 pub mod workflow;
 
 use rocket::data::{Limits, ToByteUnit};
+use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
 use rocket::{Build, Rocket};
 
@@ -71,8 +74,7 @@ pub fn build_rocket_with(db: Db, config: Config) -> Result<Rocket<Build>> {
     Ok(rocket::custom(figment)
         .manage(app)
         .attach(web::headers::SecurityHeaders)
-        .attach(mail::worker())
-        .attach(mail::imap::poller())
+        .attach(jobs_at_liftoff())
         .register("/", web::catchers())
         .register("/staff", web::staff_catchers())
         .register("/admin", web::staff_catchers())
@@ -83,6 +85,17 @@ pub fn build_rocket_with(db: Db, config: Config) -> Result<Rocket<Build>> {
         .mount("/staff", staff::routes())
         .mount("/staff", kb::staff_routes())
         .mount("/admin", admin::routes()))
+}
+
+/// Starts the background jobs (`jobs::start`) once the server is up.
+fn jobs_at_liftoff() -> AdHoc {
+    AdHoc::on_liftoff("Background jobs", |rocket| {
+        Box::pin(async move {
+            if let Some(app) = rocket.state::<App>() {
+                jobs::start(app.db.clone(), app.config.clone());
+            }
+        })
+    })
 }
 
 /// On first start with no staff account, creates an admin with a generated password.

@@ -94,7 +94,7 @@ async fn page_data(
             Ok((
                 Saved::load(c)?,
                 mail_store::alerts(c)?,
-                mail_store::waiting_count(c)?,
+                crate::outbox::waiting_count(c)?,
             ))
         })
         .await?;

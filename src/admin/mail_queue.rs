@@ -11,8 +11,10 @@ use serde_json::json;
 use super::done;
 use super::mail_store::{self as store, QuarantineRow};
 use crate::auth::AdminUser;
+use crate::db::now;
 use crate::error::{Error, Result};
 use crate::mail::incoming::{self, Outcome};
+use crate::outbox::{self, List};
 use crate::web::csrf::{Checked, TokenOnly};
 use crate::web::files::Download;
 use crate::web::{Answer, App, ClientIp, Html, Page, PageResult};
@@ -54,9 +56,9 @@ async fn outbox_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Res
         .db
         .read(|c| {
             Ok((
-                store::outbox(c, "waiting")?,
-                store::outbox(c, "sent")?,
-                store::outbox(c, "discarded")?,
+                outbox::list(c, List::Waiting, store::SHOWN)?,
+                outbox::list(c, List::Sent, store::SHOWN)?,
+                outbox::list(c, List::Discarded, store::SHOWN)?,
                 store::alerts(c)?,
             ))
         })
@@ -104,7 +106,10 @@ async fn retry_one(
     id: i64,
     _form: Checked<TokenOnly>,
 ) -> PageResult {
-    change_waiting(app, &admin, ip, id, "mail_retry", store::retry).await?;
+    change_waiting(app, &admin, ip, id, "mail_retry", |c, id| {
+        outbox::retry(c, id, now())
+    })
+    .await?;
     crate::mail::wake();
     done("/admin/mail/outbox".into(), "admin_mail_flash_retrying")
 }
@@ -120,7 +125,7 @@ async fn retry_all(
     rocket::tokio::task::spawn_blocking(move || crate::mail::retry_all_now(&db))
         .await
         .map_err(|e| Error::internal(format!("retry task failed: {e}")))??;
-    let waiting = app.db.read(store::waiting_count).await?;
+    let waiting = app.db.read(outbox::waiting_count).await?;
     audit(
         app,
         &admin,
@@ -141,7 +146,10 @@ async fn discard(
     id: i64,
     _form: Checked<TokenOnly>,
 ) -> PageResult {
-    change_waiting(app, &admin, ip, id, "mail_discard", store::discard).await?;
+    change_waiting(app, &admin, ip, id, "mail_discard", |c, id| {
+        outbox::discard(c, id, now())
+    })
+    .await?;
     done("/admin/mail/outbox".into(), "admin_mail_flash_discarded")
 }
 

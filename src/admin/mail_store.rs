@@ -1,5 +1,5 @@
-//! The queries behind the admin mail pages: the outbox (waiting, sent, discarded) and the
-//! quarantine of incoming messages that could not be imported.
+//! The queries behind the admin mail pages: the nav's alert counts and the quarantine of incoming
+//! messages that could not be imported (the outbox's own are in `crate::outbox`).
 
 use mail_parser::MessageParser;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -23,12 +23,7 @@ pub struct Alerts {
 }
 
 pub fn alerts(c: &Connection) -> Result<Alerts> {
-    let failed: i64 = c
-        .prepare_cached(
-            "SELECT count(*) FROM outbox
-             WHERE sent_at IS NULL AND discarded_at IS NULL AND last_error IS NOT NULL",
-        )?
-        .query_row([], |r| r.get(0))?;
+    let failed = crate::outbox::failed_count(c)?;
     let quarantined: i64 = c
         .prepare_cached("SELECT count(*) FROM mail_quarantine WHERE retried_at IS NULL")?
         .query_row([], |r| r.get(0))?;
@@ -37,93 +32,6 @@ pub fn alerts(c: &Connection) -> Result<Alerts> {
         quarantined,
         total: failed + quarantined,
     })
-}
-
-#[derive(Debug, Serialize)]
-pub struct OutboxRow {
-    pub id: i64,
-    pub to_addr: String,
-    pub subject: String,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    pub next_attempt_at: i64,
-    pub created_at: i64,
-    pub sent_at: Option<i64>,
-    pub discarded_at: Option<i64>,
-}
-
-/// The outbox rows of one kind: "waiting" (oldest due first), "sent" or "discarded" (newest
-/// first). Each reads its own partial index.
-pub fn outbox(c: &Connection, kind: &str) -> Result<Vec<OutboxRow>> {
-    let filter = match kind {
-        "waiting" => "sent_at IS NULL AND discarded_at IS NULL ORDER BY next_attempt_at, id",
-        "sent" => "sent_at IS NOT NULL ORDER BY sent_at DESC, id DESC",
-        // A mail discarded while the worker was already sending it went out: it is listed as
-        // sent only.
-        "discarded" => {
-            "discarded_at IS NOT NULL AND sent_at IS NULL ORDER BY discarded_at DESC, id DESC"
-        }
-        _ => return Err(Error::internal(format!("unknown outbox list {kind}"))),
-    };
-    let sql = format!(
-        "SELECT id, to_addr, subject, attempts, last_error, next_attempt_at, created_at, sent_at,
-                discarded_at
-         FROM outbox WHERE {filter} LIMIT ?1"
-    );
-    let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map([SHOWN], |r| {
-            Ok(OutboxRow {
-                id: r.get(0)?,
-                to_addr: r.get(1)?,
-                subject: r.get(2)?,
-                attempts: r.get(3)?,
-                last_error: r.get(4)?,
-                next_attempt_at: r.get(5)?,
-                created_at: r.get(6)?,
-                sent_at: r.get(7)?,
-                discarded_at: r.get(8)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
-}
-
-/// The recipient of a waiting mail, or NotFound when it was sent or discarded meanwhile.
-fn waiting_to(c: &Connection, id: i64) -> Result<String> {
-    c.prepare_cached(
-        "SELECT to_addr FROM outbox WHERE id = ?1 AND sent_at IS NULL AND discarded_at IS NULL",
-    )?
-    .query_row([id], |r| r.get(0))
-    .optional()?
-    .ok_or(Error::NotFound)
-}
-
-/// Makes one waiting mail due now; returns its recipient.
-pub fn retry(c: &Connection, id: i64) -> Result<String> {
-    let to = waiting_to(c, id)?;
-    c.execute(
-        "UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1",
-        params![id, now()],
-    )?;
-    Ok(to)
-}
-
-/// Gives up on one waiting mail: it stays listed as discarded and is never sent.
-pub fn discard(c: &Connection, id: i64) -> Result<String> {
-    let to = waiting_to(c, id)?;
-    c.execute(
-        "UPDATE outbox SET discarded_at = ?2 WHERE id = ?1",
-        params![id, now()],
-    )?;
-    Ok(to)
-}
-
-pub fn waiting_count(c: &Connection) -> Result<i64> {
-    Ok(c.prepare_cached(
-        "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND discarded_at IS NULL",
-    )?
-    .query_row([], |r| r.get(0))?)
 }
 
 #[derive(Debug, Serialize)]

@@ -1,5 +1,5 @@
 //! Admin pages (role admin): staff accounts, categories, statuses, priorities, settings, mail,
-//! audit.
+//! background jobs, audit.
 //!
 //! Every page takes the `AdminUser` guard (anonymous → login, agents → 403) and every form the
 //! `Checked` CSRF guard. A valid POST answers a 303 redirect with a flash; an invalid one renders
@@ -7,6 +7,7 @@
 
 mod audit;
 mod categories;
+mod jobs;
 mod mail;
 mod mail_queue;
 mod mail_store;
@@ -31,6 +32,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(settings::routes());
     all.extend(mail::routes());
     all.extend(mail_queue::routes());
+    all.extend(jobs::routes());
     all.extend(audit::routes());
     all
 }

@@ -61,6 +61,23 @@ pub enum Command {
     /// Mail: send a test message, import one from standard input, or fetch new mail by IMAP.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// The background jobs: without a subcommand, list them (interval, last and next run, runs,
+    /// failures, last outcome, whether a running process holds their lock).
+    Jobs {
+        #[command(subcommand)]
+        command: Option<JobsCommand>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum JobsCommand {
+    /// Run one pass of job NAME now and record it, then print its outcome; exit 1 when it
+    /// fails, and refused while a running server holds the job's lock. The pass is a first
+    /// pass, as after a start: mail_send tries every waiting mail at once.
+    Run {
+        /// The job, as `helpdesk jobs` lists it (e.g. mail_send).
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -163,6 +180,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Mail(MailCommand::Test { to })) => ops::mail_test(&config, &to),
         Some(Command::Mail(MailCommand::Pipe)) => Ok(()),
         Some(Command::Mail(MailCommand::Fetch { once })) => ops::mail_fetch(&config, once),
+        Some(Command::Jobs { command: None }) => ops::jobs_list(&config),
+        Some(Command::Jobs {
+            command: Some(JobsCommand::Run { name }),
+        }) => ops::jobs_run(&config, &name),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,4 +1,4 @@
-//! The operator's commands: serve, user, backup, restore, check.
+//! The operator's commands: serve, user, backup, restore, check, mail, jobs.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -265,22 +265,8 @@ pub fn check(config: &Config) -> Result<()> {
             "off (no SMTP server on the admin mail page, smtp_url is empty)"
         }
     );
-    // Absent before the first start of this version (check does not migrate); discarded mail
-    // (schema 8) is not waiting.
-    let waiting_sql = |not_discarded: &str| {
-        format!(
-            "SELECT COUNT(*), (SELECT last_error FROM outbox WHERE sent_at IS NULL {not_discarded}
-                 AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1)
-             FROM outbox WHERE sent_at IS NULL {not_discarded}"
-        )
-    };
-    let waiting = |sql: String| {
-        conn.query_row(&sql, [], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
-        })
-    };
-    let waiting =
-        waiting(waiting_sql("AND discarded_at IS NULL")).or_else(|_| waiting(waiting_sql("")));
+    // Absent before the first start of this version (check does not migrate).
+    let waiting = crate::outbox::waiting_and_last_error(&conn);
     if let Ok((waiting, last_error)) = waiting {
         println!("outbox: {waiting} waiting");
         if let Some(e) = last_error {
@@ -387,7 +373,7 @@ pub fn mail_fetch(config: &Config, once: bool) -> Result<()> {
     }
     let db = Db::open(&config.db)?;
     // One poller per database: two at once would fetch the same messages.
-    let Some(_lease) = crate::mail::lease::try_take(&config.db, "fetch")? else {
+    let Some(_lease) = crate::jobs::lease::try_take(&config.db, crate::jobs::MAIL_FETCH)? else {
         return Err(Error::BadRequest(format!(
             "another process (a running server?) already polls the mailbox for {}",
             config.db.display()
@@ -404,5 +390,74 @@ pub fn mail_fetch(config: &Config, once: bool) -> Result<()> {
             Err(e) => eprintln!("helpdesk: {e}"),
         }
         std::thread::sleep(std::time::Duration::from_secs(config.imap_interval_secs));
+    }
+}
+
+/// A time for the jobs listing, to the second.
+fn when(unix: Option<i64>) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    unix.and_then(|u| time::OffsetDateTime::from_unix_timestamp(u).ok())
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_else(|| "never".to_string())
+}
+
+/// `jobs`: one line per job, then its last outcome indented under it.
+pub fn jobs_list(config: &Config) -> Result<()> {
+    let db = Db::open(&config.db)?;
+    println!(
+        "{:<12} {:<9} {:<23}  {:<23}  {:>8} {:>8}  LOCK",
+        "JOB", "EVERY", "LAST RUN", "NEXT RUN", "RUNS", "FAILURES"
+    );
+    for job in crate::jobs::status(&db, config)? {
+        let state = job.state.clone().unwrap_or_default();
+        let next = match (job.enabled, state.next_run_at) {
+            (false, _) => "-".to_string(),
+            (true, None) => "at once".to_string(),
+            (true, next) => when(next),
+        };
+        let lock = if job.locked {
+            "held by a running process"
+        } else {
+            "free"
+        };
+        println!(
+            "{:<12} {:<9} {:<23}  {:<23}  {:>8} {:>8}  {lock}",
+            job.name,
+            format!("{}s", job.interval_secs),
+            when(state.last_run_at),
+            next,
+            state.runs,
+            state.failures,
+        );
+        if !job.enabled {
+            println!("  off in this configuration");
+        }
+        let took = state
+            .last_duration_ms
+            .map(|ms| format!(" in {ms} ms"))
+            .unwrap_or_default();
+        match (&state.last_error, &state.last_summary) {
+            (Some(e), _) => println!("  last run failed{took}: {e}"),
+            (None, Some(s)) if state.last_run_at.is_some() => println!("  last run ok{took}: {s}"),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `jobs run NAME`: one pass now, in this process, recorded like the server's.
+pub fn jobs_run(config: &Config, name: &str) -> Result<()> {
+    let db = Db::open(&config.db)?;
+    let pass = crate::jobs::run_now(&db, config, name)?;
+    match pass.outcome {
+        Ok(summary) => {
+            println!("{name}: ok in {} ms: {summary}", pass.duration_ms);
+            Ok(())
+        }
+        Err(e) => Err(Error::internal(format!(
+            "{name} failed after {} ms: {e}",
+            pass.duration_ms
+        ))),
     }
 }

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_mail_admin.sql"),
     include_str!("migrations/0009_ticket_revision.sql"),
     include_str!("migrations/0010_ticket_channel.sql"),
+    include_str!("migrations/0011_jobs.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use rocket::tokio::sync::{AcquireError, Semaphore};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use tokio::sync::{AcquireError, Semaphore};
 
 use crate::error::{Error, Result};
 
@@ -125,7 +125,7 @@ impl Db {
     {
         let _permit = self.readers.permits.acquire().await.map_err(closed)?;
         let db = self.clone();
-        rocket::tokio::task::spawn_blocking(move || db.read_blocking(f))
+        tokio::task::spawn_blocking(move || db.read_blocking(f))
             .await
             .map_err(|e| Error::internal(format!("read task failed: {e}")))?
     }
@@ -165,7 +165,8 @@ impl Db {
         out
     }
 
-    /// Runs `f` in one IMMEDIATE transaction on the single writer; commits when it returns Ok.
+    /// Runs `f` in one IMMEDIATE transaction on the single writer; commits when it returns Ok,
+    /// then wakes the jobs `f` asked for with `jobs::wake::after_commit`.
     pub async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -173,7 +174,7 @@ impl Db {
     {
         let _permit = self.write_permit.acquire().await.map_err(closed)?;
         let db = self.clone();
-        rocket::tokio::task::spawn_blocking(move || db.write_blocking(f))
+        tokio::task::spawn_blocking(move || db.write_blocking(f))
             .await
             .map_err(|e| Error::internal(format!("write task failed: {e}")))?
     }
@@ -191,6 +192,13 @@ impl Db {
             tx.commit()?;
             Ok(out)
         })();
+        // The jobs woken for work queued in the transaction (see `jobs::wake`): only once it is
+        // committed, so they find it; never when it rolled back.
+        if result.is_ok() {
+            crate::jobs::wake::flush();
+        } else {
+            crate::jobs::wake::discard();
+        }
         match result {
             // A file system that turned read-only under an open connection shows up as a generic
             // I/O error; tell the user the truth (503, try later) rather than a 500.

@@ -7,15 +7,13 @@
 
 mod stream;
 
-use std::time::Duration;
-
 use ::imap::types::Flag;
-use rocket::fairing::AdHoc;
 
 use super::incoming::{self, Outcome};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::jobs::JobCtx;
 use crate::settings::Settings;
 use stream::{Security, Stream};
 
@@ -188,9 +186,6 @@ fn poll_folder(
         };
         // Committed: now, and only now, the message may be marked as processed.
         summary.add(&outcome);
-        if matches!(outcome, Outcome::NewTicket { .. } | Outcome::Added { .. }) {
-            super::wake();
-        }
         session
             .uid_store(uid.to_string(), &mark)
             .map_err(failed(format!("marking message {uid} as imported")))?;
@@ -280,49 +275,12 @@ impl Mover {
     }
 }
 
-/// The fairing that polls `imap_folder` every `imap_interval_secs` once the server is up (only
-/// when `imap_host` is set). Each poll runs on the blocking pool; a failure is logged and the
-/// next poll tries again.
-pub fn poller() -> AdHoc {
-    AdHoc::on_liftoff("IMAP poller", |rocket| {
-        Box::pin(async move {
-            let Some(app) = rocket.state::<crate::web::App>() else {
-                return;
-            };
-            if app.config.imap_host.is_empty() {
-                return;
-            }
-            let (db, config) = (app.db.clone(), app.config.clone());
-            let interval = Duration::from_secs(config.imap_interval_secs);
-            rocket::tokio::spawn(async move {
-                let _lease = super::wait_for_lease(&config.db, "fetch").await;
-                // The same failure every few seconds (server down for an hour) is logged once.
-                let mut last_error = None;
-                loop {
-                    let (db, config) = (db.clone(), config.clone());
-                    let result = rocket::tokio::task::spawn_blocking(move || poll(&db, &config))
-                        .await
-                        .map_err(|e| e.to_string())
-                        .and_then(|r| r.map_err(|e| e.to_string()));
-                    match result {
-                        Ok(summary) => {
-                            if last_error.take().is_some() {
-                                eprintln!("mail fetch: the IMAP server works again");
-                            }
-                            if summary.messages > 0 {
-                                eprintln!("mail fetch: {summary}");
-                            }
-                        }
-                        Err(e) => {
-                            if last_error.as_ref() != Some(&e) {
-                                eprintln!("mail fetch: {e}");
-                            }
-                            last_error = Some(e);
-                        }
-                    }
-                    rocket::tokio::time::sleep(interval).await;
-                }
-            });
-        })
-    })
+/// The `mail_fetch` job's pass (run every `imap_interval_secs` when `imap_host` is set): one
+/// poll. Imported mail is also logged, as it comes.
+pub fn fetch_pass(ctx: &JobCtx) -> Result<String> {
+    let summary = poll(&ctx.db, &ctx.config)?;
+    if summary.messages > 0 {
+        eprintln!("mail_fetch: {summary}");
+    }
+    Ok(summary.to_string())
 }

@@ -136,21 +136,19 @@ fn queue(
         ticket.tracking_id,
         kind.subject(to.lang, &ticket.subject)
     );
-    conn.prepare_cached(
-        "INSERT INTO outbox (ticket_id, to_addr, subject, body_text, body_html, message_id,
-             in_reply_to, created_at, next_attempt_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-    )?
-    .execute(params![
-        ticket.id,
-        to.addr,
-        subject,
-        text,
-        html,
-        message_id,
-        in_reply_to,
-        now()
-    ])?;
+    crate::outbox::insert(
+        conn,
+        &crate::outbox::NewMail {
+            ticket_id: Some(ticket.id),
+            to_addr: &to.addr,
+            subject: &subject,
+            body_text: &text,
+            body_html: Some(&html),
+            message_id: &message_id,
+            in_reply_to: in_reply_to.as_deref(),
+            created_at: now(),
+        },
+    )?;
     Ok(())
 }
 

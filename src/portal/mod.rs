@@ -178,7 +178,6 @@ async fn submit_ticket(
                 .ok_or_else(|| Error::internal("opening the ticket created none"))
         })
         .await?;
-    crate::mail::wake();
     access::grant(cookies, &tracking_id);
     Ok(Answer::from(Redirect::to(format!(
         "/tickets/{tracking_id}?created=true"
@@ -395,7 +394,6 @@ async fn reply(
     app.db
         .write(move |c| Desk::new(c, &ctx).reply(&actor, id, &message, &Changes::default()))
         .await?;
-    crate::mail::wake();
     Ok(Answer::from(Redirect::to(format!(
         "/tickets/{}#latest",
         ticket.tracking_id

@@ -245,7 +245,6 @@ async fn reply(
     app.db
         .write(move |c| Desk::new(c, &ctx).reply(&who, id, &message, &changes))
         .await?;
-    crate::mail::wake();
     Ok(Answer::from(Redirect::to(format!(
         "/staff/tickets/{id}#latest"
     ))))
@@ -289,7 +288,6 @@ async fn update(
         .db
         .write(move |c| Desk::new(c, &ctx).update(&who, id, &changes))
         .await?;
-    crate::mail::wake();
     let changed = !events.is_empty();
     let msg = if changed {
         "flash_ticket_updated"
@@ -383,7 +381,6 @@ async fn create_ticket(
                 .ok_or_else(|| Error::internal("opening the ticket created none"))
         })
         .await?;
-    crate::mail::wake();
     Ok(Answer::from(Redirect::to(format!("/staff/tickets/{id}"))))
 }
 

@@ -1,14 +1,14 @@
-//! One process at a time does a mail job (delivering the outbox, fetching a mailbox) for a
-//! database: two servers started on the same file must not both send every mail. The holder
-//! keeps an exclusive lock on a file beside the database; the operating system drops it when the
-//! process ends, even by `kill -9`, so a restarted server takes over at once.
+//! One process at a time runs a job (delivering the outbox, fetching a mailbox…) for a database:
+//! two servers started on the same file must not both send every mail. The holder keeps an
+//! exclusive lock on a file beside the database, `DB.JOB.lock`; the operating system drops it
+//! when the process ends, even by `kill -9`, so a restarted server takes over at once.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// Held while this process does `job`; dropping it lets another process take over.
+/// Held while this process runs `job`; dropping it lets another process take over.
 #[derive(Debug)]
 pub struct Lease {
     _file: File,
@@ -36,6 +36,12 @@ pub fn try_take(db: &Path, job: &str) -> Result<Option<Lease>> {
     }
 }
 
+/// Whether a process (this one included) holds the lease for `job` on `db`. Takes it for a
+/// moment when it is free.
+pub fn is_held(db: &Path, job: &str) -> Result<bool> {
+    Ok(try_take(db, job)?.is_none())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,7 +57,9 @@ mod tests {
             try_take(&db, "fetch").unwrap().is_some(),
             "jobs are separate"
         );
+        assert!(is_held(&db, "send").unwrap());
         drop(first);
+        assert!(!is_held(&db, "send").unwrap());
         assert!(try_take(&db, "send").unwrap().is_some());
     }
 }
