@@ -2,14 +2,13 @@
 //! staff accounts, backup and restore around a running server, `check`, configuration errors and
 //! demo data.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::server::{self, Server};
+use crate::common;
+use crate::common::server::{self, Server};
 use rusqlite::{Connection, OpenFlags};
 
 /// What a finished command left behind.

@@ -2,14 +2,13 @@
 //! replies. Afterwards the database must be intact and hold everything the server acknowledged,
 //! and the server must start again on it.
 
-mod common;
-
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::Multipart;
-use common::server::{self, Server};
+use crate::common;
+use crate::common::Multipart;
+use crate::common::server::{self, Server};
 use rusqlite::Connection;
 
 /// Concurrent clients: 200 submissions are in flight together when the kill lands.

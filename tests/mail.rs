@@ -4,15 +4,14 @@
 //! send nothing, mail queued while the SMTP server is down surviving `kill -9`, and
 //! `helpdesk mail test`.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::Multipart;
-use common::server::{self, Server};
-use common::smtp::Smtp;
+use crate::common;
+use crate::common::Multipart;
+use crate::common::server::{self, Server};
+use crate::common::smtp::Smtp;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
 

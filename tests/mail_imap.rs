@@ -2,14 +2,12 @@
 //! placed in it by IMAP APPEND, and the real binary polling it (`helpdesk mail fetch --once`,
 //! or `helpdesk serve` by itself) into a real SQLite file.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::dovecot::{Dovecot, USER};
-use common::server::{self, Run, Server};
+use crate::common::dovecot::{Dovecot, USER};
+use crate::common::server::{self, Run, Server};
 use rusqlite::Connection;
 
 const KEYWORD: &str = "$HelpdeskImported";
