@@ -448,6 +448,7 @@ async fn employee_sees_answer(client: &Client, tid: &str) {
 
 #[test]
 fn employee_and_agent_in_the_browser() {
+    let _heavy = common::heavy_test_lock();
     let started = Instant::now();
     let driver = Driver::start();
     let dir = tempfile::tempdir().expect("temp dir");
@@ -559,6 +560,7 @@ async fn staff_logs_in(client: &Client, server: &Server, password: &str) {
 /// when the ticket is sent), and an agent inserts an article link into a reply at the cursor.
 #[test]
 fn knowledge_base_scripts_in_the_browser() {
+    let _heavy = common::heavy_test_lock();
     let driver = Driver::start();
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(&dir.path().join("helpdesk.db"));

@@ -392,6 +392,7 @@ fn count(conn: &Connection, sql: &str, arg: &str) -> i64 {
 
 #[test]
 fn load_drill_with_backup_under_load() {
+    let _heavy = common::heavy_test_lock();
     let started = Instant::now();
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("helpdesk.db");

@@ -1,20 +1,31 @@
 //! Runs the real `helpdesk` binary on a real socket.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_helpdesk")
 }
 
+/// A loopback port nobody listens on, never the same twice in this process: the tests run as
+/// threads of one process, and some keep a port unused for a while (a mail server started later,
+/// a dead SMTP server) that the kernel could meanwhile hand to another test.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        if GIVEN.lock().unwrap_or_else(|p| p.into_inner()).insert(port) {
+            return port;
+        }
+    }
 }
 
 /// What a finished command printed, shown whole when an assertion fails.
