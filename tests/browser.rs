@@ -38,7 +38,7 @@ impl Driver {
             panic!(
                 "chromedriver is not on PATH: the browser test needs Chromium and its WebDriver. \
                  Install them with `apt-get install -y --no-install-recommends chromium chromium-driver` \
-                 (CI does this in .ci/run)."
+                 (`bash tests/run.sh` does this when they are missing)."
             );
         };
         let dir = tempfile::tempdir().expect("temp dir for chromedriver");
