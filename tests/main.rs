@@ -3,6 +3,8 @@
 //! process-wide state (environment variables, the current directory) and takes its files, ports
 //! and servers for itself (see `common`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 mod admin;
