@@ -87,7 +87,7 @@ impl<'r> Responder<'r, 'static> for Error {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let status = self.status();
         if status.code >= 500 {
-            eprintln!("error on {} {}: {self}", req.method(), req.uri());
+            log::error!("error on {} {}: {self}", req.method(), req.uri());
         }
         crate::web::error_page(req, status).respond_to(req)
     }

@@ -632,3 +632,25 @@ fn demo_fills_the_database_with_tickets_messages_categories_and_agents() {
         "the desk shows the logged-in agent"
     );
 }
+
+/// The server's own diagnostics go through Rocket's logger, which prints them on standard output
+/// at log_level critical (errors and warnings) and normal (information too).
+#[test]
+fn the_server_logs_its_warnings_at_critical_and_normal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("helpdesk.db");
+    let _first = Server::start(&db);
+    for level in ["critical", "normal"] {
+        // A second server on the same database waits for the first one's mail sending: a warning.
+        let second = Server::start_with(
+            &db,
+            server::free_port(),
+            &[("HELPDESK_LOG_LEVEL", level.to_string())],
+        );
+        let line = second.wait_for_output("another process does the send job");
+        assert!(
+            line.starts_with("Warning: mail: another process does the send job for "),
+            "at {level}: {line:?}"
+        );
+    }
+}

@@ -252,7 +252,8 @@ fn the_server_polls_the_mailbox_by_itself() {
     let db = dir.path().join("h.db");
     let mut env = dovecot.env();
     env.push(("HELPDESK_IMAP_INTERVAL_SECS", "1".into()));
-    let _server = Server::start_with(&db, server::free_port(), &env);
+    env.push(("HELPDESK_LOG_LEVEL", "normal".into()));
+    let server = Server::start_with(&db, server::free_port(), &env);
     dovecot.append(
         "INBOX",
         &plain(
@@ -281,6 +282,12 @@ fn the_server_polls_the_mailbox_by_itself() {
         assert!(Instant::now() < deadline, "the message was not marked");
         std::thread::sleep(Duration::from_millis(100));
     }
+    // The poll is logged (information, shown at log_level normal).
+    let line = server.wait_for_output("mail fetch: ");
+    assert!(
+        line.starts_with("mail fetch: 1 message: 1 ticket,"),
+        "{line:?}"
+    );
     // Later polls import nothing more.
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(count(&db, "SELECT COUNT(*) FROM tickets"), 1);

@@ -307,15 +307,15 @@ pub fn poller() -> AdHoc {
                     match result {
                         Ok(summary) => {
                             if last_error.take().is_some() {
-                                eprintln!("mail fetch: the IMAP server works again");
+                                log::info!("mail fetch: the IMAP server works again");
                             }
                             if summary.messages > 0 {
-                                eprintln!("mail fetch: {summary}");
+                                log::info!("mail fetch: {summary}");
                             }
                         }
                         Err(e) => {
                             if last_error.as_ref() != Some(&e) {
-                                eprintln!("mail fetch: {e}");
+                                log::error!("mail fetch: {e}");
                             }
                             last_error = Some(e);
                         }

@@ -194,7 +194,7 @@ pub async fn wait_for_lease(db: &std::path::Path, job: &str) -> lease::Lease {
         match lease::try_take(db, job) {
             Ok(Some(lease)) => return lease,
             Ok(None) if !told => {
-                eprintln!(
+                log::warn!(
                     "mail: another process does the {job} job for {}; waiting until it stops",
                     db.display()
                 );
@@ -202,7 +202,7 @@ pub async fn wait_for_lease(db: &std::path::Path, job: &str) -> lease::Lease {
             }
             Ok(None) => {}
             Err(e) if !told => {
-                eprintln!("mail: {e}");
+                log::error!("mail: {e}");
                 told = true;
             }
             Err(_) => {}
@@ -231,8 +231,8 @@ pub fn worker() -> AdHoc {
                         .await
                     {
                         Ok(Ok(_)) => {}
-                        Ok(Err(e)) => eprintln!("mail worker: {e}"),
-                        Err(e) => eprintln!("mail worker: {e}"),
+                        Ok(Err(e)) => log::error!("mail worker: {e}"),
+                        Err(e) => log::error!("mail worker: {e}"),
                     }
                     rocket::tokio::select! {
                         _ = rocket::tokio::time::sleep(Duration::from_secs(1)) => {}

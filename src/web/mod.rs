@@ -378,7 +378,7 @@ pub fn error_page(req: &Request<'_>, status: Status) -> (Status, Html) {
     match app.render(lang, "error.html", &mut ctx) {
         Ok(html) => (status, RawHtml(html)),
         Err(e) => {
-            eprintln!("error page failed to render: {e}");
+            log::error!("error page failed to render: {e}");
             (status, RawHtml(format!("<h1>{}</h1>", status.code)))
         }
     }
