@@ -12,6 +12,7 @@ mod admin_mail;
 mod browser;
 mod cli;
 mod crash;
+mod csrf;
 mod drills;
 mod i18n;
 mod kb;
