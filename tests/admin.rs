@@ -1,8 +1,6 @@
 //! Admin pages: staff accounts, categories, statuses and priorities, settings, audit log.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rocket::http::Status;
 
 fn admin_app() -> TestApp {

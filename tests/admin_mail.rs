@@ -3,13 +3,12 @@
 //! retry all, discard) and the quarantine of incoming mail (view escaped, download, retry the
 //! import, delete), who may use them and CSRF.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::smtp::Smtp;
-use common::{ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_EMAIL, AGENT_PASSWORD, TestApp};
-use common::{csrf, get_ok, location, login, post_form, server};
+use crate::common;
+use crate::common::smtp::Smtp;
+use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_EMAIL, AGENT_PASSWORD, TestApp};
+use crate::common::{csrf, get_ok, location, login, post_form, server};
 use helpdesk::mail::incoming::{self, Outcome};
 use helpdesk::mail::settings::Saved;
 use helpdesk::settings::Settings;

@@ -4,14 +4,13 @@
 //!
 //! Needs `chromium` and `chromedriver` on PATH (Debian: `apt-get install chromium chromium-driver`).
 
-mod common;
-
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::server::{Server, free_port};
+use crate::common;
+use crate::common::server::{Server, free_port};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
@@ -39,7 +38,7 @@ impl Driver {
             panic!(
                 "chromedriver is not on PATH: the browser test needs Chromium and its WebDriver. \
                  Install them with `apt-get install -y --no-install-recommends chromium chromium-driver` \
-                 (CI does this in .ci/run)."
+                 (`bash tests/run.sh` does this when they are missing)."
             );
         };
         let dir = tempfile::tempdir().expect("temp dir for chromedriver");
@@ -449,6 +448,7 @@ async fn employee_sees_answer(client: &Client, tid: &str) {
 
 #[test]
 fn employee_and_agent_in_the_browser() {
+    let _heavy = common::heavy_test_lock();
     let started = Instant::now();
     let driver = Driver::start();
     let dir = tempfile::tempdir().expect("temp dir");
@@ -560,6 +560,7 @@ async fn staff_logs_in(client: &Client, server: &Server, password: &str) {
 /// when the ticket is sent), and an agent inserts an article link into a reply at the cursor.
 #[test]
 fn knowledge_base_scripts_in_the_browser() {
+    let _heavy = common::heavy_test_lock();
     let driver = Driver::start();
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(&dir.path().join("helpdesk.db"));

@@ -2,14 +2,13 @@
 //! staff accounts, backup and restore around a running server, `check`, configuration errors and
 //! demo data.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::server::{self, Server};
+use crate::common;
+use crate::common::server::{self, Server};
 use rusqlite::{Connection, OpenFlags};
 
 /// What a finished command left behind.
@@ -632,4 +631,26 @@ fn demo_fills_the_database_with_tickets_messages_categories_and_agents() {
         desk.contains("Marta Ruiz"),
         "the desk shows the logged-in agent"
     );
+}
+
+/// The server's own diagnostics go through Rocket's logger, which prints them on standard output
+/// at log_level critical (errors and warnings) and normal (information too).
+#[test]
+fn the_server_logs_its_warnings_at_critical_and_normal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("helpdesk.db");
+    let _first = Server::start(&db);
+    for level in ["critical", "normal"] {
+        // A second server on the same database waits for the first one's mail sending: a warning.
+        let second = Server::start_with(
+            &db,
+            server::free_port(),
+            &[("HELPDESK_LOG_LEVEL", level.to_string())],
+        );
+        let line = second.wait_for_output("another process runs mail_send");
+        assert!(
+            line.starts_with("Warning: jobs: another process runs mail_send for "),
+            "at {level}: {line:?}"
+        );
+    }
 }

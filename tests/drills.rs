@@ -2,8 +2,6 @@
 //! middle of it, a full disk, and a disk that turns read-only under the running server. The last
 //! two mount file systems, so they need root and skip themselves otherwise.
 
-mod common;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -11,8 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::Multipart;
-use common::server;
+use crate::common;
+use crate::common::Multipart;
+use crate::common::server;
 use rusqlite::{Connection, OpenFlags};
 
 const DRILL: Duration = Duration::from_secs(20);
@@ -393,6 +392,7 @@ fn count(conn: &Connection, sql: &str, arg: &str) -> i64 {
 
 #[test]
 fn load_drill_with_backup_under_load() {
+    let _heavy = common::heavy_test_lock();
     let started = Instant::now();
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("helpdesk.db");

@@ -1,10 +1,8 @@
 //! English and Spanish: complete catalogs, chosen by Accept-Language or the switch.
 
-mod common;
-
 use std::collections::{BTreeSet, HashMap};
 
-use common::*;
+use crate::common::*;
 use rocket::http::Status;
 
 fn catalog(lang: &str) -> HashMap<String, String> {

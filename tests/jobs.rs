@@ -3,18 +3,17 @@
 //! server (Dovecot); a server killed with SIGKILL and started again; the admin jobs page over
 //! the real app.
 
-mod common;
-
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::dovecot::Dovecot;
-use common::server::{self, Run, Server};
-use common::smtp::Smtp;
-use common::{ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_EMAIL, AGENT_PASSWORD, TestApp};
-use common::{accept_language, csrf, get_ok, location, login, post_form};
+use crate::common;
+use crate::common::dovecot::Dovecot;
+use crate::common::server::{self, Run, Server};
+use crate::common::smtp::Smtp;
+use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_EMAIL, AGENT_PASSWORD, TestApp};
+use crate::common::{accept_language, csrf, get_ok, location, login, post_form};
 use rocket::http::Status;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 

@@ -1,9 +1,7 @@
 //! The knowledge base: staff write articles, employees read and search the published ones, and
 //! the ticket form's suggestions.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rocket::http::{Accept, Status};
 use rocket::local::blocking::Client;
 use serde_json::Value;

@@ -2,9 +2,7 @@
 //! inserted into replies, images and files in articles, and which suggested articles employees
 //! saw before submitting a ticket anyway.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rocket::http::{Accept, Status};
 use rocket::local::blocking::Client;
 use serde_json::Value;

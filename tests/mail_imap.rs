@@ -2,14 +2,12 @@
 //! placed in it by IMAP APPEND, and the real binary polling it (`helpdesk mail fetch --once`,
 //! or `helpdesk serve` by itself) into a real SQLite file.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::dovecot::{Dovecot, USER};
-use common::server::{self, Run, Server};
+use crate::common::dovecot::{Dovecot, USER};
+use crate::common::server::{self, Run, Server};
 use rusqlite::Connection;
 
 const KEYWORD: &str = "$HelpdeskImported";
@@ -254,7 +252,8 @@ fn the_server_polls_the_mailbox_by_itself() {
     let db = dir.path().join("h.db");
     let mut env = dovecot.env();
     env.push(("HELPDESK_IMAP_INTERVAL_SECS", "1".into()));
-    let _server = Server::start_with(&db, server::free_port(), &env);
+    env.push(("HELPDESK_LOG_LEVEL", "normal".into()));
+    let server = Server::start_with(&db, server::free_port(), &env);
     dovecot.append(
         "INBOX",
         &plain(
@@ -283,6 +282,12 @@ fn the_server_polls_the_mailbox_by_itself() {
         assert!(Instant::now() < deadline, "the message was not marked");
         std::thread::sleep(Duration::from_millis(100));
     }
+    // The poll is logged (information, shown at log_level normal).
+    let line = server.wait_for_output("mail fetch: ");
+    assert!(
+        line.starts_with("mail fetch: 1 message: 1 ticket,"),
+        "{line:?}"
+    );
     // Later polls import nothing more.
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(count(&db, "SELECT COUNT(*) FROM tickets"), 1);

@@ -4,13 +4,11 @@
 //! thread onto their ticket with the quoted history trimmed, automatic mail opens nothing, a
 //! message is imported once, and what cannot be imported is kept raw in the quarantine.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::server::{self, Run, Server};
+use crate::common::server::{self, Run, Server};
 use rusqlite::{Connection, OptionalExtension};
 
 /// `helpdesk --db DB ARGS` with `input` on standard input, mail enabled (queued, never sent).

@@ -1,8 +1,6 @@
 //! The employee portal, driven through the real app.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rocket::http::Status;
 
 #[test]

@@ -1,9 +1,7 @@
 //! Full-text search on the staff ticket list: accent folding, prefixes, safe highlighted
 //! snippets, notes and replies in the index, and `helpdesk reindex`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rocket::http::Status;
 use rocket::local::blocking::Client;
 

@@ -1,8 +1,6 @@
 //! Secure by default: escaping, CSRF, body limits, headers, safe downloads.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rocket::http::{ContentType, Status};
 
 const XSS: &str = "<script>alert('x')</script>";

@@ -1,8 +1,6 @@
 //! The agents' desk: login, the ticket list, a ticket's page and its actions.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rocket::http::Status;
 
 #[test]

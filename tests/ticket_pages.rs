@@ -3,9 +3,7 @@
 //! app on the same database file, like a second server process: its writes reach the first app
 //! only through the database.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rocket::http::Status;
 use rocket::local::blocking::Client;
 

@@ -251,7 +251,7 @@ async fn wait_for_lease(db: &Path, job: &str) -> lease::Lease {
         match lease::try_take(db, job) {
             Ok(Some(lease)) => return lease,
             Ok(None) if !told => {
-                eprintln!(
+                log::warn!(
                     "jobs: another process runs {job} for {}; waiting until it stops",
                     db.display()
                 );
@@ -259,7 +259,7 @@ async fn wait_for_lease(db: &Path, job: &str) -> lease::Lease {
             }
             Ok(None) => {}
             Err(e) if !told => {
-                eprintln!("jobs: {}", message(&e));
+                log::error!("jobs: {}", message(&e));
                 told = true;
             }
             Err(_) => {}
@@ -284,11 +284,11 @@ async fn runner(job: &'static Job, db: Db, config: Arc<Config>) {
     let next = match stored {
         Ok(Ok(state)) => state.and_then(|s| s.next_run_at),
         Ok(Err(e)) => {
-            eprintln!("{}: reading its state: {}", job.name, message(&e));
+            log::error!("{}: reading its state: {}", job.name, message(&e));
             None
         }
         Err(e) => {
-            eprintln!("{}: reading its state: {e}", job.name);
+            log::error!("{}: reading its state: {e}", job.name);
             None
         }
     };
@@ -315,11 +315,11 @@ async fn runner(job: &'static Job, db: Db, config: Arc<Config>) {
             Err(e) => Some(e.to_string()),
         };
         match error {
-            None if last_error.take().is_some() => eprintln!("{}: works again", job.name),
+            None if last_error.take().is_some() => log::info!("{}: works again", job.name),
             None => {}
             Some(e) => {
                 if last_error.as_ref() != Some(&e) {
-                    eprintln!("{}: {e}", job.name);
+                    log::error!("{}: {e}", job.name);
                 }
                 last_error = Some(e);
             }

@@ -204,7 +204,7 @@ fn validate(form: &ArticleForm) -> std::result::Result<ArticleInput, FieldErrors
         ),
         s => s.to_string(),
     };
-    if !super::valid_slug(&slug) && !errors.get("title_en").is_some() {
+    if !super::valid_slug(&slug) && errors.get("title_en").is_none() {
         errors.add("slug", "kb_error_slug_invalid");
     }
     let state = form.state.trim().to_string();

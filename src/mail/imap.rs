@@ -280,7 +280,7 @@ impl Mover {
 pub fn fetch_pass(ctx: &JobCtx) -> Result<String> {
     let summary = poll(&ctx.db, &ctx.config)?;
     if summary.messages > 0 {
-        eprintln!("mail_fetch: {summary}");
+        log::info!("mail fetch: {summary}");
     }
     Ok(summary.to_string())
 }

@@ -167,7 +167,7 @@ pub fn send_pass(ctx: &JobCtx) -> Result<String> {
     if ctx.first
         && let Err(e) = retry_all_now(&ctx.db)
     {
-        eprintln!("mail_send: retrying the waiting mail at start: {e}");
+        log::error!("mail_send: retrying the waiting mail at start: {e}");
     }
     Ok(deliver_due(&ctx.db, &ctx.config)?.to_string())
 }

@@ -404,7 +404,7 @@ pub fn error_page(req: &Request<'_>, status: Status) -> (Status, Html) {
     match app.render(lang, "error.html", &mut ctx) {
         Ok(html) => (status, RawHtml(html)),
         Err(e) => {
-            eprintln!("error page failed to render: {e}");
+            log::error!("error page failed to render: {e}");
             (status, RawHtml(format!("<h1>{}</h1>", status.code)))
         }
     }
@@ -440,7 +440,7 @@ impl<'r> rocket::response::Responder<'r, 'static> for Error {
     fn respond_to(self, req: &'r Request<'_>) -> rocket::response::Result<'static> {
         let status = self.status();
         if status.code >= 500 {
-            eprintln!("error on {} {}: {self}", req.method(), req.uri());
+            log::error!("error on {} {}: {self}", req.method(), req.uri());
         }
         error_page(req, status).respond_to(req)
     }

@@ -7,6 +7,8 @@ pub mod multipart;
 pub mod server;
 pub mod smtp;
 
+use std::sync::{Mutex, MutexGuard};
+
 use helpdesk::Config;
 use helpdesk::auth::{Role, users};
 use helpdesk::db::Db;
@@ -20,6 +22,14 @@ pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
 pub const AGENT_EMAIL: &str = "agent@example.com";
 pub const AGENT_PASSWORD: &str = "agent-password-1";
+
+/// Held by the tests that load the whole machine (real browsers, the load and crash drills) for
+/// as long as they run, so two of them never overlap and each keeps its time budget however many
+/// test threads run beside it. A test that failed while holding it does not stop the others.
+pub fn heavy_test_lock() -> MutexGuard<'static, ()> {
+    static HEAVY: Mutex<()> = Mutex::new(());
+    HEAVY.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 pub struct TestApp {
     pub client: Client,

@@ -1,20 +1,32 @@
 //! Runs the real `helpdesk` binary on a real socket.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_helpdesk")
 }
 
+/// A loopback port nobody listens on, never the same twice in this process: the tests run as
+/// threads of one process, and some keep a port unused for a while (a mail server started later,
+/// a dead SMTP server) that the kernel could meanwhile hand to another test.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        if GIVEN.lock().unwrap_or_else(|p| p.into_inner()).insert(port) {
+            return port;
+        }
+    }
 }
 
 /// What a finished command printed, shown whole when an assertion fails.
@@ -40,6 +52,8 @@ pub struct Server {
     pub db: PathBuf,
     /// Lines the server printed before it answered (the first admin's password among them).
     pub startup_output: Vec<String>,
+    /// The lines it printed since (Rocket's log goes to standard output).
+    output: Receiver<String>,
 }
 
 impl Server {
@@ -108,6 +122,30 @@ impl Server {
             port,
             db: db.to_path_buf(),
             startup_output: output,
+            output: rx,
+        }
+    }
+
+    /// The first line of standard output containing `needle`, printed at the start or within
+    /// 20 s.
+    pub fn wait_for_output(&self, needle: &str) -> String {
+        if let Some(line) = self.startup_output.iter().find(|l| l.contains(needle)) {
+            return line.clone();
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut later = Vec::new();
+        loop {
+            match self
+                .output
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(line) => later.push(line),
+                Err(_) => panic!(
+                    "the server printed no line with {needle:?} within 20 s: {:?} then {later:?}",
+                    self.startup_output
+                ),
+            }
         }
     }
 

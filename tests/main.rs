@@ -1,0 +1,30 @@
+//! The integration tests, built as one binary (`suite`) so the app is linked once: each file
+//! beside this one is a module. They run as threads of one process, so a test must not change
+//! process-wide state (environment variables, the current directory) and takes its files, ports
+//! and servers for itself (see `common`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod admin;
+mod admin_mail;
+mod browser;
+mod cli;
+mod crash;
+mod csrf;
+mod drills;
+mod i18n;
+mod jobs;
+mod kb;
+mod kb_more;
+mod layers;
+mod mail;
+mod mail_imap;
+mod mail_in;
+mod portal;
+mod search;
+mod security;
+mod staff;
+mod ticket_pages;
+mod workflow;
