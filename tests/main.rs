@@ -25,6 +25,7 @@ mod mail_in;
 mod portal;
 mod search;
 mod security;
+mod sessions;
 mod staff;
 mod ticket_pages;
 mod workflow;

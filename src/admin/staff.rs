@@ -2,22 +2,31 @@
 
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
+use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use serde_json::{Value, json};
 
 use super::{done, rejected, remember_password, take_password, text};
-use crate::auth::AdminUser;
 use crate::auth::users::{self, Role, StaffAccount};
+use crate::auth::{AdminUser, sessions};
+use crate::db::now;
 use crate::error::{Error, FieldErrors, Result};
 use crate::util::{looks_like_email, random_password};
-use crate::web::auth::start_session;
+use crate::web::auth::{UserAgent, start_session};
 use crate::web::csrf::{Checked, CsrfForm, TokenOnly};
 use crate::web::{Answer, App, ClientIp, Html, Page, PageResult};
 
 const MAX_NAME: usize = 100;
 
 pub fn routes() -> Vec<Route> {
-    routes![list_page, create, edit_page, save, reset_password]
+    routes![
+        list_page,
+        create,
+        edit_page,
+        save,
+        end_sessions,
+        reset_password
+    ]
 }
 
 #[derive(FromForm)]
@@ -214,11 +223,16 @@ fn edit_data(
     form: Value,
     errors: FieldErrors,
     new_password: Option<Value>,
+    open_sessions: i64,
 ) -> Value {
     json!({
         "account": account, "is_self": account.id == me, "form": form, "errors": errors,
-        "new_password": new_password,
+        "new_password": new_password, "open_sessions": open_sessions,
     })
+}
+
+async fn open_sessions(app: &App, id: i64) -> Result<i64> {
+    app.db.read(move |c| sessions::count(c, id, now())).await
 }
 
 #[get("/staff/<id>")]
@@ -236,7 +250,14 @@ async fn edit_page(
     let form = json!({ "name": account.name, "role": account.role, "active": account.active });
     page.render(
         "admin/staff_edit.html",
-        edit_data(&account, admin.0.id, form, FieldErrors::new(), shown),
+        edit_data(
+            &account,
+            admin.0.id,
+            form,
+            FieldErrors::new(),
+            shown,
+            open_sessions(app, id).await?,
+        ),
     )
 }
 
@@ -298,12 +319,20 @@ async fn save(
     rejected(
         &page,
         "admin/staff_edit.html",
-        edit_data(&account, me, values, refusals, None),
+        edit_data(
+            &account,
+            me,
+            values,
+            refusals,
+            None,
+            open_sessions(app, id).await?,
+        ),
     )
 }
 
-#[post("/staff/<id>/password", data = "<_form>")]
-async fn reset_password(
+/// Ends every session of the account: it is signed out of every browser at once.
+#[post("/staff/<id>/sessions/end", data = "<_form>")]
+async fn end_sessions(
     admin: AdminUser,
     app: &State<App>,
     ip: ClientIp,
@@ -311,7 +340,38 @@ async fn reset_password(
     id: i64,
     _form: Checked<TokenOnly>,
 ) -> PageResult {
+    let account = load(app, id).await?;
+    let me = admin.0.id;
+    app.db
+        .write(move |c| {
+            let ended = sessions::end_all(c, id)?;
+            let detail = format!("id={id} email={} sessions={ended}", account.email);
+            crate::audit::record(c, Some(me), "staff_sessions_end", &detail, Some(&ip.0))
+        })
+        .await?;
+    if id == me {
+        // Their own sessions too: this browser is signed out with the rest.
+        crate::web::auth::end_session(app, cookies).await?;
+        return Ok(Answer::from(Flash::success(
+            Redirect::to("/staff/login"),
+            "admin_flash_sessions_ended",
+        )));
+    }
+    done(format!("/admin/staff/{id}"), "admin_flash_sessions_ended")
+}
+
+#[post("/staff/<id>/password", data = "<_form>")]
+async fn reset_password(
+    admin: AdminUser,
+    app: &State<App>,
+    ip: ClientIp,
+    user_agent: UserAgent,
+    cookies: &CookieJar<'_>,
+    id: i64,
+    _form: Checked<TokenOnly>,
+) -> PageResult {
     load(app, id).await?;
+    let client = ip.0.clone();
     let password = random_password();
     let password_hash = hash(app, password.clone()).await?;
     let me = admin.0.id;
@@ -326,7 +386,7 @@ async fn reset_password(
         .await?;
     if id == me {
         // Setting a password ends every session of the account, this one included: start anew.
-        start_session(cookies, &account);
+        start_session(app, cookies, &account, &client, user_agent.0).await?;
     }
     remember_password(cookies, id, &password);
     done(format!("/admin/staff/{id}"), "admin_flash_password_reset")

@@ -1,7 +1,8 @@
-//! Staff accounts: who may work the desk and in which role. The accounts' table is `users`;
-//! sessions (an encrypted cookie naming the account, its session epoch, bumped on password change
-//! or deactivation, and when it was issued) are the web layer's (`web::auth`).
+//! Staff accounts (`users`): who may work the desk and in which role, and their sessions
+//! (`sessions`), kept on the server so they can be ended. The session cookie itself is the web
+//! layer's (`web::auth`).
 
+pub mod sessions;
 pub mod users;
 
 use serde::Serialize;

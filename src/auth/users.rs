@@ -40,9 +40,9 @@ pub struct StaffAccount {
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "id, email, name, role, active, session_epoch, created_at";
+pub(crate) const COLUMNS: &str = "id, email, name, role, active, session_epoch, created_at";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffAccount> {
+pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffAccount> {
     let role: String = r.get(3)?;
     Ok(StaffAccount {
         id: r.get(0)?,
@@ -133,12 +133,17 @@ pub fn list(conn: &Connection) -> Result<Vec<StaffAccount>> {
 }
 
 /// Sets a new password and ends every existing session of that account.
+/// Sets the password and ends the account's sessions.
 pub fn set_password(conn: &Connection, id: i64, password_hash: &str) -> Result<()> {
     let n = conn.execute(
         "UPDATE staff SET password_hash = ?2, session_epoch = session_epoch + 1 WHERE id = ?1",
         params![id, password_hash],
     )?;
-    if n == 0 { Err(Error::NotFound) } else { Ok(()) }
+    if n == 0 {
+        return Err(Error::NotFound);
+    }
+    super::sessions::end_all(conn, id)?;
+    Ok(())
 }
 
 pub fn update(conn: &Connection, id: i64, name: &str, role: Role, active: bool) -> Result<()> {
@@ -148,7 +153,14 @@ pub fn update(conn: &Connection, id: i64, name: &str, role: Role, active: bool) 
          WHERE id = ?1",
         params![id, name, role.as_str(), active],
     )?;
-    if n == 0 { Err(Error::NotFound) } else { Ok(()) }
+    if n == 0 {
+        return Err(Error::NotFound);
+    }
+    // A deactivated account is signed out everywhere at once.
+    if !active {
+        super::sessions::end_all(conn, id)?;
+    }
+    Ok(())
 }
 
 pub fn active_admins(conn: &Connection) -> Result<i64> {

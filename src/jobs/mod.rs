@@ -30,6 +30,8 @@ pub use state::JobState;
 pub const MAIL_SEND: &str = "mail_send";
 /// Imports new mail from the IMAP folder.
 pub const MAIL_FETCH: &str = "mail_fetch";
+/// Forgets expired staff sessions.
+pub const SESSIONS_PURGE: &str = "sessions_purge";
 
 /// Every job, in the order they are listed.
 pub const JOBS: &[Job] = &[
@@ -39,6 +41,12 @@ pub const JOBS: &[Job] = &[
         |c| c.imap_interval_secs,
         |c| !c.imap_host.is_empty(),
         crate::mail::imap::fetch_pass,
+    ),
+    Job::new(
+        SESSIONS_PURGE,
+        jobs_interval,
+        always,
+        crate::auth::sessions::purge_pass,
     ),
 ];
 

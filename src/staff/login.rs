@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::auth::users;
 use crate::error::Result;
 use crate::util::safe_next;
-use crate::web::auth::{end_session, start_session};
+use crate::web::auth::{UserAgent, end_session, start_session};
 use crate::web::csrf::{Checked, CsrfForm, TokenOnly};
 use crate::web::{Answer, App, ClientIp, Html, Page, PageResult};
 
@@ -44,6 +44,7 @@ async fn login(
     page: Page<'_>,
     app: &State<App>,
     ip: ClientIp,
+    user_agent: UserAgent,
     cookies: &CookieJar<'_>,
     form: Checked<LoginForm>,
 ) -> PageResult {
@@ -92,7 +93,7 @@ async fn login(
                     crate::audit::record(c, Some(id), "login", "", Some(&ip_for_log))
                 })
                 .await?;
-            start_session(cookies, &account);
+            start_session(app, cookies, &account, &ip.0, user_agent.0).await?;
             Ok(Answer::from(Redirect::to(safe_next(
                 &form.next,
                 "/staff/tickets",
@@ -114,9 +115,16 @@ async fn login(
 }
 
 #[post("/logout", data = "<_form>")]
-fn logout(cookies: &CookieJar<'_>, _form: Checked<TokenOnly>) -> Flash<Redirect> {
-    end_session(cookies);
-    Flash::success(Redirect::to("/staff/login"), "flash_logged_out")
+async fn logout(
+    app: &State<App>,
+    cookies: &CookieJar<'_>,
+    _form: Checked<TokenOnly>,
+) -> Result<Flash<Redirect>> {
+    end_session(app, cookies).await?;
+    Ok(Flash::success(
+        Redirect::to("/staff/login"),
+        "flash_logged_out",
+    ))
 }
 
 pub fn routes() -> Vec<Route> {

@@ -1,0 +1,170 @@
+//! Staff sessions live on the server: logging out, "sign out everywhere", an admin ending a
+//! member's sessions and expiry each end them, and a copy of the session cookie opens nothing
+//! afterwards. Real app, real SQLite file, Rocket's client with its own cookie jars.
+
+use rocket::http::Status;
+use rocket::local::blocking::Client;
+
+use crate::common::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_EMAIL, AGENT_PASSWORD, TestApp, csrf, get_ok, location,
+    login, post_form,
+};
+
+/// Whether `client`, sending `sid` as its session cookie, gets the staff list.
+fn opens_the_desk(app: &TestApp, sid: &rocket::http::Cookie<'static>) -> bool {
+    let other = app.other_client();
+    let res = other
+        .get("/staff/tickets")
+        .private_cookie(sid.clone())
+        .dispatch();
+    match res.status() {
+        Status::Ok => true,
+        Status::SeeOther => {
+            assert!(
+                location(&res).starts_with("/staff/login"),
+                "{}",
+                location(&res)
+            );
+            false
+        }
+        other => panic!("unexpected {other}"),
+    }
+}
+
+fn session_cookie(client: &Client) -> rocket::http::Cookie<'static> {
+    client
+        .cookies()
+        .get_private("sid")
+        .expect("session cookie")
+        .into_owned()
+}
+
+fn agent_id(app: &TestApp) -> i64 {
+    app.count(&format!(
+        "SELECT id FROM staff WHERE email = '{AGENT_EMAIL}'"
+    ))
+}
+
+#[test]
+fn after_logout_a_copy_of_the_session_cookie_opens_nothing() {
+    let app = TestApp::new();
+    login(&app.client, AGENT_EMAIL, AGENT_PASSWORD);
+    let copied = session_cookie(&app.client);
+    assert!(opens_the_desk(&app, &copied), "the live session works");
+    let token = csrf(&app.client, "/staff/tickets");
+    let res = post_form(&app.client, "/staff/logout", &[("csrf_token", &token)]);
+    assert_eq!(res.status(), Status::SeeOther);
+    assert!(
+        !opens_the_desk(&app, &copied),
+        "logged out, the copy is dead"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM staff_sessions"), 0);
+}
+
+#[test]
+fn sign_out_everywhere_ends_every_browser_of_that_account_only() {
+    let app = TestApp::new();
+    login(&app.client, AGENT_EMAIL, AGENT_PASSWORD);
+    let laptop = app.other_client();
+    login(&laptop, AGENT_EMAIL, AGENT_PASSWORD);
+    let admin = app.other_client();
+    login(&admin, ADMIN_EMAIL, ADMIN_PASSWORD);
+    let laptop_sid = session_cookie(&laptop);
+    let admin_sid = session_cookie(&admin);
+
+    let page = get_ok(&app.client, "/staff/preferences");
+    assert!(page.contains("this browser"), "the sessions are listed");
+    let token = csrf(&app.client, "/staff/preferences");
+    let res = post_form(
+        &app.client,
+        "/staff/preferences/sign-out-everywhere",
+        &[("csrf_token", &token)],
+    );
+    assert_eq!(res.status(), Status::SeeOther);
+    assert_eq!(location(&res), "/staff/login");
+    assert!(
+        !opens_the_desk(&app, &laptop_sid),
+        "the other browser is out"
+    );
+    let res = app.client.get("/staff/tickets").dispatch();
+    assert_eq!(res.status(), Status::SeeOther, "and this one");
+    assert!(opens_the_desk(&app, &admin_sid), "other accounts stay in");
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'sign_out_everywhere'"),
+        1
+    );
+}
+
+#[test]
+fn an_admin_ends_a_members_sessions() {
+    let app = TestApp::new();
+    let agent = app.other_client();
+    login(&agent, AGENT_EMAIL, AGENT_PASSWORD);
+    let agent_sid = session_cookie(&agent);
+    login(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD);
+    let id = agent_id(&app);
+    let page = get_ok(&app.client, &format!("/admin/staff/{id}"));
+    assert!(page.contains("Open sessions: 1"), "{page}");
+    let token = csrf(&app.client, &format!("/admin/staff/{id}"));
+    let res = post_form(
+        &app.client,
+        &format!("/admin/staff/{id}/sessions/end"),
+        &[("csrf_token", &token)],
+    );
+    assert_eq!(res.status(), Status::SeeOther);
+    assert_eq!(location(&res), format!("/admin/staff/{id}"));
+    assert!(!opens_the_desk(&app, &agent_sid));
+    let page = get_ok(&app.client, &format!("/admin/staff/{id}"));
+    assert!(page.contains("Open sessions: 0"), "{page}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'staff_sessions_end'"),
+        1
+    );
+}
+
+#[test]
+fn a_session_past_its_end_on_the_server_is_refused_and_purged() {
+    // The server's own job runner forgets expired sessions every jobs_interval_secs.
+    let app = TestApp::with_config(|c| c.jobs_interval_secs = 1);
+    login(&app.client, AGENT_EMAIL, AGENT_PASSWORD);
+    let sid = session_cookie(&app.client);
+    assert!(opens_the_desk(&app, &sid));
+    app.db
+        .write_blocking(|c| {
+            c.execute(
+                "UPDATE staff_sessions SET expires_at = ?1",
+                [helpdesk::db::now() - 1],
+            )?;
+            Ok(())
+        })
+        .expect("expire");
+    assert!(!opens_the_desk(&app, &sid));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app.count("SELECT count(*) FROM staff_sessions") > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the expired session was never purged"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(app.count("SELECT runs FROM jobs WHERE name = 'sessions_purge'") >= 1);
+}
+
+#[test]
+fn a_cookie_naming_no_session_opens_nothing() {
+    let app = TestApp::new();
+    login(&app.client, AGENT_EMAIL, AGENT_PASSWORD);
+    let sid = session_cookie(&app.client);
+    let mut parts: Vec<String> = sid.value().split(':').map(str::to_string).collect();
+    // The right account, epoch and time, but a token the server never issued.
+    parts[3] = "0".repeat(64);
+    let forged = rocket::http::Cookie::build(("sid", parts.join(":")))
+        .path("/")
+        .build();
+    assert!(!opens_the_desk(&app, &forged));
+    // An old cookie from before sessions were kept on the server (no token) neither.
+    let old = rocket::http::Cookie::build(("sid", parts[..3].join(":")))
+        .path("/")
+        .build();
+    assert!(!opens_the_desk(&app, &old));
+}
