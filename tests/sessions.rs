@@ -168,3 +168,97 @@ fn a_cookie_naming_no_session_opens_nothing() {
         .build();
     assert!(!opens_the_desk(&app, &old));
 }
+
+/// A login attempt from `addr`, through `client` (its cookies, its device cookie).
+fn attempt(client: &Client, addr: &str, email: &str, password: &str) -> Status {
+    let token = csrf(client, "/staff/login");
+    let body = format!(
+        "csrf_token={}&email={}&password={}",
+        crate::common::urlencode(&token),
+        crate::common::urlencode(email),
+        crate::common::urlencode(password)
+    );
+    client
+        .post("/staff/login")
+        .header(rocket::http::ContentType::Form)
+        .remote(addr.parse().expect("addr"))
+        .body(body)
+        .dispatch()
+        .status()
+}
+
+#[test]
+fn a_browser_that_signed_in_before_is_not_locked_out_by_someone_elses_failures() {
+    let app = TestApp::new();
+    // The agent's own browser signed in once (and out again).
+    assert_eq!(
+        attempt(&app.client, "192.0.2.10:5000", AGENT_EMAIL, AGENT_PASSWORD),
+        Status::SeeOther
+    );
+    let token = csrf(&app.client, "/staff/tickets");
+    post_form(&app.client, "/staff/logout", &[("csrf_token", &token)]);
+    // Someone elsewhere guesses the password, from many addresses: the account is locked…
+    let attacker = app.other_client();
+    for i in 0..5 {
+        let addr = format!("198.51.100.{i}:4000");
+        assert_eq!(
+            attempt(&attacker, &addr, AGENT_EMAIL, "guess"),
+            Status::Unauthorized
+        );
+    }
+    assert_eq!(
+        attempt(&attacker, "198.51.100.9:4000", AGENT_EMAIL, AGENT_PASSWORD),
+        Status::TooManyRequests,
+        "for browsers it never signed in from"
+    );
+    // …but not for the owner's browser, with the right password.
+    assert_eq!(
+        attempt(&app.client, "192.0.2.10:5000", AGENT_EMAIL, AGENT_PASSWORD),
+        Status::SeeOther
+    );
+}
+
+#[test]
+fn failures_from_a_shared_office_address_block_only_that_account() {
+    let app = TestApp::new();
+    let office = "203.0.113.7:6000";
+    let someone = app.other_client();
+    for _ in 0..5 {
+        assert_eq!(
+            attempt(&someone, office, AGENT_EMAIL, "wrong"),
+            Status::Unauthorized
+        );
+    }
+    assert_eq!(
+        attempt(&someone, office, AGENT_EMAIL, AGENT_PASSWORD),
+        Status::TooManyRequests
+    );
+    // A colleague behind the same router signs in as usual.
+    let colleague = app.other_client();
+    assert_eq!(
+        attempt(&colleague, office, ADMIN_EMAIL, ADMIN_PASSWORD),
+        Status::SeeOther
+    );
+}
+
+#[test]
+fn a_trusted_browser_is_still_slowed_by_its_own_failures() {
+    let app = TestApp::new();
+    let addr = "192.0.2.20:5000";
+    assert_eq!(
+        attempt(&app.client, addr, AGENT_EMAIL, AGENT_PASSWORD),
+        Status::SeeOther
+    );
+    let token = csrf(&app.client, "/staff/tickets");
+    post_form(&app.client, "/staff/logout", &[("csrf_token", &token)]);
+    for _ in 0..5 {
+        assert_eq!(
+            attempt(&app.client, addr, AGENT_EMAIL, "wrong"),
+            Status::Unauthorized
+        );
+    }
+    assert_eq!(
+        attempt(&app.client, addr, AGENT_EMAIL, AGENT_PASSWORD),
+        Status::TooManyRequests
+    );
+}

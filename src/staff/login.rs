@@ -1,7 +1,7 @@
 //! The staff login and logout pages.
 
 use rocket::form::FromForm;
-use rocket::http::{CookieJar, Status};
+use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use serde_json::json;
@@ -39,6 +39,62 @@ impl CsrfForm for LoginForm {
     }
 }
 
+/// A browser that signed in before keeps a device cookie (private: encrypted and signed) naming
+/// the accounts that signed in with it. Failed logins from elsewhere then cannot lock those
+/// accounts out of it.
+const DEVICE_COOKIE: &str = "device";
+/// Accounts remembered per browser at most (a shared front-desk PC).
+const DEVICE_ACCOUNTS: usize = 10;
+
+struct Device {
+    id: String,
+    accounts: Vec<String>,
+}
+
+fn device_of(cookies: &CookieJar<'_>) -> Option<Device> {
+    let cookie = cookies.get_private(DEVICE_COOKIE)?;
+    let (id, accounts) = cookie.value().split_once(':')?;
+    Some(Device {
+        id: id.to_string(),
+        accounts: accounts
+            .split(',')
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .collect(),
+    })
+}
+
+fn remember_device(cookies: &CookieJar<'_>, device: Option<Device>, email: &str) {
+    let mut device = device.unwrap_or_else(|| Device {
+        id: crate::util::random_hex(16),
+        accounts: Vec::new(),
+    });
+    device.accounts.retain(|a| a != email);
+    device.accounts.insert(0, email.to_string());
+    device.accounts.truncate(DEVICE_ACCOUNTS);
+    let value = format!("{}:{}", device.id, device.accounts.join(","));
+    let cookie = Cookie::build((DEVICE_COOKIE, value))
+        .path("/staff")
+        .same_site(SameSite::Lax)
+        .http_only(true)
+        .max_age(rocket::time::Duration::days(365));
+    cookies.add_private(cookie);
+}
+
+/// The throttle's buckets for a login attempt. From a browser where this account signed in
+/// before: that browser's own bucket only, so an attacker elsewhere cannot lock the owner out.
+/// From anywhere else: one bucket per (address, account), so a burst of wrong passwords from an
+/// office's shared address blocks only that account there, and one per account, so guessing
+/// from many addresses is slowed too.
+fn throttle_keys(ip: &str, email: &str, device: Option<&Device>) -> Vec<String> {
+    match device {
+        Some(d) if d.accounts.iter().any(|a| a == email) => {
+            vec![format!("device:{}:{email}", d.id)]
+        }
+        _ => vec![format!("ip:{ip}:{email}"), format!("account:{email}")],
+    }
+}
+
 #[post("/login", data = "<form>")]
 async fn login(
     page: Page<'_>,
@@ -50,8 +106,8 @@ async fn login(
 ) -> PageResult {
     let form = form.0;
     let email = form.email.trim().to_lowercase();
-    let ip_key = format!("ip:{}", ip.0);
-    let account_key = format!("account:{email}");
+    let device = device_of(cookies);
+    let keys = throttle_keys(&ip.0, &email, device.as_ref());
     let fail = |status: Status, error: &str| -> PageResult {
         let html = page.render(
             "staff/login.html",
@@ -59,7 +115,7 @@ async fn login(
         )?;
         Ok(Answer::from((status, html)))
     };
-    if app.login_throttle.is_blocked(&ip_key) || app.login_throttle.is_blocked(&account_key) {
+    if keys.iter().any(|k| app.login_throttle.is_blocked(k)) {
         return fail(Status::TooManyRequests, "login_throttled");
     }
     let password = form.password.clone();
@@ -83,7 +139,9 @@ async fn login(
     let ip_for_log = ip.0.clone();
     match account {
         Some(account) if ok && account.active => {
-            app.login_throttle.reset(&account_key);
+            for key in &keys {
+                app.login_throttle.reset(key);
+            }
             let id = account.id;
             // Their mail follows the language they work in.
             let lang = page.lang;
@@ -94,14 +152,16 @@ async fn login(
                 })
                 .await?;
             start_session(app, cookies, &account, &ip.0, user_agent.0).await?;
+            remember_device(cookies, device, &email);
             Ok(Answer::from(Redirect::to(safe_next(
                 &form.next,
                 "/staff/tickets",
             ))))
         }
         other => {
-            app.login_throttle.record_failure(&ip_key);
-            app.login_throttle.record_failure(&account_key);
+            for key in &keys {
+                app.login_throttle.record_failure(key);
+            }
             let id = other.map(|a| a.id);
             let detail = format!("email={email}");
             app.db
