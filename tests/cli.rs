@@ -310,6 +310,12 @@ fn user_add_passwd_and_list_manage_logins() {
         short.stderr.contains("at least 10 characters"),
         "the refusal says why: {short:?}"
     );
+    let common = add("bob@example.com", "qwertyuiop");
+    assert!(
+        !common.ok(),
+        "a most common password is refused: {common:?}"
+    );
+    assert!(common.stderr.contains("most common"), "{common:?}");
 
     let dup = add("ana@example.com", "another-password-2");
     assert!(

@@ -262,3 +262,61 @@ fn a_trusted_browser_is_still_slowed_by_its_own_failures() {
         Status::TooManyRequests
     );
 }
+
+#[test]
+fn staff_change_their_own_password_with_the_current_one() {
+    let app = TestApp::new();
+    login(&app.client, AGENT_EMAIL, AGENT_PASSWORD);
+    let laptop = app.other_client();
+    login(&laptop, AGENT_EMAIL, AGENT_PASSWORD);
+    let laptop_sid = session_cookie(&laptop);
+    let change = |current: &str, new: &str| {
+        let token = csrf(&app.client, "/staff/preferences");
+        let res = post_form(
+            &app.client,
+            "/staff/preferences/password",
+            &[
+                ("csrf_token", &token),
+                ("current_password", current),
+                ("new_password", new),
+            ],
+        );
+        let status = res.status();
+        (status, res.into_string().unwrap_or_default())
+    };
+    let (status, page) = change("not-my-password", "a-brand-new-pass-7");
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        page.contains("That is not your current password."),
+        "{page}"
+    );
+    let (status, page) = change(AGENT_PASSWORD, "1q2w3e4r5t");
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(page.contains("one of the most common"), "{page}");
+    let (status, page) = change(AGENT_PASSWORD, "short");
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(page.contains("at least 10 characters"), "{page}");
+    assert!(opens_the_desk(&app, &laptop_sid), "nothing changed yet");
+
+    let (status, _) = change(AGENT_PASSWORD, "a-brand-new-pass-7");
+    assert_eq!(status, Status::SeeOther);
+    assert!(
+        !opens_the_desk(&app, &laptop_sid),
+        "the other browser is signed out"
+    );
+    let res = app.client.get("/staff/tickets").dispatch();
+    assert_eq!(res.status(), Status::Ok, "this browser stays signed in");
+    let fresh = app.other_client();
+    assert_eq!(
+        attempt(&fresh, "192.0.2.30:5000", AGENT_EMAIL, AGENT_PASSWORD),
+        Status::Unauthorized
+    );
+    assert_eq!(
+        attempt(&fresh, "192.0.2.30:5000", AGENT_EMAIL, "a-brand-new-pass-7"),
+        Status::SeeOther
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'password_change'"),
+        1
+    );
+}

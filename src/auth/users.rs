@@ -59,6 +59,10 @@ pub fn hash_password(password: &str, cost: u32) -> Result<String> {
     bcrypt::hash(password, cost).map_err(|e| Error::internal(format!("bcrypt: {e}")))
 }
 
+/// The 1,000 most common passwords of 10 characters or more (shorter ones are refused anyway),
+/// most common first, from a list of leaked passwords; compared without case.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
 pub fn check_password_strength(password: &str) -> std::result::Result<(), &'static str> {
     if password.chars().count() < 10 {
         return Err("password_too_short");
@@ -67,7 +71,16 @@ pub fn check_password_strength(password: &str) -> std::result::Result<(), &'stat
         // bcrypt ignores everything past 72 bytes; refuse rather than silently truncate.
         return Err("password_too_long");
     }
+    if is_common(password) {
+        return Err("password_too_common");
+    }
     Ok(())
+}
+
+fn is_common(password: &str) -> bool {
+    COMMON_PASSWORDS
+        .lines()
+        .any(|common| common.eq_ignore_ascii_case(password))
 }
 
 pub fn count(conn: &Connection) -> Result<i64> {

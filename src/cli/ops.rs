@@ -57,6 +57,9 @@ fn read_password() -> Result<String> {
     users::check_password_strength(&password).map_err(|key| {
         Error::BadRequest(match key {
             "password_too_long" => "the password is longer than 72 bytes".into(),
+            "password_too_common" => {
+                "that password is one of the most common ones; choose another".into()
+            }
             _ => "the password must have at least 10 characters".into(),
         })
     })?;

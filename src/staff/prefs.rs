@@ -3,7 +3,7 @@
 //! where they are signed in, with "sign out everywhere".
 
 use rocket::form::FromForm;
-use rocket::http::CookieJar;
+use rocket::http::{CookieJar, Status};
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use serde_json::json;
@@ -11,13 +11,13 @@ use serde_json::json;
 use crate::auth::users::{self, NotifyPrefs};
 use crate::auth::{StaffUser, sessions};
 use crate::db::now;
-use crate::error::Result;
-use crate::web::auth::session_token;
+use crate::error::{Error, FieldErrors, Result};
+use crate::web::auth::{UserAgent, session_token, start_session};
 use crate::web::csrf::{Checked, CsrfForm, TokenOnly};
-use crate::web::{App, ClientIp, Html, Lang, Page};
+use crate::web::{Answer, App, ClientIp, Html, Lang, Page, PageResult};
 
 pub fn routes() -> Vec<Route> {
-    routes![prefs_page, save, sign_out_everywhere]
+    routes![prefs_page, save, change_password, sign_out_everywhere]
 }
 
 #[get("/preferences")]
@@ -26,6 +26,17 @@ async fn prefs_page(
     page: Page<'_>,
     app: &State<App>,
     cookies: &CookieJar<'_>,
+) -> Result<Html> {
+    render(&staff, &page, app, cookies, FieldErrors::new()).await
+}
+
+/// The preferences page; `errors` are the password form's.
+async fn render(
+    staff: &StaffUser,
+    page: &Page<'_>,
+    app: &App,
+    cookies: &CookieJar<'_>,
+    errors: FieldErrors,
 ) -> Result<Html> {
     let (id, config) = (staff.id, app.config.clone());
     let token = session_token(cookies).unwrap_or_default();
@@ -39,8 +50,91 @@ async fn prefs_page(
         .await?;
     page.render(
         "staff/preferences.html",
-        json!({ "prefs": prefs, "mail_enabled": mail_enabled, "sessions": sessions }),
+        json!({ "prefs": prefs, "mail_enabled": mail_enabled, "sessions": sessions,
+                "errors": errors }),
     )
+}
+
+#[derive(FromForm)]
+struct PasswordForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    current_password: String,
+    #[field(default = String::new())]
+    new_password: String,
+}
+
+impl CsrfForm for PasswordForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// A staff member changes their own password: the current one is required (and its guesses
+/// throttled like a login); every other session of theirs ends, this browser gets a new one.
+#[allow(clippy::too_many_arguments)]
+#[post("/preferences/password", data = "<form>")]
+async fn change_password(
+    staff: StaffUser,
+    page: Page<'_>,
+    app: &State<App>,
+    ip: ClientIp,
+    user_agent: UserAgent,
+    cookies: &CookieJar<'_>,
+    form: Checked<PasswordForm>,
+) -> PageResult {
+    let form = form.0;
+    let key = format!("password:{}", staff.id);
+    if app.login_throttle.is_blocked(&key) {
+        return Err(Error::TooManyRequests);
+    }
+    let mut errors = FieldErrors::new();
+    if let Err(problem) = users::check_password_strength(&form.new_password) {
+        errors.add("new_password", problem);
+    }
+    let email = staff.email.clone();
+    let stored = app
+        .db
+        .read(move |c| users::find_for_login(c, &email))
+        .await?
+        .map(|(_, hash)| hash)
+        .ok_or(Error::NotFound)?;
+    let (current, cost) = (form.current_password.clone(), app.config.bcrypt_cost);
+    let new = form.new_password.clone();
+    let (matches, new_hash) = rocket::tokio::task::spawn_blocking(move || {
+        let matches = bcrypt::verify(current, &stored).unwrap_or(false);
+        let new_hash = matches.then(|| users::hash_password(&new, cost));
+        (matches, new_hash)
+    })
+    .await
+    .map_err(|e| Error::internal(format!("hashing task failed: {e}")))?;
+    if !matches {
+        app.login_throttle.record_failure(&key);
+        errors.add("current_password", "prefs_password_wrong");
+    }
+    let new_hash = match new_hash {
+        Some(hash) if errors.is_empty() => hash?,
+        _ => {
+            let html = render(&staff, &page, app, cookies, errors).await?;
+            return Ok(Answer::from((Status::UnprocessableEntity, html)));
+        }
+    };
+    app.login_throttle.reset(&key);
+    let (id, client) = (staff.id, ip.0.clone());
+    let account = app
+        .db
+        .write(move |c| {
+            users::set_password(c, id, &new_hash)?;
+            crate::audit::record(c, Some(id), "password_change", "", Some(&client))?;
+            users::get(c, id)?.ok_or(Error::NotFound)
+        })
+        .await?;
+    start_session(app, cookies, &account, &ip.0, user_agent.0).await?;
+    Ok(Answer::from(Flash::success(
+        Redirect::to("/staff/preferences"),
+        "flash_password_changed",
+    )))
 }
 
 /// Ends every session of the staff member, this one included.
