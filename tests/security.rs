@@ -268,3 +268,50 @@ fn tracking_ids_do_not_leak_ticket_existence() {
     // Both pages are the same access form (apart from the ID itself).
     assert_eq!(real.replace(&tid, "X"), fake.replace("AAA-BBB-CCCC", "X"));
 }
+
+/// A `next` that is no valid URI (a space, a quote, `<`, non-ASCII) is treated as none: the
+/// language switch and a successful login go to their default instead of answering 500.
+#[test]
+fn a_next_that_is_not_a_uri_goes_to_the_default() {
+    let app = TestApp::new();
+    let bad = ["/a b", "/\"x", "/<script>", "/tickets/ñ", "/x\ty"];
+    let token = csrf(&app.client, "/");
+    for next in bad {
+        let res = post_form(
+            &app.client,
+            "/lang",
+            &[("csrf_token", &token), ("lang", "es"), ("next", next)],
+        );
+        assert_eq!(res.status(), Status::SeeOther, "/lang with next {next:?}");
+        assert_eq!(location(&res), "/", "/lang with next {next:?}");
+    }
+    // A valid one is still followed.
+    let res = post_form(
+        &app.client,
+        "/lang",
+        &[
+            ("csrf_token", &token),
+            ("lang", "en"),
+            ("next", "/kb?q=a%20b"),
+        ],
+    );
+    assert_eq!(location(&res), "/kb?q=a%20b");
+
+    for next in bad {
+        let staff = app.other_client();
+        let token = csrf(&staff, "/staff/login");
+        let res = post_form(
+            &staff,
+            "/staff/login",
+            &[
+                ("csrf_token", &token),
+                ("email", AGENT_EMAIL),
+                ("password", AGENT_PASSWORD),
+                ("next", next),
+            ],
+        );
+        assert_eq!(res.status(), Status::SeeOther, "login with next {next:?}");
+        assert_eq!(location(&res), "/staff/tickets", "login with next {next:?}");
+        get_ok(&staff, "/staff/tickets");
+    }
+}
