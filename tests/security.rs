@@ -315,3 +315,57 @@ fn a_next_that_is_not_a_uri_goes_to_the_default() {
         get_ok(&staff, "/staff/tickets");
     }
 }
+
+/// A staff attachment URL names its ticket: another ticket's file is not served under it.
+#[test]
+fn staff_attachment_urls_serve_only_that_tickets_files() {
+    let app = TestApp::new();
+    let first = submit_ticket(
+        &app.client,
+        &TicketInput::default(),
+        &[("first.txt", "text/plain", b"first ticket's file")],
+    );
+    let second = submit_ticket(
+        &app.client,
+        &TicketInput {
+            subject: "Second ticket",
+            ..TicketInput::default()
+        },
+        &[("second.txt", "text/plain", b"second ticket's file")],
+    );
+    let (first, second) = (ticket_id(&app, &first), ticket_id(&app, &second));
+    let file_of = |ticket: i64| {
+        app.count(&format!(
+            "SELECT id FROM attachments WHERE ticket_id = {ticket}"
+        ))
+    };
+    let staff = app.other_client();
+    login(&staff, AGENT_EMAIL, AGENT_PASSWORD);
+    let res = staff
+        .get(format!(
+            "/staff/tickets/{second}/attachments/{}",
+            file_of(second)
+        ))
+        .dispatch();
+    assert_eq!(res.status(), Status::Ok);
+    assert_eq!(
+        res.into_string().unwrap_or_default(),
+        "second ticket's file"
+    );
+    let res = staff
+        .get(format!(
+            "/staff/tickets/{first}/attachments/{}",
+            file_of(second)
+        ))
+        .dispatch();
+    assert_eq!(res.status(), Status::NotFound);
+    assert!(
+        !res.into_string()
+            .unwrap_or_default()
+            .contains("second ticket's file")
+    );
+    let res = staff
+        .get(format!("/staff/tickets/{first}/attachments/9999"))
+        .dispatch();
+    assert_eq!(res.status(), Status::NotFound);
+}
