@@ -369,3 +369,61 @@ fn staff_attachment_urls_serve_only_that_tickets_files() {
         .dispatch();
     assert_eq!(res.status(), Status::NotFound);
 }
+
+/// How often `token` appears in `page` outside the forms' `csrf_token` fields.
+fn token_outside_forms(page: &str, token: &str) -> usize {
+    let fields = page
+        .matches(&format!("name=\"csrf_token\" value=\"{token}\""))
+        .count();
+    page.matches(token).count() - fields
+}
+
+/// Kept pages put each visitor's CSRF token in place of a placeholder; user text that holds the
+/// placeholder the desk once used (a fixed string) is shown as it is, never replaced by the
+/// viewer's token, on the first view and on a kept one.
+#[test]
+fn user_text_cannot_pull_the_viewers_csrf_token_into_a_kept_page() {
+    const OLD_SLOT: &str = "csrf-slot-7e1f0b9c4a52d8e36b0f";
+    let app = TestApp::new();
+    let subject = format!("Printer {OLD_SLOT} offline");
+    let message = format!("Token please: {OLD_SLOT}");
+    let tid = submit_ticket(
+        &app.client,
+        &TicketInput {
+            subject: &subject,
+            message: &message,
+            ..TicketInput::default()
+        },
+        &[],
+    );
+    let id = ticket_id(&app, &tid);
+    let staff = app.other_client();
+    login(&staff, AGENT_EMAIL, AGENT_PASSWORD);
+    let pages = [
+        (&app.client, format!("/tickets/{tid}")),
+        (&staff, format!("/staff/tickets/{id}")),
+        (&staff, "/staff/tickets".to_string()),
+    ];
+    for (client, path) in pages {
+        // The first view renders and keeps the page, the second comes from the kept copy.
+        for view in ["first", "kept"] {
+            let page = get_ok(client, &path);
+            let token = csrf_in(&page);
+            assert!(
+                page.contains(&subject),
+                "{path} ({view}) shows the subject as written"
+            );
+            if !path.ends_with("/tickets") {
+                assert!(
+                    page.contains(&message),
+                    "{path} ({view}) shows the message as written"
+                );
+            }
+            assert_eq!(
+                token_outside_forms(&page, &token),
+                0,
+                "{path} ({view}) shows the viewer's token outside its forms"
+            );
+        }
+    }
+}
