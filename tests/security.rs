@@ -427,3 +427,101 @@ fn user_text_cannot_pull_the_viewers_csrf_token_into_a_kept_page() {
         }
     }
 }
+
+/// Every `Set-Cookie` and the HSTS header of the responses of a visit that sets each of the
+/// desk's cookies: the CSRF cookie, the language, a ticket's access, a flash message (set and
+/// removed), the staff session (set and ended).
+fn cookies_of_a_visit(app: &TestApp) -> (Vec<String>, Vec<Option<String>>) {
+    use rocket::local::blocking::LocalResponse;
+    let mut cookies = Vec::new();
+    let mut hsts = Vec::new();
+    let mut keep = |res: &LocalResponse<'_>| {
+        cookies.extend(res.headers().get("Set-Cookie").map(str::to_string));
+        hsts.push(
+            res.headers()
+                .get_one("Strict-Transport-Security")
+                .map(str::to_string),
+        );
+    };
+    let client = app.other_client();
+    let res = client.get("/tickets/new").dispatch();
+    keep(&res);
+    let token = csrf_in(&res.into_string().unwrap_or_default());
+    keep(&post_form(
+        &client,
+        "/lang",
+        &[("csrf_token", &token), ("lang", "en"), ("next", "/")],
+    ));
+    let input = TicketInput::default();
+    let mut form = Multipart::new();
+    form.text("csrf_token", &token)
+        .text("name", input.name)
+        .text("email", input.email)
+        .text("category", input.category)
+        .text("priority", "")
+        .text("subject", input.subject)
+        .text("message", input.message);
+    let res = form.post(&client, "/tickets");
+    assert_eq!(res.status(), Status::SeeOther);
+    keep(&res);
+    let ticket = location(&res);
+    keep(&client.get(ticket).dispatch());
+    let token = csrf(&client, "/staff/login");
+    keep(&post_form(
+        &client,
+        "/staff/login",
+        &[
+            ("csrf_token", &token),
+            ("email", AGENT_EMAIL),
+            ("password", AGENT_PASSWORD),
+        ],
+    ));
+    keep(&post_form(
+        &client,
+        "/staff/logout",
+        &[("csrf_token", &token)],
+    ));
+    keep(&client.get("/staff/login").dispatch());
+    (cookies, hsts)
+}
+
+fn cookie_name(set_cookie: &str) -> &str {
+    set_cookie.split('=').next().unwrap_or("")
+}
+
+fn is_secure(set_cookie: &str) -> bool {
+    set_cookie.split("; ").any(|attr| attr == "Secure")
+}
+
+/// Behind HTTPS (`base_url` https://) every cookie the desk sets is `Secure`, flash messages and
+/// removals included, and every response carries HSTS.
+#[test]
+fn https_base_url_makes_every_cookie_secure_and_sends_hsts() {
+    let app = TestApp::with_config(|c| c.base_url = "https://help.example.com".into());
+    let (cookies, hsts) = cookies_of_a_visit(&app);
+    let names: std::collections::BTreeSet<&str> = cookies.iter().map(|c| cookie_name(c)).collect();
+    for name in ["csrf", "lang", "tickets", "_flash", "sid"] {
+        assert!(names.contains(name), "no {name} cookie set: {cookies:?}");
+    }
+    for cookie in &cookies {
+        assert!(is_secure(cookie), "cookie without Secure: {cookie}");
+    }
+    for header in hsts {
+        assert_eq!(header.as_deref(), Some("max-age=31536000"));
+    }
+}
+
+/// With an http:// `base_url` (the default) nothing changes: no `Secure`, no HSTS.
+#[test]
+fn http_base_url_sets_no_secure_flag_and_no_hsts() {
+    let app = TestApp::new();
+    let (cookies, hsts) = cookies_of_a_visit(&app);
+    let names: std::collections::BTreeSet<&str> = cookies.iter().map(|c| cookie_name(c)).collect();
+    for name in ["csrf", "lang", "tickets", "_flash", "sid"] {
+        assert!(names.contains(name), "no {name} cookie set: {cookies:?}");
+    }
+    for cookie in &cookies {
+        assert!(!is_secure(cookie), "cookie with Secure over http: {cookie}");
+    }
+    assert!(hsts.iter().all(Option::is_none), "HSTS over http");
+}
