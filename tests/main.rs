@@ -27,4 +27,5 @@ mod search;
 mod security;
 mod staff;
 mod ticket_pages;
+mod timeouts;
 mod workflow;
