@@ -32,8 +32,12 @@ BASE=http://127.0.0.1:$PORT
 ms_now() { date +%s%N | cut -b1-13; }
 
 t0=$(ms_now)
-"$BIN" --db "$DB" demo --tickets "$TICKETS" --articles "$ARTICLES" >/dev/null 2>&1
+"$BIN" --db "$DB" demo --tickets "$TICKETS" --articles "$ARTICLES" >"$WORK/demo.out" 2>&1 \
+    || { cat "$WORK/demo.out" >&2; exit 1; }
 demo_ms=$(( $(ms_now) - t0 ))
+# Each demo agent gets its own password, printed once as "  EMAIL  PASSWORD".
+MARTA_PASSWORD=$(awk '$1 == "marta@demo.example" { print $2 }' "$WORK/demo.out")
+[ -n "$MARTA_PASSWORD" ] || { echo "no password for marta@demo.example in the demo output:" >&2; cat "$WORK/demo.out" >&2; exit 1; }
 
 t0=$(ms_now)
 HELPDESK_LOG_LEVEL=off "$BIN" --db "$DB" serve --bind "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
@@ -47,7 +51,7 @@ csrf_of() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1; 
 cookie_header() { awk '!/^#/ || /^#HttpOnly_/ { if (NF >= 7) printf "%s%s=%s", (n++ ? "; " : ""), $6, $7 }' "$1"; }
 token=$(curl -s -c "$WORK/staff.jar" "$BASE/staff/login" | csrf_of)
 curl -s -o /dev/null -b "$WORK/staff.jar" -c "$WORK/staff.jar" --data-urlencode "csrf_token=$token" \
-    --data-urlencode "email=marta@demo.example" --data-urlencode "password=demo-password" "$BASE/staff/login"
+    --data-urlencode "email=marta@demo.example" --data-urlencode "password=$MARTA_PASSWORD" "$BASE/staff/login"
 STAFF_COOKIE=$(cookie_header "$WORK/staff.jar")
 portal_token=$(curl -s -c "$WORK/portal.jar" "$BASE/tickets/new" | csrf_of)
 

@@ -53,6 +53,9 @@ pub struct Config {
     pub imap_move_to: String,
     /// Seconds between two looks of the time-based background jobs for work that fell due.
     pub jobs_interval_secs: u64,
+    /// Seconds a client has to send a form's whole body (uploads included) once its headers are
+    /// in; slower gets 408 and the connection is closed.
+    pub body_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -79,6 +82,7 @@ impl Default for Config {
             imap_interval_secs: 60,
             imap_move_to: String::new(),
             jobs_interval_secs: 30,
+            body_timeout_secs: 30,
         }
     }
 }
@@ -132,7 +136,8 @@ impl Config {
             imap_folder,
             imap_interval_secs,
             imap_move_to,
-            jobs_interval_secs
+            jobs_interval_secs,
+            body_timeout_secs
         );
         match figment.data() {
             Ok(data) => {
@@ -220,6 +225,12 @@ impl Config {
             problems.push(format!(
                 "jobs_interval_secs: {} is outside 1..=3600",
                 self.jobs_interval_secs
+            ));
+        }
+        if !(1..=3600).contains(&self.body_timeout_secs) {
+            problems.push(format!(
+                "body_timeout_secs: {} is outside 1..=3600",
+                self.body_timeout_secs
             ));
         }
         if problems.is_empty() {

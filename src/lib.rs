@@ -70,10 +70,11 @@ pub fn build_rocket_with(db: Db, config: Config) -> Result<Rocket<Build>> {
     if config.workers > 0 {
         figment = figment.merge(("workers", config.workers));
     }
+    let headers = web::headers::SecurityHeaders::for_base_url(&config.base_url);
     let app = App::new(db, config, settings)?;
     Ok(rocket::custom(figment)
         .manage(app)
-        .attach(web::headers::SecurityHeaders)
+        .attach(headers)
         .attach(jobs_at_liftoff())
         .register("/", web::catchers())
         .register("/staff", web::staff_catchers())

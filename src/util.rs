@@ -31,9 +31,15 @@ pub fn url_encode(s: &str) -> String {
     rocket::http::RawStr::new(s).percent_encode().to_string()
 }
 
-/// Only same-site paths are followed after login, never `//host` or absolute URLs.
+/// Only same-site paths are followed after login, never `//host` or absolute URLs. A `next`
+/// that is not a valid URI reference (a space, a quote, `<`, non-ASCII…) counts as none: the
+/// redirect could not carry it.
 pub fn safe_next(next: &str, fallback: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && rocket::http::uri::Reference::parse(next).is_ok()
+    {
         next.to_string()
     } else {
         fallback.to_string()

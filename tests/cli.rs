@@ -623,13 +623,23 @@ fn demo_fills_the_database_with_tickets_messages_categories_and_agents() {
         "{check:?}"
     );
 
-    // A demo agent can log in with the printed password and work the desk.
+    // Each demo agent has its own random password, printed once; none shares a fixed one.
+    let passwords: Vec<String> = DEMO_AGENTS
+        .iter()
+        .map(|email| demo_password(&run, email))
+        .collect();
+    let distinct: std::collections::BTreeSet<&String> = passwords.iter().collect();
+    assert_eq!(distinct.len(), DEMO_AGENTS.len(), "{run:?}");
     assert!(
-        run.stdout.contains("demo-password"),
-        "the demo password is printed: {run:?}"
+        passwords.iter().all(|p| p.len() >= 10),
+        "passwords long enough: {run:?}"
     );
+    assert!(!run.stdout.contains("demo-password"), "{run:?}");
+    // A demo agent can log in with the printed password and work the desk.
     let server = Server::start(&db);
-    let agent = assert_login_works(&server, "marta@demo.example", "demo-password");
+    assert_login_fails(&server, "marta@demo.example", "demo-password");
+    assert_login_fails(&server, "marta@demo.example", &passwords[1]);
+    let agent = assert_login_works(&server, "marta@demo.example", &passwords[0]);
     let desk = call(agent.get(&server.url("/staff/tickets")).call())
         .into_string()
         .expect("body");
@@ -637,6 +647,86 @@ fn demo_fills_the_database_with_tickets_messages_categories_and_agents() {
         desk.contains("Marta Ruiz"),
         "the desk shows the logged-in agent"
     );
+}
+
+const DEMO_AGENTS: [&str; 4] = [
+    "marta@demo.example",
+    "tom@demo.example",
+    "aisha@demo.example",
+    "luis@demo.example",
+];
+
+/// The password `helpdesk demo` printed for `email`, on its one line `  EMAIL  PASSWORD`.
+fn demo_password(run: &Run, email: &str) -> String {
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.split_whitespace().next() == Some(email))
+        .collect();
+    assert_eq!(lines.len(), 1, "{email} printed once: {run:?}");
+    let words: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(words.len(), 2, "email and password: {run:?}");
+    words[1].to_string()
+}
+
+/// A database with real tickets is not mixed with demo data, unless `--force` says so; a
+/// database holding only demo data takes more, and the demo agents there keep their passwords.
+#[test]
+fn demo_refuses_a_database_with_real_tickets_unless_forced() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("helpdesk.db");
+    let first = helpdesk(&db, &["demo", "--tickets", "20", "--articles", "1"], None);
+    assert!(first.ok(), "{first:?}");
+    let marta = demo_password(&first, "marta@demo.example");
+    // Only demo tickets so far: more demo data is welcome, and existing agents are left as they are.
+    let again = helpdesk(&db, &["demo", "--tickets", "5", "--articles", "1"], None);
+    assert!(again.ok(), "{again:?}");
+    assert!(
+        again
+            .stdout
+            .contains("marta@demo.example  (account already there, password unchanged)"),
+        "{again:?}"
+    );
+    assert!(!again.stdout.contains(&marta), "{again:?}");
+    {
+        let conn = open_ro(&db);
+        assert_eq!(count(&conn, "SELECT COUNT(*) FROM tickets"), 25);
+        assert_eq!(
+            count(&conn, "SELECT COUNT(*) FROM staff WHERE role = 'agent'"),
+            4
+        );
+    }
+
+    // A real ticket, from a real requester.
+    let mail = "From: Carla <carla@example.com>\r\nTo: help@desk.example.com\r\n\
+                Subject: Real problem\r\nMessage-ID: <real-1@example.com>\r\n\
+                Date: Mon, 3 Feb 2025 10:00:00 +0000\r\n\
+                Content-Type: text/plain; charset=utf-8\r\n\r\nMy screen is black.\r\n";
+    let piped = helpdesk(&db, &["mail", "pipe"], Some(mail));
+    assert!(piped.ok(), "{piped:?}");
+    let refused = helpdesk(&db, &["demo", "--tickets", "5", "--articles", "1"], None);
+    assert_eq!(refused.code, Some(1), "{refused:?}");
+    assert!(
+        refused.stderr.contains("not demo data") && refused.stderr.contains("--force"),
+        "a clear message: {refused:?}"
+    );
+    assert!(!refused.stdout.contains("@demo.example"), "{refused:?}");
+    {
+        let conn = open_ro(&db);
+        assert_eq!(
+            count(&conn, "SELECT COUNT(*) FROM tickets"),
+            26,
+            "nothing added"
+        );
+    }
+    let forced = helpdesk(
+        &db,
+        &["demo", "--tickets", "5", "--articles", "1", "--force"],
+        None,
+    );
+    assert!(forced.ok(), "{forced:?}");
+    let conn = open_ro(&db);
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM tickets"), 31);
 }
 
 /// The server's own diagnostics go through Rocket's logger, which prints them on standard output

@@ -28,4 +28,5 @@ mod security;
 mod sessions;
 mod staff;
 mod ticket_pages;
+mod timeouts;
 mod workflow;

@@ -268,3 +268,260 @@ fn tracking_ids_do_not_leak_ticket_existence() {
     // Both pages are the same access form (apart from the ID itself).
     assert_eq!(real.replace(&tid, "X"), fake.replace("AAA-BBB-CCCC", "X"));
 }
+
+/// A `next` that is no valid URI (a space, a quote, `<`, non-ASCII) is treated as none: the
+/// language switch and a successful login go to their default instead of answering 500.
+#[test]
+fn a_next_that_is_not_a_uri_goes_to_the_default() {
+    let app = TestApp::new();
+    let bad = ["/a b", "/\"x", "/<script>", "/tickets/ñ", "/x\ty"];
+    let token = csrf(&app.client, "/");
+    for next in bad {
+        let res = post_form(
+            &app.client,
+            "/lang",
+            &[("csrf_token", &token), ("lang", "es"), ("next", next)],
+        );
+        assert_eq!(res.status(), Status::SeeOther, "/lang with next {next:?}");
+        assert_eq!(location(&res), "/", "/lang with next {next:?}");
+    }
+    // A valid one is still followed.
+    let res = post_form(
+        &app.client,
+        "/lang",
+        &[
+            ("csrf_token", &token),
+            ("lang", "en"),
+            ("next", "/kb?q=a%20b"),
+        ],
+    );
+    assert_eq!(location(&res), "/kb?q=a%20b");
+
+    for next in bad {
+        let staff = app.other_client();
+        let token = csrf(&staff, "/staff/login");
+        let res = post_form(
+            &staff,
+            "/staff/login",
+            &[
+                ("csrf_token", &token),
+                ("email", AGENT_EMAIL),
+                ("password", AGENT_PASSWORD),
+                ("next", next),
+            ],
+        );
+        assert_eq!(res.status(), Status::SeeOther, "login with next {next:?}");
+        assert_eq!(location(&res), "/staff/tickets", "login with next {next:?}");
+        get_ok(&staff, "/staff/tickets");
+    }
+}
+
+/// A staff attachment URL names its ticket: another ticket's file is not served under it.
+#[test]
+fn staff_attachment_urls_serve_only_that_tickets_files() {
+    let app = TestApp::new();
+    let first = submit_ticket(
+        &app.client,
+        &TicketInput::default(),
+        &[("first.txt", "text/plain", b"first ticket's file")],
+    );
+    let second = submit_ticket(
+        &app.client,
+        &TicketInput {
+            subject: "Second ticket",
+            ..TicketInput::default()
+        },
+        &[("second.txt", "text/plain", b"second ticket's file")],
+    );
+    let (first, second) = (ticket_id(&app, &first), ticket_id(&app, &second));
+    let file_of = |ticket: i64| {
+        app.count(&format!(
+            "SELECT id FROM attachments WHERE ticket_id = {ticket}"
+        ))
+    };
+    let staff = app.other_client();
+    login(&staff, AGENT_EMAIL, AGENT_PASSWORD);
+    let res = staff
+        .get(format!(
+            "/staff/tickets/{second}/attachments/{}",
+            file_of(second)
+        ))
+        .dispatch();
+    assert_eq!(res.status(), Status::Ok);
+    assert_eq!(
+        res.into_string().unwrap_or_default(),
+        "second ticket's file"
+    );
+    let res = staff
+        .get(format!(
+            "/staff/tickets/{first}/attachments/{}",
+            file_of(second)
+        ))
+        .dispatch();
+    assert_eq!(res.status(), Status::NotFound);
+    assert!(
+        !res.into_string()
+            .unwrap_or_default()
+            .contains("second ticket's file")
+    );
+    let res = staff
+        .get(format!("/staff/tickets/{first}/attachments/9999"))
+        .dispatch();
+    assert_eq!(res.status(), Status::NotFound);
+}
+
+/// How often `token` appears in `page` outside the forms' `csrf_token` fields.
+fn token_outside_forms(page: &str, token: &str) -> usize {
+    let fields = page
+        .matches(&format!("name=\"csrf_token\" value=\"{token}\""))
+        .count();
+    page.matches(token).count() - fields
+}
+
+/// Kept pages put each visitor's CSRF token in place of a placeholder; user text that holds the
+/// placeholder the desk once used (a fixed string) is shown as it is, never replaced by the
+/// viewer's token, on the first view and on a kept one.
+#[test]
+fn user_text_cannot_pull_the_viewers_csrf_token_into_a_kept_page() {
+    const OLD_SLOT: &str = "csrf-slot-7e1f0b9c4a52d8e36b0f";
+    let app = TestApp::new();
+    let subject = format!("Printer {OLD_SLOT} offline");
+    let message = format!("Token please: {OLD_SLOT}");
+    let tid = submit_ticket(
+        &app.client,
+        &TicketInput {
+            subject: &subject,
+            message: &message,
+            ..TicketInput::default()
+        },
+        &[],
+    );
+    let id = ticket_id(&app, &tid);
+    let staff = app.other_client();
+    login(&staff, AGENT_EMAIL, AGENT_PASSWORD);
+    let pages = [
+        (&app.client, format!("/tickets/{tid}")),
+        (&staff, format!("/staff/tickets/{id}")),
+        (&staff, "/staff/tickets".to_string()),
+    ];
+    for (client, path) in pages {
+        // The first view renders and keeps the page, the second comes from the kept copy.
+        for view in ["first", "kept"] {
+            let page = get_ok(client, &path);
+            let token = csrf_in(&page);
+            assert!(
+                page.contains(&subject),
+                "{path} ({view}) shows the subject as written"
+            );
+            if !path.ends_with("/tickets") {
+                assert!(
+                    page.contains(&message),
+                    "{path} ({view}) shows the message as written"
+                );
+            }
+            assert_eq!(
+                token_outside_forms(&page, &token),
+                0,
+                "{path} ({view}) shows the viewer's token outside its forms"
+            );
+        }
+    }
+}
+
+/// Every `Set-Cookie` and the HSTS header of the responses of a visit that sets each of the
+/// desk's cookies: the CSRF cookie, the language, a ticket's access, a flash message (set and
+/// removed), the staff session (set and ended).
+fn cookies_of_a_visit(app: &TestApp) -> (Vec<String>, Vec<Option<String>>) {
+    use rocket::local::blocking::LocalResponse;
+    let mut cookies = Vec::new();
+    let mut hsts = Vec::new();
+    let mut keep = |res: &LocalResponse<'_>| {
+        cookies.extend(res.headers().get("Set-Cookie").map(str::to_string));
+        hsts.push(
+            res.headers()
+                .get_one("Strict-Transport-Security")
+                .map(str::to_string),
+        );
+    };
+    let client = app.other_client();
+    let res = client.get("/tickets/new").dispatch();
+    keep(&res);
+    let token = csrf_in(&res.into_string().unwrap_or_default());
+    keep(&post_form(
+        &client,
+        "/lang",
+        &[("csrf_token", &token), ("lang", "en"), ("next", "/")],
+    ));
+    let input = TicketInput::default();
+    let mut form = Multipart::new();
+    form.text("csrf_token", &token)
+        .text("name", input.name)
+        .text("email", input.email)
+        .text("category", input.category)
+        .text("priority", "")
+        .text("subject", input.subject)
+        .text("message", input.message);
+    let res = form.post(&client, "/tickets");
+    assert_eq!(res.status(), Status::SeeOther);
+    keep(&res);
+    let ticket = location(&res);
+    keep(&client.get(ticket).dispatch());
+    let token = csrf(&client, "/staff/login");
+    keep(&post_form(
+        &client,
+        "/staff/login",
+        &[
+            ("csrf_token", &token),
+            ("email", AGENT_EMAIL),
+            ("password", AGENT_PASSWORD),
+        ],
+    ));
+    keep(&post_form(
+        &client,
+        "/staff/logout",
+        &[("csrf_token", &token)],
+    ));
+    keep(&client.get("/staff/login").dispatch());
+    (cookies, hsts)
+}
+
+fn cookie_name(set_cookie: &str) -> &str {
+    set_cookie.split('=').next().unwrap_or("")
+}
+
+fn is_secure(set_cookie: &str) -> bool {
+    set_cookie.split("; ").any(|attr| attr == "Secure")
+}
+
+/// Behind HTTPS (`base_url` https://) every cookie the desk sets is `Secure`, flash messages and
+/// removals included, and every response carries HSTS.
+#[test]
+fn https_base_url_makes_every_cookie_secure_and_sends_hsts() {
+    let app = TestApp::with_config(|c| c.base_url = "https://help.example.com".into());
+    let (cookies, hsts) = cookies_of_a_visit(&app);
+    let names: std::collections::BTreeSet<&str> = cookies.iter().map(|c| cookie_name(c)).collect();
+    for name in ["csrf", "lang", "tickets", "_flash", "sid"] {
+        assert!(names.contains(name), "no {name} cookie set: {cookies:?}");
+    }
+    for cookie in &cookies {
+        assert!(is_secure(cookie), "cookie without Secure: {cookie}");
+    }
+    for header in hsts {
+        assert_eq!(header.as_deref(), Some("max-age=31536000"));
+    }
+}
+
+/// With an http:// `base_url` (the default) nothing changes: no `Secure`, no HSTS.
+#[test]
+fn http_base_url_sets_no_secure_flag_and_no_hsts() {
+    let app = TestApp::new();
+    let (cookies, hsts) = cookies_of_a_visit(&app);
+    let names: std::collections::BTreeSet<&str> = cookies.iter().map(|c| cookie_name(c)).collect();
+    for name in ["csrf", "lang", "tickets", "_flash", "sid"] {
+        assert!(names.contains(name), "no {name} cookie set: {cookies:?}");
+    }
+    for cookie in &cookies {
+        assert!(!is_secure(cookie), "cookie with Secure over http: {cookie}");
+    }
+    assert!(hsts.iter().all(Option::is_none), "HSTS over http");
+}

@@ -1,5 +1,7 @@
 //! `helpdesk demo --tickets N --articles M`: realistic office tickets, replies, categories and agents, written
-//! in one transaction with prepared statements (100,000 tickets in seconds).
+//! in one transaction with prepared statements (100,000 tickets in seconds). Each new demo agent
+//! gets its own random password, printed once. A database holding tickets that are not demo
+//! ones (whose requester is outside `@office.example`) is refused unless `--force` is given.
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
@@ -10,11 +12,12 @@ use rusqlite::params;
 use crate::auth::{Role, users};
 use crate::config::Config;
 use crate::db::{Db, now};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::tickets::store::{self, TicketRow};
 use crate::tickets::{Actor, MessageKind, new_tracking_id};
 
-const DEMO_PASSWORD: &str = "demo-password";
+/// Every demo ticket's requester has an address in this domain.
+const REQUESTER_DOMAIN: &str = "@office.example";
 
 const AGENTS: &[(&str, &str)] = &[
     ("Marta Ruiz", "marta@demo.example"),
@@ -187,10 +190,33 @@ const NOTES: &[&str] = &[
     "Waiting for the vendor to call back.",
 ];
 
-pub fn run(config: &Config, count: u64, articles: u64) -> Result<()> {
+/// Refuses a database holding tickets that are not demo data, unless `force`.
+fn check_only_demo_tickets(db: &Db, force: bool) -> Result<()> {
+    if force {
+        return Ok(());
+    }
+    let others = db.read_blocking(|c| store::count_requesters_outside(c, REQUESTER_DOMAIN))?;
+    if others == 0 {
+        return Ok(());
+    }
+    Err(Error::BadRequest(format!(
+        "the database holds {others} ticket(s) that are not demo data (requester outside \
+         {REQUESTER_DOMAIN}); not adding demo data to it. Use a new database (--db), or \
+         --force to add it anyway"
+    )))
+}
+
+pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()> {
     let db = Db::open(&config.db)?;
+    check_only_demo_tickets(&db, force)?;
     let mut rng = StdRng::seed_from_u64(count);
-    let hash = users::hash_password(DEMO_PASSWORD, config.bcrypt_cost.min(10))?;
+    // Each agent's own password (used only for the accounts that do not exist yet).
+    let mut logins = Vec::new();
+    for _ in AGENTS {
+        let password = crate::util::random_password();
+        let hash = users::hash_password(&password, config.bcrypt_cost.min(10))?;
+        logins.push((password, hash));
+    }
     let bar = ProgressBar::new(count);
     bar.set_style(
         ProgressStyle::with_template(
@@ -200,12 +226,20 @@ pub fn run(config: &Config, count: u64, articles: u64) -> Result<()> {
         .progress_chars("=> "),
     );
     let start = std::time::Instant::now();
-    let (agents, tickets) = db.write_blocking(|c| {
+    let (created, tickets) = db.write_blocking(|c| {
         let mut agent_ids = Vec::new();
-        for (name, email) in AGENTS {
+        // Per agent: whether it was created now (with its password) or already there.
+        let mut created = Vec::new();
+        for ((name, email), (_, hash)) in AGENTS.iter().zip(&logins) {
             let id = match users::find_by_email(c, email)? {
-                Some(a) => a.id,
-                None => users::create(c, email, name, Role::Agent, &hash)?,
+                Some(a) => {
+                    created.push(false);
+                    a.id
+                }
+                None => {
+                    created.push(true);
+                    users::create(c, email, name, Role::Agent, hash)?
+                }
             };
             agent_ids.push((id, name.to_string()));
         }
@@ -255,7 +289,7 @@ pub fn run(config: &Config, count: u64, articles: u64) -> Result<()> {
         for f in FIRST {
             for l in LAST {
                 let email = format!(
-                    "{}.{}@office.example",
+                    "{}.{}{REQUESTER_DOMAIN}",
                     f.to_lowercase(),
                     l.to_lowercase().replace(['ü', 'ó'], "o")
                 );
@@ -396,13 +430,23 @@ pub fn run(config: &Config, count: u64, articles: u64) -> Result<()> {
             }
         }
         bar.set_position(count);
-        Ok((agent_ids.len(), count))
+        Ok((created, count))
     })?;
     bar.finish();
+    // The accounts exist from here on: their passwords are shown now, whatever happens next.
+    println!("Demo agents (log in at /staff/login; each password is shown only this once):");
+    for (((_, email), (password, _)), new) in AGENTS.iter().zip(&logins).zip(&created) {
+        if *new {
+            println!("  {email}  {password}");
+        } else {
+            println!("  {email}  (account already there, password unchanged)");
+        }
+    }
+    let agents = created.iter().filter(|new| **new).count();
     let articles = super::demo_kb::run(&db, articles)?;
     db.write_blocking(|c| Ok(c.execute_batch("ANALYZE")?))?;
     println!(
-        "Added {tickets} demo tickets, {articles} articles and {agents} agents (password {DEMO_PASSWORD:?}) in {:.1}s.",
+        "Added {tickets} demo tickets, {articles} articles and {agents} agents in {:.1}s.",
         start.elapsed().as_secs_f64()
     );
     Ok(())

@@ -53,6 +53,9 @@ pub enum Command {
         /// Knowledge-base articles to write (English and Spanish).
         #[arg(long, default_value_t = 20)]
         articles: u64,
+        /// Add the demo data even to a database holding tickets that are not demo ones.
+        #[arg(long)]
+        force: bool,
     },
     /// Check the database's integrity and the configuration.
     Check,
@@ -174,7 +177,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::User(cmd)) => ops::user(config, cmd),
         Some(Command::Backup { file }) => ops::backup(&config, &file),
         Some(Command::Restore { file, yes }) => ops::restore(&config, &file, yes),
-        Some(Command::Demo { tickets, articles }) => demo::run(&config, tickets, articles),
+        Some(Command::Demo {
+            tickets,
+            articles,
+            force,
+        }) => demo::run(&config, tickets, articles, force),
         Some(Command::Check) => ops::check(&config),
         Some(Command::Reindex) => reindex::run(&config),
         Some(Command::Mail(MailCommand::Test { to })) => ops::mail_test(&config, &to),

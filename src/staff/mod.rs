@@ -300,12 +300,14 @@ async fn update(
     ))
 }
 
-#[get("/tickets/<_id>/attachments/<aid>")]
-async fn attachment(_staff: StaffUser, app: &State<App>, _id: i64, aid: i64) -> Result<Download> {
+/// A file of this ticket; another ticket's attachment is not found under this one's path.
+#[get("/tickets/<id>/attachments/<aid>")]
+async fn attachment(_staff: StaffUser, app: &State<App>, id: i64, aid: i64) -> Result<Download> {
     let file = app
         .db
         .read(move |c| tickets::attachment(c, aid))
         .await?
+        .filter(|file| file.ticket_id == id)
         .ok_or(Error::NotFound)?;
     Ok(Download::new(&file.filename, &file.content_type, file.data))
 }

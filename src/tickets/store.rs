@@ -444,3 +444,11 @@ pub fn open_with_subject_matching(
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))?)
 }
+
+/// How many tickets have a requester whose address does not end in `suffix` (e.g.
+/// `@office.example`; compared without case, `%` and `_` in it count as LIKE wildcards).
+pub fn count_requesters_outside(conn: &Connection, suffix: &str) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM tickets WHERE requester_email NOT LIKE '%' || ?1")?
+        .query_row([suffix], |r| r.get(0))?)
+}

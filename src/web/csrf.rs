@@ -1,13 +1,17 @@
 //! CSRF protection for every state-changing form (portal forms included): a random token lives in
 //! an encrypted cookie and must come back in the form's `csrf_token` field. `Checked<T>` parses a
-//! form and refuses it with 403 before any handler runs when the two differ.
+//! form and refuses it with 403 before any handler runs when the two differ. It is also where
+//! every request body is read, so it bounds how long that may take (`body_timeout_secs`).
 
 use rocket::data::{self, Data, FromData};
 use rocket::form::{Form, FromForm};
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::request::Request;
+use rocket::tokio::time::{Duration, timeout};
 
+use crate::config::Config;
 use crate::util::{constant_time_eq, random_hex};
+use crate::web::App;
 
 const COOKIE: &str = "csrf";
 
@@ -38,7 +42,19 @@ impl<'r, T: FromForm<'r> + CsrfForm + Send + 'r> FromData<'r> for Checked<T> {
     type Error = ();
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
-        match Form::<T>::from_data(req, data).await {
+        let secs = req
+            .rocket()
+            .state::<App>()
+            .map_or(Config::default().body_timeout_secs, |app| {
+                app.config.body_timeout_secs
+            });
+        // A body that has not fully arrived in time is left unread: 408, and the server closes
+        // the connection after answering (it cannot be reused mid-body).
+        let Ok(parsed) = timeout(Duration::from_secs(secs), Form::<T>::from_data(req, data)).await
+        else {
+            return data::Outcome::Error((Status::RequestTimeout, ()));
+        };
+        match parsed {
             data::Outcome::Success(form) => {
                 let expected = req.cookies().get_private(COOKIE);
                 match expected {

@@ -351,8 +351,8 @@ impl Page<'_> {
         if self.flash.is_some() {
             return self.render(key.template, data);
         }
-        let shared = self.render_with_token(key.template, data, page_cache::CSRF_SLOT)?;
-        let html = shared.replace(page_cache::CSRF_SLOT, &self.csrf);
+        let shared = self.render_with_token(key.template, data, page_cache::csrf_slot())?;
+        let html = shared.replace(page_cache::csrf_slot(), &self.csrf);
         self.app.kept_pages.put(key, inputs, shared);
         Ok(RawHtml(html))
     }

@@ -5,7 +5,7 @@
 //! for a list, the tickets' ids and revisions.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use serde_json::Value;
 
@@ -13,9 +13,16 @@ use crate::i18n::Lang;
 use crate::settings::Settings;
 use crate::tickets::RefData;
 
-/// Stands for the visitor's CSRF token in a cached page. Made of characters Tera never escapes,
-/// and long and odd enough to appear nowhere else in a page.
-pub const CSRF_SLOT: &str = "csrf-slot-7e1f0b9c4a52d8e36b0f";
+/// Stands for the visitor's CSRF token in a kept page: drawn from the OS's random number
+/// generator once per process, so no user text (a ticket's subject, a message) can contain it
+/// and have a viewer's token put in its place. Made of characters Tera never escapes.
+static CSRF_SLOT: LazyLock<String> =
+    LazyLock::new(|| format!("csrf-slot-{}", crate::util::random_hex(16)));
+
+/// The placeholder kept pages are rendered with instead of the visitor's CSRF token.
+pub fn csrf_slot() -> &'static str {
+    CSRF_SLOT.as_str()
+}
 
 /// Settings are replaced whole when an admin saves them, so the same Arc means the same values;
 /// another one may still hold equal values.
@@ -91,7 +98,7 @@ impl KeptPages {
         entry
             .inputs
             .same_as(inputs)
-            .then(|| entry.html.replace(CSRF_SLOT, token))
+            .then(|| entry.html.replace(csrf_slot(), token))
     }
 
     pub fn put(&self, key: PageKey, inputs: PageInputs, html: String) {
@@ -157,7 +164,11 @@ mod tests {
     fn kept_page_is_used_only_for_the_same_inputs() {
         let pages = KeptPages::new(1 << 20);
         let refdata = Arc::new(RefData::default());
-        pages.put(key(1), inputs(3, &refdata), format!("<p>{CSRF_SLOT}</p>"));
+        pages.put(
+            key(1),
+            inputs(3, &refdata),
+            format!("<p>{}</p>", csrf_slot()),
+        );
         assert_eq!(
             pages.get(&key(1), &inputs(3, &refdata), "tok").as_deref(),
             Some("<p>tok</p>")
