@@ -22,6 +22,7 @@ mod layers;
 mod mail;
 mod mail_imap;
 mod mail_in;
+mod mail_trust;
 mod portal;
 mod search;
 mod security;

@@ -5,6 +5,7 @@
 //! sends due rows over SMTP (`lettre`) and marks them sent, with the settings in effect
 //! (`settings`: the admin's, else the configuration's).
 
+mod authres;
 mod automatic;
 pub mod imap;
 pub mod incoming;
