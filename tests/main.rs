@@ -8,6 +8,7 @@
 mod common;
 
 mod admin;
+mod admin_audit;
 mod admin_mail;
 mod browser;
 mod cli;
