@@ -51,6 +51,10 @@ pub struct Config {
     pub imap_interval_secs: u64,
     /// Folder imported mail is moved into; empty = it stays, flagged as imported.
     pub imap_move_to: String,
+    /// The authserv-id of the desk's own mail server (e.g. `mx.example.com`), whose topmost
+    /// `Authentication-Results` header saying `dmarc=pass` for the From domain verifies an
+    /// emailed reply's sender; empty = no such header is trusted.
+    pub mail_trusted_authserv_id: String,
     /// Seconds between two looks of the time-based background jobs for work that fell due.
     pub jobs_interval_secs: u64,
     /// Seconds a client has to send a form's whole body (uploads included) once its headers are
@@ -81,6 +85,7 @@ impl Default for Config {
             imap_folder: "INBOX".into(),
             imap_interval_secs: 60,
             imap_move_to: String::new(),
+            mail_trusted_authserv_id: String::new(),
             jobs_interval_secs: 30,
             body_timeout_secs: 30,
         }
@@ -136,6 +141,7 @@ impl Config {
             imap_folder,
             imap_interval_secs,
             imap_move_to,
+            mail_trusted_authserv_id,
             jobs_interval_secs,
             body_timeout_secs
         );
@@ -221,6 +227,14 @@ impl Config {
             ));
         }
         self.validate_imap(&mut problems);
+        if !valid_authserv_id(&self.mail_trusted_authserv_id) {
+            problems.push(format!(
+                "mail_trusted_authserv_id: {:?} is not an authserv-id (the name the desk's mail \
+                 server puts first in its Authentication-Results headers, e.g. mx.example.com; \
+                 empty = none)",
+                self.mail_trusted_authserv_id
+            ));
+        }
         if !(1..=3600).contains(&self.jobs_interval_secs) {
             problems.push(format!(
                 "jobs_interval_secs: {} is outside 1..=3600",
@@ -299,4 +313,13 @@ impl Config {
             ));
         }
     }
+}
+
+/// Empty, or one token as mail servers write their authserv-id (RFC 8601: a host name, in
+/// practice): printable ASCII without white space or MIME specials, at most 255 characters.
+fn valid_authserv_id(id: &str) -> bool {
+    id.len() <= 255
+        && id
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?=".contains(c))
 }

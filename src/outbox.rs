@@ -1,8 +1,8 @@
 //! The `outbox` table: every statement on it. Mail is queued inside the transaction of the change
 //! that causes it (`insert`), sent by the `mail_send` job (`due`, `mark_sent`, `mark_failed`),
-//! and looked after by admins (`list`, `retry`, `discard`, `retry_all`) and `helpdesk check`
-//! (`waiting_and_last_error`). Plain functions over a connection; the caller picks the
-//! transaction and passes the time.
+//! recognised when an emailed reply answers it (`sent_to`), and looked after by admins (`list`,
+//! `retry`, `discard`, `retry_all`) and `helpdesk check` (`waiting_and_last_error`). Plain
+//! functions over a connection; the caller picks the transaction and passes the time.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -43,6 +43,17 @@ pub fn insert(c: &Connection, mail: &NewMail<'_>) -> Result<i64> {
     ])?;
     crate::jobs::wake::after_commit(crate::jobs::MAIL_SEND);
     Ok(c.last_insert_rowid())
+}
+
+/// Whether the desk queued a mail about ticket `ticket_id` with Message-ID `message_id` (angle
+/// brackets included, as stored) to `addr`, the address compared without regard to ASCII case.
+/// An emailed reply naming such a Message-ID answers that mail (`crate::mail::incoming`).
+pub fn sent_to(c: &Connection, ticket_id: i64, message_id: &str, addr: &str) -> Result<bool> {
+    Ok(c.prepare_cached(
+        "SELECT 1 FROM outbox
+         WHERE message_id = ?1 AND ticket_id = ?2 AND to_addr = ?3 COLLATE NOCASE",
+    )?
+    .exists(params![message_id, ticket_id, addr])?)
 }
 
 /// One queued mail, as the sender needs it.

@@ -152,6 +152,8 @@ fn the_requester_hears_of_receipt_replies_and_resolution_but_not_of_notes() {
     );
     assert_eq!(created["rcpt_tos"][0], "ana@example.com");
     assert_eq!(created["mail_from"], "desk@example.com");
+    // Automatic mail says so (RFC 3834), so auto-responders leave it unanswered.
+    assert_eq!(field(created, "auto_submitted"), "auto-generated");
     let text = field(created, "text");
     let prefix = server.url(&format!("/tickets/{tid}?token="));
     let start = text.find(&prefix).expect("secret link in the mail");
@@ -184,6 +186,7 @@ fn the_requester_hears_of_receipt_replies_and_resolution_but_not_of_notes() {
     assert_eq!(field(reply, "in_reply_to"), root);
     assert!(field(reply, "references").contains(&root));
     assert_ne!(field(reply, "message_id"), root);
+    assert_eq!(field(reply, "auto_submitted"), "auto-generated");
 
     // An internal note: nothing is queued, nothing arrives.
     staff_reply(
@@ -630,6 +633,7 @@ fn mail_test_command_delivers_and_bad_settings_are_refused() {
     let mails = smtp.wait_for(1);
     assert_eq!(mails[0]["rcpt_tos"][0], "x@example.com");
     assert_eq!(mails[0]["mail_from"], "helpdesk@localhost");
+    assert_eq!(mails[0]["auto_submitted"], "auto-generated");
 
     // No SMTP server configured: a clear failure.
     let out = run(&[]);

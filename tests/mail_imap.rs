@@ -175,11 +175,15 @@ fn a_reply_with_the_tracking_id_is_added_to_its_ticket() {
     );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM tickets"), 1);
     let msgs = messages(&db, &tid);
+    // Named by its subject alone, it is added as the requester's reply, marked unverified.
     assert_eq!(
         msgs[1],
         (
             "requester".to_string(),
-            "It is jammed again this morning.".to_string()
+            "[Unverified sender: this mail does not answer a mail the desk sent to \
+             ana.lopez@example.com, so it may not come from them]\n\n\
+             It is jammed again this morning."
+                .to_string()
         )
     );
     assert!(dovecot.flags("INBOX").iter().all(|f| processed(f)));

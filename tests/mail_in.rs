@@ -122,6 +122,18 @@ fn messages(db: &Path, tid: &str) -> Vec<(String, Option<i64>, String, String)> 
         .expect("rows")
 }
 
+/// The Message-ID of the first mail the desk queued to `to` about ticket `tid`.
+fn desk_message_id(db: &Path, tid: &str, to: &str) -> String {
+    open(db)
+        .query_row(
+            "SELECT o.message_id FROM outbox o JOIN tickets t ON t.id = o.ticket_id
+             WHERE t.tracking_id = ?1 AND o.to_addr = ?2 ORDER BY o.id LIMIT 1",
+            [tid, to],
+            |r| r.get(0),
+        )
+        .expect("a mail to them was queued")
+}
+
 /// (subject, requester name, requester email) of a ticket.
 fn ticket(db: &Path, tid: &str) -> (String, String, String) {
     open(db)
@@ -326,11 +338,11 @@ fn replies_thread_onto_their_ticket_as_requester_or_staff() {
     // Gmail style, threaded by In-Reply-To and subject.
     let run = pipe(&db, &reply("09_reply_gmail.eml", &tid, &root));
     assert_eq!(run.stdout.trim(), format!("added to ticket {tid}"));
-    // Outlook style, by the subject tag alone, sender in another case.
+    // Outlook style, by the subject tag alone, sender in another case: added, marked unverified.
     let run = pipe(&db, &reply("10_reply_outlook.eml", &tid, &root));
     assert_eq!(run.stdout.trim(), format!("added to ticket {tid}"));
-    // A reply on a resolved ticket reopens it (Thunderbird style, In-Reply-To alone, to one of
-    // the later notifications' Message-IDs).
+    // A reply on a resolved ticket reopens it (Thunderbird style, In-Reply-To alone, to a
+    // later-notification-style Message-ID the desk never sent: threaded, marked unverified).
     open(&db)
         .execute(
             "UPDATE tickets SET status_id = (SELECT id FROM statuses WHERE slug = 'resolved')
@@ -350,10 +362,12 @@ fn replies_thread_onto_their_ticket_as_requester_or_staff() {
         )
         .expect("status");
     assert_eq!(status, "in_progress");
+    // By the subject tag alone too: marked unverified.
     let run = pipe(&db, &reply("12_reply_spanish.eml", &tid, &root));
     assert_eq!(run.stdout.trim(), format!("added to ticket {tid}"));
-    // From a staff address: a staff reply.
-    let run = pipe(&db, &reply("13_staff_reply.eml", &tid, &root));
+    // From a staff address, answering the notification the desk sent that agent: a staff reply.
+    let to_agent = desk_message_id(&db, &tid, "agent@desk.example.com");
+    let run = pipe(&db, &reply("13_staff_reply.eml", &tid, &to_agent));
     assert_eq!(run.stdout.trim(), format!("added to ticket {tid}"));
     // An auto-reply to the notification adds nothing and opens nothing.
     let run = pipe(&db, &reply("15_x_autoreply.eml", &tid, &root));
@@ -368,9 +382,21 @@ fn replies_thread_onto_their_ticket_as_requester_or_staff() {
         bodies[1..],
         [
             ("requester", "It is jammed again this morning."),
-            ("requester", "Outlook reply text here."),
-            ("requester", "Thunderbird reply text."),
-            ("requester", "Sigue atascada."),
+            (
+                "requester",
+                "[Unverified sender: this mail does not answer a mail the desk sent to \
+                 ana.lopez@example.com, so it may not come from them]\n\nOutlook reply text here."
+            ),
+            (
+                "requester",
+                "[Unverified sender: this mail does not answer a mail the desk sent to \
+                 ana.lopez@example.com, so it may not come from them]\n\nThunderbird reply text."
+            ),
+            (
+                "requester",
+                "[Unverified sender: this mail does not answer a mail the desk sent to \
+                 ana.lopez@example.com, so it may not come from them]\n\nSigue atascada."
+            ),
             ("staff", "I replaced the roller, please try again."),
         ]
     );

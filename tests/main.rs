@@ -8,6 +8,7 @@
 mod common;
 
 mod admin;
+mod admin_audit;
 mod admin_mail;
 mod browser;
 mod cli;
@@ -22,6 +23,7 @@ mod layers;
 mod mail;
 mod mail_imap;
 mod mail_in;
+mod mail_trust;
 mod portal;
 mod search;
 mod security;

@@ -20,6 +20,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_ticket_channel.sql"),
     include_str!("migrations/0011_jobs.sql"),
     include_str!("migrations/0012_staff_sessions.sql"),
+    include_str!("migrations/0013_outbox_message_id.sql"),
+    include_str!("migrations/0014_audit_filters.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;

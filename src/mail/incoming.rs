@@ -2,6 +2,15 @@
 //! reply on an existing one. Automatic mail (auto-replies, bounces, lists, our own) is ignored,
 //! a Message-ID seen before is imported once, and anything that cannot be imported is kept raw
 //! in `mail_quarantine`: a message is never lost.
+//!
+//! A From header proves nothing, so a reply is trusted as coming from its sender only when it is
+//! *verified*: it answers a mail the desk sent to that address about the ticket (its
+//! In-Reply-To or References names that mail's Message-ID, which carries 128 random bits only
+//! the recipient has seen), or the desk's own mail server vouches for it (`authres`: DMARC passed
+//! for the From domain, in the topmost `Authentication-Results` of `mail_trusted_authserv_id`).
+//! A staff member's mail becomes a staff reply only when verified; otherwise it is kept as an
+//! internal note by an `ActorKind::UnverifiedEmail` actor, marked as such, and nobody is
+//! mailed. A requester's reply is added either way, with a marker line when unverified.
 
 use std::borrow::Cow;
 
@@ -121,7 +130,7 @@ fn import_parsed(
             let Some((name, email)) = sender(&message) else {
                 return quarantine(conn, raw, "no usable From address");
             };
-            deliver(conn, &message, &name, &email, settings, config)?
+            deliver(conn, &message, raw, &name, &email, settings, config)?
         }
     };
     if let Some(id) = &message_id {
@@ -194,10 +203,57 @@ fn ids<'a>(value: &'a HeaderValue<'_>) -> Vec<&'a str> {
         .unwrap_or_default()
 }
 
+/// Message-IDs read from In-Reply-To and References, at most: enough for any real thread.
+const MAX_REFERENCES: usize = 100;
+
+/// Whether `message` answers a mail the desk sent to `email` about `ticket`: In-Reply-To or
+/// References names its Message-ID. The ticket's first Message-ID is made from the tracking ID
+/// (guessable) and counts only with `root_counts`.
+fn answers_desk_mail(
+    conn: &Connection,
+    message: &Message<'_>,
+    ticket: &tickets::Ticket,
+    email: &str,
+    root_counts: bool,
+) -> Result<bool> {
+    let named = ids(message.in_reply_to())
+        .into_iter()
+        .chain(ids(message.references()))
+        .take(MAX_REFERENCES);
+    for id in named {
+        let id = id.trim().trim_start_matches('<').trim_end_matches('>');
+        if id.is_empty() || (!root_counts && crate::notify::is_thread_root(id, &ticket.tracking_id))
+        {
+            continue;
+        }
+        if crate::outbox::sent_to(conn, ticket.id, &format!("<{id}>"), email)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The first line of a staff member's mail that could not be verified, kept as a note.
+fn unverified_staff_marker(staff_name: &str, email: &str) -> String {
+    format!(
+        "[Unverified sender: this mail claims to be from {staff_name} <{email}>; it was kept as \
+         an internal note]"
+    )
+}
+
+/// The first line of a requester's reply that could not be verified.
+fn unverified_requester_marker(email: &str) -> String {
+    format!(
+        "[Unverified sender: this mail does not answer a mail the desk sent to {email}, so it \
+         may not come from them]"
+    )
+}
+
 /// A new ticket, or a reply on the ticket the message refers to.
 fn deliver(
     conn: &Connection,
     message: &Message<'_>,
+    raw: &[u8],
     name: &str,
     email: &str,
     settings: &Settings,
@@ -215,22 +271,46 @@ fn deliver(
             continue;
         };
         let staff = users::find_by_email(conn, email)?.filter(|s| s.active);
-        let (kind, actor) = if let Some(s) = staff {
-            (MessageKind::Staff, Actor::email(Some(s.id), &s.name))
-        } else if ticket.requester_email.eq_ignore_ascii_case(email) {
-            (
-                MessageKind::Requester,
-                Actor::email(None, &ticket.requester_name),
-            )
-        } else {
+        let is_requester = ticket.requester_email.eq_ignore_ascii_case(email);
+        if staff.is_none() && !is_requester {
             break;
+        }
+        let vouched =
+            super::authres::dmarc_pass(message, raw, &config.mail_trusted_authserv_id, email);
+        // The guessable first Message-ID went to the requester only; it never proves staff.
+        let staff_verified = staff.is_some()
+            && (vouched || answers_desk_mail(conn, message, &ticket, email, false)?);
+        let (kind, actor, marker) = match staff {
+            Some(s) if staff_verified => {
+                (MessageKind::Staff, Actor::email(Some(s.id), &s.name), None)
+            }
+            // A staff member may be the requester too: unverified, they are one.
+            _ if is_requester => {
+                let verified = vouched || answers_desk_mail(conn, message, &ticket, email, true)?;
+                (
+                    MessageKind::Requester,
+                    Actor::email(None, &ticket.requester_name),
+                    (!verified).then(|| unverified_requester_marker(email)),
+                )
+            }
+            Some(s) => (
+                MessageKind::Note,
+                Actor::unverified_email(email),
+                Some(unverified_staff_marker(&s.name, email)),
+            ),
+            None => break,
         };
+        let body = with_notes(&trim_quoted(&text), &notes);
         let reply = NewMessage {
             kind,
-            body: with_notes(&trim_quoted(&text), &notes),
+            body: match marker {
+                Some(marker) => format!("{marker}\n\n{body}"),
+                None => body,
+            },
             attachments: uploads,
         };
-        // Answered by mail, the requester hears of it exactly as from the desk.
+        // Answered by mail, the requester hears of it exactly as from the desk (and of a note,
+        // as ever, nothing).
         Desk::new(conn, &ctx).reply(&actor, ticket.id, &reply, &Changes::default())?;
         return Ok(Outcome::Added {
             tracking_id: ticket.tracking_id,

@@ -5,13 +5,14 @@
 //! sends due rows over SMTP (`lettre`) and marks them sent, with the settings in effect
 //! (`settings`: the admin's, else the configuration's).
 
+mod authres;
 mod automatic;
 pub mod imap;
 pub mod incoming;
 mod quoting;
 pub mod settings;
 
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{Message, Transport};
 
@@ -46,13 +47,38 @@ fn mailbox(what: &str, addr: &str) -> Result<Mailbox> {
         .map_err(|e| Error::BadRequest(format!("{what} {addr:?} is not an email address: {e}")))
 }
 
-/// The message for a queued row, with the sender in effect and threading headers.
+/// `Auto-Submitted: auto-generated` (RFC 3834, section 5): the mail was sent by the desk, not
+/// typed by a person, so auto-responders (out of office, vacation) should not answer it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(s: &str) -> std::result::Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        if s.trim().eq_ignore_ascii_case("auto-generated") {
+            Ok(AutoSubmitted)
+        } else {
+            Err(format!("Auto-Submitted: {s:?} is not auto-generated").into())
+        }
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_string())
+    }
+}
+
+/// The message for a queued row, with the sender in effect and threading headers. Every mail the
+/// desk sends is automatic (notifications, the test email), so each carries `AutoSubmitted`.
 pub fn build_message(settings: &MailSettings, mail: &Outgoing) -> Result<Message> {
     let mut builder = Message::builder()
         .from(mailbox("mail_from", &settings.from)?)
         .to(mailbox("recipient", &mail.to_addr)?)
         .subject(mail.subject.clone())
-        .message_id(Some(mail.message_id.clone()));
+        .message_id(Some(mail.message_id.clone()))
+        .header(AutoSubmitted);
     if !settings.reply_to.is_empty() {
         builder = builder.reply_to(mailbox("mail_reply_to", &settings.reply_to)?);
     }

@@ -88,10 +88,24 @@ struct Recipient {
 }
 
 /// The Message-ID of the first mail about a ticket: every later one replies to it, so mail
-/// clients thread the whole conversation.
+/// clients thread the whole conversation. Made from the tracking ID alone, it is guessable: it
+/// proves nothing about who answers it (see `is_thread_root`).
 fn root_message_id(ctx: &MailCtx, ticket: &Ticket) -> String {
     format!("<ticket-{}@{}>", ticket.tracking_id, ctx.host())
 }
+
+/// Whether `message_id` (with or without its angle brackets) is the guessable first Message-ID
+/// of ticket `tracking_id` (`root_message_id`), whatever host it was made with.
+pub fn is_thread_root(message_id: &str, tracking_id: &str) -> bool {
+    let id = message_id.trim().trim_start_matches('<');
+    let local = id.split('@').next().unwrap_or(id);
+    local.eq_ignore_ascii_case(&format!("ticket-{tracking_id}"))
+}
+
+/// Random bytes in the Message-ID of every mail but a ticket's first: 128 bits, so nobody but
+/// its recipient knows it, and an emailed reply naming it in In-Reply-To or References answers
+/// that mail (see `crate::mail::incoming`).
+const MESSAGE_ID_RANDOM_BYTES: usize = 16;
 
 fn queue(
     conn: &Connection,
@@ -126,7 +140,7 @@ fn queue(
         let id = format!(
             "<ticket-{}-{}@{}>",
             ticket.tracking_id,
-            crate::util::random_hex(8),
+            crate::util::random_hex(MESSAGE_ID_RANDOM_BYTES),
             ctx.host()
         );
         (id, Some(root))
@@ -336,6 +350,23 @@ mod tests {
         );
         assert_eq!(ctx("http://127.0.0.1:8080").host(), "127.0.0.1");
         assert_eq!(ctx("http://[::1]:8080").host(), "[::1]");
+    }
+
+    #[test]
+    fn only_the_first_message_id_is_the_guessable_root() {
+        assert!(is_thread_root(
+            "<ticket-ABC-DEF-GHJK@help.example.com>",
+            "ABC-DEF-GHJK"
+        ));
+        assert!(is_thread_root(
+            "ticket-abc-def-ghjk@other.host",
+            "ABC-DEF-GHJK"
+        ));
+        assert!(!is_thread_root(
+            "<ticket-ABC-DEF-GHJK-00112233445566778899aabbccddeeff@help.example.com>",
+            "ABC-DEF-GHJK"
+        ));
+        assert!(!is_thread_root("<ticket-ABC-DEF-GHJM@h>", "ABC-DEF-GHJK"));
     }
 
     #[test]

@@ -10,12 +10,16 @@
 //! - a requester's reply on a ticket waiting on them, resolved or closed puts it back "in
 //!   progress";
 //! - only staff write replies and notes, and change anything but a ticket's status;
+//! - the one exception: an email claiming to be from staff that the desk could not verify
+//!   (`ActorKind::UnverifiedEmail`) is kept as an internal note, and may do nothing else;
 //! - a ticket is assigned only to an active staff account.
 
 use rusqlite::Connection;
 
 use super::store::{self, TicketRow};
-use super::{Actor, Event, Field, MessageKind, NewTicket, Upload, What, new_tracking_id};
+use super::{
+    Actor, ActorKind, Event, Field, MessageKind, NewTicket, Upload, What, new_tracking_id,
+};
 use crate::error::{Error, Result};
 
 /// A reply or note to add.
@@ -112,7 +116,15 @@ pub fn reply(
     now: i64,
 ) -> Result<Vec<Event>> {
     let ticket = store::get(conn, ticket_id)?.ok_or(Error::NotFound)?;
-    if message.kind != MessageKind::Requester && !actor.is_staff() {
+    let allowed = match (actor.kind, message.kind) {
+        // Kept for staff to judge, never shown to the requester; it changes nothing else.
+        (ActorKind::UnverifiedEmail, kind) => {
+            kind == MessageKind::Note && *changes == Changes::default()
+        }
+        (_, MessageKind::Requester) => true,
+        (_, MessageKind::Staff | MessageKind::Note) => actor.is_staff(),
+    };
+    if !allowed {
         return Err(Error::Forbidden);
     }
     let message_id =
@@ -226,7 +238,7 @@ fn change(
     now: i64,
     events: &mut Vec<Event>,
 ) -> Result<()> {
-    if field != Field::Status && !actor.is_staff() {
+    if (field != Field::Status && !actor.is_staff()) || actor.kind == ActorKind::UnverifiedEmail {
         return Err(Error::Forbidden);
     }
     let old = store::field_value(conn, ticket_id, field)?.ok_or(Error::NotFound)?;

@@ -158,6 +158,10 @@ pub enum ActorKind {
     Staff,
     /// Whoever sent an email the desk imported (staff or requester, see `staff_id`).
     Email,
+    /// An imported email whose From names a staff member, but which the desk could not verify
+    /// came from them (`crate::mail::incoming`). Never staff: it may add an internal note and
+    /// nothing else (no reply, no field change), so nothing it says reaches the requester.
+    UnverifiedEmail,
     /// The desk itself (a scheduled job).
     System,
     /// An automation rule, named in `Actor::name`.
@@ -172,6 +176,7 @@ impl ActorKind {
             ActorKind::Requester => "requester",
             ActorKind::Staff => "staff",
             ActorKind::Email => "email",
+            ActorKind::UnverifiedEmail => "unverified_email",
             ActorKind::System => "system",
             ActorKind::Rule => "rule",
             ActorKind::Api => "api",
@@ -210,6 +215,16 @@ impl Actor {
         Actor {
             kind: ActorKind::Email,
             staff_id,
+            name: name.to_string(),
+        }
+    }
+
+    /// The sender of an imported email that claims to be a staff member but was not verified
+    /// (see `ActorKind::UnverifiedEmail`); `name` is how it is shown, e.g. the From address.
+    pub fn unverified_email(name: &str) -> Actor {
+        Actor {
+            kind: ActorKind::UnverifiedEmail,
+            staff_id: None,
             name: name.to_string(),
         }
     }

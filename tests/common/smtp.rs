@@ -30,6 +30,7 @@ class Handler:
             "message_id": str(msg.get("message-id", "")),
             "in_reply_to": str(msg.get("in-reply-to", "")),
             "references": str(msg.get("references", "")),
+            "auto_submitted": str(msg.get("auto-submitted", "")),
             "text": body.get_content() if body is not None else "",
             "html": html.get_content() if html is not None else "",
         }
