@@ -24,6 +24,7 @@ mod mail;
 mod mail_imap;
 mod mail_in;
 mod mail_trust;
+mod password_reset;
 mod portal;
 mod search;
 mod security;

@@ -2,6 +2,7 @@
 //! (`sessions`), kept on the server so they can be ended. The session cookie itself is the web
 //! layer's (`web::auth`).
 
+pub mod resets;
 pub mod sessions;
 pub mod users;
 

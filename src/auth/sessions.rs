@@ -15,7 +15,8 @@ pub fn new_token() -> String {
     crate::util::random_hex(32)
 }
 
-fn hash(token: &str) -> String {
+/// A token as stored: its SHA-256, in hex.
+pub fn hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))

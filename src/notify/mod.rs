@@ -332,6 +332,48 @@ pub fn ticket_assigned(
     Ok(())
 }
 
+/// A password-reset link to a staff member, in their language. Returns whether a mail was
+/// queued (none while no mail server is configured).
+pub fn password_reset(
+    conn: &Connection,
+    ctx: &MailCtx,
+    email: &str,
+    lang: Lang,
+    token: &str,
+    now: i64,
+) -> Result<bool> {
+    if !ctx.enabled(conn)? {
+        return Ok(false);
+    }
+    let link = format!("{}/staff/password/reset?token={token}", ctx.base_url);
+    let subject = match lang {
+        Lang::En => format!("{}: choose a new password", ctx.desk_name),
+        Lang::Es => format!("{}: elija una contraseña nueva", ctx.desk_name),
+    };
+    let data = json!({ "desk_name": ctx.desk_name, "link": link, "email": email,
+                       "lang": lang.code(), "subject": subject, "tracking_id": "" });
+    let (text, html) = templates::render_named("password_reset", lang, &data)?;
+    let message_id = format!(
+        "<password-{}@{}>",
+        crate::util::random_hex(MESSAGE_ID_RANDOM_BYTES),
+        ctx.host()
+    );
+    crate::outbox::insert(
+        conn,
+        &crate::outbox::NewMail {
+            ticket_id: None,
+            to_addr: email,
+            subject: &subject,
+            body_text: &text,
+            body_html: Some(&html),
+            message_id: &message_id,
+            in_reply_to: None,
+            created_at: now,
+        },
+    )?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,11 +94,16 @@ static MAIL_TEMPLATES: LazyLock<std::result::Result<Tera, String>> = LazyLock::n
 
 /// The text and HTML parts of one mail.
 pub fn render(kind: Kind, lang: Lang, data: &serde_json::Value) -> Result<(String, String)> {
+    render_named(kind.name(), lang, data)
+}
+
+/// As `render`, for a mail that is about no ticket (`templates/mail/NAME.LANG.*`).
+pub fn render_named(name: &str, lang: Lang, data: &serde_json::Value) -> Result<(String, String)> {
     let tera = MAIL_TEMPLATES
         .as_ref()
         .map_err(|e| Error::internal(e.clone()))?;
     let ctx = tera::Context::from_serialize(data)?;
-    let base = format!("mail/{}.{}", kind.name(), lang.code());
+    let base = format!("mail/{name}.{}", lang.code());
     let text = tera.render(&format!("{base}.txt"), &ctx)?;
     let html = tera.render(&format!("{base}.html"), &ctx)?;
     Ok((text, html))
@@ -128,6 +133,22 @@ mod tests {
                 assert!(!html.contains("<b>bye"), "{name} html lets markup through");
                 assert!(html.contains("token=b"), "{name} html has no link: {html}");
             }
+        }
+    }
+
+    #[test]
+    fn the_password_reset_mail_renders_in_both_languages() {
+        let data = json!({ "desk_name": "Desk", "link": "http://x/staff/password/reset?token=t",
+                           "email": "ana@example.com", "lang": "en", "subject": "S",
+                           "tracking_id": "" });
+        for (lang, words) in [
+            (Lang::En, "within an hour"),
+            (Lang::Es, "antes de una hora"),
+        ] {
+            let (text, html) = render_named("password_reset", lang, &data).unwrap();
+            assert!(text.contains("token=t") && text.contains(words), "{text}");
+            assert!(html.contains("token=t") && html.contains(words), "{html}");
+            assert!(!html.contains("Desk · "), "no ticket in the footer: {html}");
         }
     }
 

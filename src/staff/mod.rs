@@ -2,6 +2,7 @@
 //! employee's behalf.
 
 mod login;
+mod password;
 mod prefs;
 
 use rocket::form::FromForm;
@@ -404,5 +405,6 @@ pub fn routes() -> Vec<Route> {
     ];
     all.extend(prefs::routes());
     all.extend(login::routes());
+    all.extend(password::routes());
     all
 }
