@@ -247,6 +247,14 @@ fn imported_mail_is_moved_to_imap_move_to() {
     assert_eq!(moved.len(), 1);
     assert!(processed(&moved[0]), "{moved:?}");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM tickets"), 1);
+    // The poll is recorded as a run of the mail_fetch job, as the server's are.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT runs FROM jobs WHERE name = 'mail_fetch' AND last_summary LIKE '1 message%'"
+        ),
+        1
+    );
 }
 
 #[test]

@@ -382,15 +382,21 @@ pub fn mail_fetch(config: &Config, once: bool) -> Result<()> {
             config.db.display()
         )));
     };
-    if once {
-        let summary = crate::mail::imap::poll(&db, config)?;
-        println!("{summary}");
-        return Ok(());
-    }
+    // Each poll is a pass of the mail_fetch job, recorded like the server's (`helpdesk jobs`).
+    let job = crate::jobs::find(crate::jobs::MAIL_FETCH)
+        .ok_or_else(|| Error::internal("the mail_fetch job is missing"))?;
+    let config = std::sync::Arc::new(config.clone());
+    let mut first = true;
     loop {
-        match crate::mail::imap::poll(&db, config) {
+        let pass = crate::jobs::run_pass(job, &db, &config, first)?;
+        first = false;
+        match pass.outcome {
             Ok(summary) => println!("{summary}"),
+            Err(e) if once => return Err(Error::BadRequest(e)),
             Err(e) => eprintln!("helpdesk: {e}"),
+        }
+        if once {
+            return Ok(());
         }
         std::thread::sleep(std::time::Duration::from_secs(config.imap_interval_secs));
     }
