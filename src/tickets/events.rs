@@ -44,8 +44,3 @@ pub fn created(events: &[Event]) -> impl Iterator<Item = (i64, &str)> {
         _ => None,
     })
 }
-
-/// Whether anything changed at all.
-pub fn changed_anything(events: &[Event]) -> bool {
-    !events.is_empty()
-}
