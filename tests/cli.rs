@@ -38,18 +38,8 @@ impl std::fmt::Debug for Run {
 /// variables, killed and failed after 60 seconds. Any `HELPDESK_*` variable of the test's own
 /// environment is removed so only what the test sets counts.
 fn helpdesk_env(db: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(server::binary());
-    cmd.arg("--db").arg(db).args(args);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("HELPDESK_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("HELPDESK_BCRYPT_COST", "4")
-        .env("HELPDESK_LOG_LEVEL", "off");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+    let mut cmd = server::command(db, env);
+    cmd.args(args);
     cmd.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {

@@ -3,9 +3,7 @@
 //! server (Dovecot); a server killed with SIGKILL and started again; the admin jobs page over
 //! the real app.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common;
@@ -17,39 +15,10 @@ use crate::common::{accept_language, csrf, get_ok, location, login, post_form};
 use rocket::http::Status;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-/// `helpdesk --db DB ARGS` with `env` on top of the defaults (inherited HELPDESK_* dropped),
-/// `stdin` on its standard input.
+/// `helpdesk --db DB ARGS` with `env` on top of the test defaults, `stdin` on its input.
 fn helpdesk(db: &Path, args: &[&str], env: &[(&str, String)], stdin: &str) -> Run {
-    let mut cmd = Command::new(server::binary());
-    for (key, _) in std::env::vars() {
-        if key.starts_with("HELPDESK_") {
-            cmd.env_remove(key);
-        }
-    }
-    let mut child = cmd
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env("HELPDESK_BCRYPT_COST", "4")
-        .env("HELPDESK_LOG_LEVEL", "off")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run helpdesk");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("wait for helpdesk");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    server::run(db, args, &env, stdin.as_bytes())
 }
 
 /// A job's stored state: (runs, failures, last_run_at, next_run_at), None before its first run.

@@ -4,57 +4,20 @@
 //! thread onto their ticket with the quoted history trimmed, automatic mail opens nothing, a
 //! message is imported once, and what cannot be imported is kept raw in the quarantine.
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use crate::common::server::{self, Run, Server};
 use rusqlite::{Connection, OptionalExtension};
 
 /// `helpdesk --db DB ARGS` with `input` on standard input, mail enabled (queued, never sent).
+/// `helpdesk ARGS` with mail queued for a server that never answers.
 fn helpdesk(db: &Path, args: &[&str], input: &[u8]) -> Run {
-    let mut cmd = Command::new(server::binary());
-    cmd.arg("--db").arg(db).args(args);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("HELPDESK_") {
-            cmd.env_remove(key);
-        }
-    }
-    let mut child = cmd
-        .env("HELPDESK_BCRYPT_COST", "4")
-        .env("HELPDESK_LOG_LEVEL", "off")
-        .env("HELPDESK_SMTP_URL", "smtp://127.0.0.1:9")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run helpdesk");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    // Written from a thread: the command may stop reading (an oversized message).
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let (mut out, mut err) = (String::new(), String::new());
-    child
-        .stdout
-        .take()
-        .expect("stdout")
-        .read_to_string(&mut out)
-        .expect("read stdout");
-    child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut err)
-        .expect("read stderr");
-    let status = child.wait().expect("wait");
-    let _ = writer.join();
-    Run {
-        code: status.code(),
-        stdout: out,
-        stderr: err,
-    }
+    server::run(
+        db,
+        args,
+        &[("HELPDESK_SMTP_URL", "smtp://127.0.0.1:9")],
+        input,
+    )
 }
 
 fn pipe(db: &Path, raw: &[u8]) -> Run {

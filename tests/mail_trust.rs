@@ -5,9 +5,7 @@
 //! else is kept as an internal note marked unverified, and the requester hears nothing of it.
 //! A requester's reply named only by its subject is added, marked unverified.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::common::server::{self, Server};
@@ -22,40 +20,19 @@ const REQUESTER: &str = "ana@example.com";
 /// No server listens there: mail is queued, never sent.
 const NOWHERE: &str = "smtp://127.0.0.1:9";
 
-fn command(db: &Path, smtp_url: &str) -> Command {
-    let mut cmd = Command::new(server::binary());
-    for (key, _) in std::env::vars() {
-        if key.starts_with("HELPDESK_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.arg("--db")
-        .arg(db)
-        .env("HELPDESK_BCRYPT_COST", "4")
-        .env("HELPDESK_LOG_LEVEL", "off")
-        .env("HELPDESK_SMTP_URL", smtp_url)
-        .env("HELPDESK_MAIL_TRUSTED_AUTHSERV_ID", AUTHSERV);
-    cmd
+/// The env of every command here: mail to `smtp_url`, the desk's own mail server trusted.
+fn env(smtp_url: &str) -> [(&'static str, &str); 2] {
+    [
+        ("HELPDESK_SMTP_URL", smtp_url),
+        ("HELPDESK_MAIL_TRUSTED_AUTHSERV_ID", AUTHSERV),
+    ]
 }
 
 /// Runs `helpdesk ARGS` with `input` on standard input; returns its standard output, trimmed.
 fn helpdesk(db: &Path, smtp_url: &str, args: &[&str], input: &str) -> String {
-    let mut child = command(db, smtp_url)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run helpdesk");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("wait");
-    assert_eq!(out.status.code(), Some(0), "helpdesk {args:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    let run = server::run(db, args, &env(smtp_url), input.as_bytes());
+    assert_eq!(run.code, Some(0), "helpdesk {args:?}: {run:?}");
+    run.stdout.trim().to_string()
 }
 
 fn add_staff(db: &Path, email: &str, name: &str) {

@@ -13,6 +13,48 @@ pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_helpdesk")
 }
 
+/// `helpdesk --db DB` with the test defaults (fast bcrypt, no log) and `env` on top; any
+/// HELPDESK_* variable of the test process is dropped, so only what the test sets counts.
+pub fn command(db: &Path, env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(binary());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("HELPDESK_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.arg("--db")
+        .arg(db)
+        .env("HELPDESK_BCRYPT_COST", "4")
+        .env("HELPDESK_LOG_LEVEL", "off")
+        .envs(env.iter().copied());
+    cmd
+}
+
+/// Runs `helpdesk --db DB ARGS` (see `command`) with `stdin` on its standard input, to the end.
+pub fn run(db: &Path, args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Run {
+    let mut child = command(db, env)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run helpdesk");
+    let mut pipe = child.stdin.take().expect("stdin");
+    let input = stdin.to_vec();
+    // Written from a thread: the command may stop reading early (an oversized message, a
+    // configuration error) while its output still has to be read.
+    let writer = std::thread::spawn(move || {
+        let _ = std::io::Write::write_all(&mut pipe, &input);
+    });
+    let out = child.wait_with_output().expect("wait for helpdesk");
+    let _ = writer.join();
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// A loopback port nobody listens on, never the same twice in this process: the tests run as
 /// threads of one process, and some keep a port unused for a while (a mail server started later,
 /// a dead SMTP server) that the kernel could meanwhile hand to another test.
