@@ -72,13 +72,6 @@ fn shown_password(account: &StaffAccount, password: String) -> Value {
     json!({ "name": account.name, "email": account.email, "password": password })
 }
 
-async fn hash(app: &App, password: String) -> Result<String> {
-    let cost = app.config.bcrypt_cost;
-    rocket::tokio::task::spawn_blocking(move || users::hash_password(&password, cost))
-        .await
-        .map_err(|e| Error::internal(format!("hashing task failed: {e}")))?
-}
-
 async fn render_list(
     page: &Page<'_>,
     app: &App,
@@ -171,7 +164,7 @@ async fn create(
         )
         .await;
     }
-    let password_hash = hash(app, password.clone()).await?;
+    let password_hash = app.hash_password(password.clone()).await?;
     let admin_id = admin.0.id;
     let created = app
         .write_refdata(move |c| {
@@ -373,7 +366,7 @@ async fn reset_password(
     load(app, id).await?;
     let client = ip.0.clone();
     let password = random_password();
-    let password_hash = hash(app, password.clone()).await?;
+    let password_hash = app.hash_password(password.clone()).await?;
     let me = admin.0.id;
     let account = app
         .write_refdata(move |c| {

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::auth::{resets, users};
 use crate::db::now;
-use crate::error::{Error, FieldErrors, Result};
+use crate::error::{FieldErrors, Result};
 use crate::i18n::Lang;
 use crate::web::csrf::{Checked, CsrfForm};
 use crate::web::{Answer, App, ClientIp, Html, Page, PageResult};
@@ -145,10 +145,7 @@ async fn reset(
             .is_some();
         return render(FieldErrors::one("new_password", problem), !valid);
     }
-    let (password, cost) = (form.new_password.clone(), app.config.bcrypt_cost);
-    let hash = rocket::tokio::task::spawn_blocking(move || users::hash_password(&password, cost))
-        .await
-        .map_err(|e| Error::internal(format!("hashing task failed: {e}")))??;
+    let hash = app.hash_password(form.new_password.clone()).await?;
     let token = form.token.clone();
     let done = app
         .db

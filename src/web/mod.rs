@@ -174,6 +174,16 @@ impl App {
             .clone()
     }
 
+    /// Hashes a password with the configured bcrypt cost, off the async runtime.
+    pub async fn hash_password(&self, password: String) -> Result<String> {
+        let cost = self.config.bcrypt_cost;
+        rocket::tokio::task::spawn_blocking(move || {
+            crate::auth::users::hash_password(&password, cost)
+        })
+        .await
+        .map_err(|e| Error::internal(format!("hashing task failed: {e}")))?
+    }
+
     /// What notifications need from the desk, as configured now.
     pub fn mail_ctx(&self) -> crate::notify::MailCtx {
         crate::notify::MailCtx::from_parts(&self.config, &self.settings())
