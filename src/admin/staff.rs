@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{done, rejected, remember_password, take_password, text};
 use crate::auth::users::{self, Role, StaffAccount};
-use crate::auth::{AdminUser, sessions};
+use crate::auth::{AdminUser, access, sessions};
 use crate::db::now;
 use crate::error::{Error, FieldErrors, Result};
 use crate::util::{looks_like_email, random_password};
@@ -59,6 +59,14 @@ struct EditStaffForm {
     #[field(default = String::new())]
     role: String,
     active: bool,
+    /// Ticked: works every category; else only `categories`.
+    all_categories: bool,
+    /// Category ids (unknown ones are ignored).
+    categories: Vec<String>,
+    /// Sent by the page's access fieldset. A post without it (an older script) leaves the
+    /// member's access as it was rather than reading "nothing ticked" as "no categories".
+    #[field(default = false)]
+    access_shown: bool,
 }
 
 impl CsrfForm for EditStaffForm {
@@ -240,18 +248,21 @@ async fn edit_page(
     let shown = take_password(cookies)
         .filter(|(sid, _)| *sid == id)
         .map(|(_, pw)| shown_password(&account, pw));
-    let form = json!({ "name": account.name, "role": account.role, "active": account.active });
-    page.render(
-        "admin/staff_edit.html",
-        edit_data(
-            &account,
-            admin.0.id,
-            form,
-            FieldErrors::new(),
-            shown,
-            open_sessions(app, id).await?,
-        ),
-    )
+    let chosen = app.db.read(move |c| access::categories(c, id)).await?;
+    let form = json!({
+        "name": account.name, "role": account.role, "active": account.active,
+        "all_categories": account.all_categories, "categories": chosen,
+    });
+    let mut data = edit_data(
+        &account,
+        admin.0.id,
+        form,
+        FieldErrors::new(),
+        shown,
+        open_sessions(app, id).await?,
+    );
+    data["categories"] = json!(app.refdata(page.lang).await?.categories);
+    page.render("admin/staff_edit.html", data)
 }
 
 #[post("/staff/<id>", data = "<form>")]
@@ -278,7 +289,24 @@ async fn save(
     if id == me && !active {
         refusals.add("active", "admin_error_deactivate_self");
     }
-    let values = json!({ "name": form.name, "role": form.role, "active": active });
+    let chosen: Vec<i64> = form
+        .categories
+        .iter()
+        .filter_map(|c| c.parse().ok())
+        .collect();
+    let access = if !form.access_shown && !form.all_categories && chosen.is_empty() {
+        None
+    } else {
+        if !form.all_categories && chosen.is_empty() && role != Some(Role::Admin) {
+            refusals.add("categories", "admin_error_categories_none");
+        }
+        Some((form.all_categories, chosen.clone()))
+    };
+    let values = json!({
+        "name": form.name, "role": form.role, "active": active,
+        "all_categories": form.all_categories || !form.access_shown && chosen.is_empty(),
+        "categories": chosen,
+    });
     if let (Some(name), Some(role), true) = (name, role, refusals.is_empty()) {
         let outcome = app
             .write_refdata(move |c| {
@@ -290,8 +318,15 @@ async fn save(
                     return Ok(Some((field, "admin_error_last_admin")));
                 }
                 users::update(c, id, &name, role, active)?;
+                if let Some((all, chosen)) = &access {
+                    access::set(c, id, *all, chosen)?;
+                }
+                let scope = match access::of_staff(c, id)? {
+                    access::Access::All => "all".to_string(),
+                    access::Access::Only(ids) => format!("{ids:?}"),
+                };
                 let detail = format!(
-                    "id={id} email={} name={name} role={} active={active}",
+                    "id={id} email={} name={name} role={} active={active} categories={scope}",
                     before.email,
                     role.as_str()
                 );
@@ -309,18 +344,16 @@ async fn save(
         }
     }
     let account = load(app, id).await?;
-    rejected(
-        &page,
-        "admin/staff_edit.html",
-        edit_data(
-            &account,
-            me,
-            values,
-            refusals,
-            None,
-            open_sessions(app, id).await?,
-        ),
-    )
+    let mut data = edit_data(
+        &account,
+        me,
+        values,
+        refusals,
+        None,
+        open_sessions(app, id).await?,
+    );
+    data["categories"] = json!(app.refdata(page.lang).await?.categories);
+    rejected(&page, "admin/staff_edit.html", data)
 }
 
 /// Ends every session of the account: it is signed out of every browser at once.

@@ -2,6 +2,7 @@
 //! (`sessions`), kept on the server so they can be ended. The session cookie itself is the web
 //! layer's (`web::auth`).
 
+pub mod access;
 pub mod resets;
 pub mod sessions;
 pub mod users;
@@ -18,14 +19,17 @@ pub struct StaffUser {
     pub name: String,
     pub role: Role,
     pub is_admin: bool,
+    /// The tickets they may work (every category for admins).
+    pub access: access::Access,
 }
 
 /// An admin; other staff get 403.
 pub struct AdminUser(pub StaffUser);
 
 impl StaffUser {
-    pub fn from_account(account: users::StaffAccount) -> StaffUser {
+    pub fn from_account(account: users::StaffAccount, access: access::Access) -> StaffUser {
         StaffUser {
+            access,
             id: account.id,
             email: account.email,
             is_admin: account.role == Role::Admin,

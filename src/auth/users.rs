@@ -38,9 +38,12 @@ pub struct StaffAccount {
     pub active: bool,
     pub session_epoch: i64,
     pub created_at: i64,
+    /// False when limited to chosen categories (see `access`); admins ignore it.
+    pub all_categories: bool,
 }
 
-pub(crate) const COLUMNS: &str = "id, email, name, role, active, session_epoch, created_at";
+pub(crate) const COLUMNS: &str =
+    "id, email, name, role, active, session_epoch, created_at, all_categories";
 
 pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffAccount> {
     let role: String = r.get(3)?;
@@ -52,6 +55,7 @@ pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffAccount> 
         active: r.get(4)?,
         session_epoch: r.get(5)?,
         created_at: r.get(6)?,
+        all_categories: r.get(7)?,
     })
 }
 
@@ -124,7 +128,7 @@ pub fn find_for_login(conn: &Connection, email: &str) -> Result<Option<(StaffAcc
     let sql = format!("SELECT {COLUMNS}, password_hash FROM staff WHERE email = ?1");
     Ok(conn
         .prepare_cached(&sql)?
-        .query_row([email], |r| Ok((from_row(r)?, r.get::<_, String>(7)?)))
+        .query_row([email], |r| Ok((from_row(r)?, r.get::<_, String>(8)?)))
         .optional()?)
 }
 

@@ -299,16 +299,17 @@ pub fn is_image(filename: &str) -> bool {
 /// subject as the title and the message as the English text.
 #[get("/kb/new?<from_message>")]
 async fn new_page(
-    _staff: StaffUser,
+    staff: StaffUser,
     page: Page<'_>,
     app: &State<App>,
     from_message: Option<i64>,
 ) -> Result<Html> {
     let mut form = blank();
     if let Some(mid) = from_message {
+        let access = staff.access.clone();
         let (subject, body) = app
             .db
-            .read(move |c| crate::tickets::store::message_with_subject(c, mid))
+            .read(move |c| crate::tickets::store::message_with_subject(c, mid, &access))
             .await?
             .ok_or(Error::NotFound)?;
         form["title_en"] = json!(clean(&subject, super::MAX_TITLE));

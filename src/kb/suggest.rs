@@ -3,6 +3,8 @@
 //! or what the messages say), and `POST /suggest/solved` counts "this solved my problem" clicks
 //! as deflected tickets.
 
+use crate::auth::StaffUser;
+use crate::auth::access::Access;
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::serde::json::Json;
@@ -39,17 +41,28 @@ pub struct Suggestions {
 
 /// Open tickets whose subject has any typed word (of three letters or more), newest first:
 /// (subject, status id). No ranking over every match: open tickets are few, closed ones many.
-fn similar_open_tickets(conn: &rusqlite::Connection, q: &str) -> Result<Vec<(String, i64)>> {
+fn similar_open_tickets(
+    conn: &rusqlite::Connection,
+    q: &str,
+    access: &Access,
+) -> Result<Vec<(String, i64)>> {
     let Some(expr) = crate::search::match_any_expr(q) else {
         return Ok(Vec::new());
     };
     // Only the subject column: message text is private to the requester and staff.
     let subject_only = format!("subject : ({expr})");
-    crate::tickets::store::open_with_subject_matching(conn, &subject_only, LIMIT as i64)
+    crate::tickets::store::open_with_subject_matching(conn, &subject_only, LIMIT as i64, access)
 }
 
+/// A signed-in staff member limited to some categories is shown only their categories' tickets.
 #[get("/suggest?<q>")]
-async fn suggest(app: &State<App>, lang: Lang, q: Option<&str>) -> Result<Json<Suggestions>> {
+async fn suggest(
+    app: &State<App>,
+    lang: Lang,
+    staff: Option<StaffUser>,
+    q: Option<&str>,
+) -> Result<Json<Suggestions>> {
+    let access = staff.map(|s| s.access).unwrap_or_default();
     let q: String = q.unwrap_or("").chars().take(MAX_QUERY).collect();
     let Some(expr) = crate::search::match_any_expr(&q) else {
         return Ok(Json(Suggestions {
@@ -62,7 +75,7 @@ async fn suggest(app: &State<App>, lang: Lang, q: Option<&str>) -> Result<Json<S
         .db
         .read(move |c| {
             let articles = store::search(c, lang, super::PUBLIC_STATES, &expr, LIMIT)?;
-            let tickets = similar_open_tickets(c, &words)?;
+            let tickets = similar_open_tickets(c, &words, &access)?;
             Ok((articles, tickets))
         })
         .await?;

@@ -5,6 +5,7 @@
 //! Requesters get mail in the language they used when they opened the ticket; staff in their
 //! own (kept from their last login or their preferences), and only the kinds they asked for.
 
+use crate::auth::access::STAFF_SEES_CATEGORY_1;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
@@ -186,7 +187,8 @@ fn recipient(r: &rusqlite::Row<'_>) -> rusqlite::Result<Recipient> {
 }
 
 /// Active staff who want `pref` mail about a ticket of `category_id`: the category's agents, or
-/// every active staff member when the category has none. `skip` is whoever caused the event.
+/// every active staff member when the category has none; never one limited to other categories.
+/// `skip` is whoever caused the event.
 fn audience(
     conn: &Connection,
     pref: &str,
@@ -196,7 +198,7 @@ fn audience(
     // `pref` is one of our column names, never user text.
     let sql = format!(
         "SELECT s.email, s.lang FROM staff s
-         WHERE s.active = 1 AND s.{pref} = 1 AND s.id IS NOT ?2
+         WHERE s.active = 1 AND s.{pref} = 1 AND s.id IS NOT ?2 AND {STAFF_SEES_CATEGORY_1}
            AND (s.id IN (SELECT staff_id FROM category_agents WHERE category_id = ?1)
                 OR NOT EXISTS (SELECT 1 FROM category_agents ca JOIN staff x ON x.id = ca.staff_id
                                WHERE ca.category_id = ?1 AND x.active = 1))
@@ -209,12 +211,20 @@ fn audience(
     Ok(rows)
 }
 
-/// One staff member, if active and wanting `pref` mail.
-fn staff_member(conn: &Connection, pref: &str, staff_id: i64) -> Result<Option<Recipient>> {
-    let sql = format!("SELECT email, lang FROM staff WHERE id = ?1 AND active = 1 AND {pref} = 1");
+/// One staff member, if active, wanting `pref` mail and working tickets of `category_id`.
+fn staff_member(
+    conn: &Connection,
+    pref: &str,
+    staff_id: i64,
+    category_id: i64,
+) -> Result<Option<Recipient>> {
+    let sql = format!(
+        "SELECT s.email, s.lang FROM staff s
+         WHERE s.id = ?2 AND s.active = 1 AND s.{pref} = 1 AND {STAFF_SEES_CATEGORY_1}"
+    );
     Ok(conn
         .prepare_cached(&sql)?
-        .query_row([staff_id], recipient)
+        .query_row(params![category_id, staff_id], recipient)
         .optional()?)
 }
 
@@ -294,7 +304,7 @@ pub fn requester_replied(
     }
     let (ticket, _) = load(conn, ticket_id)?;
     let to = match ticket.assignee_id {
-        Some(id) => staff_member(conn, "notify_requester_reply", id)?
+        Some(id) => staff_member(conn, "notify_requester_reply", id, ticket.category_id)?
             .into_iter()
             .collect(),
         None => audience(conn, "notify_requester_reply", ticket.category_id, None)?,
@@ -325,7 +335,7 @@ pub fn ticket_assigned(
         return Ok(());
     }
     let (ticket, _) = load(conn, ticket_id)?;
-    if let Some(agent) = staff_member(conn, "notify_assigned", assignee)? {
+    if let Some(agent) = staff_member(conn, "notify_assigned", assignee, ticket.category_id)? {
         let extra = json!({ "author": by.name });
         queue(conn, ctx, &ticket, &agent, Kind::Assigned, extra)?;
     }

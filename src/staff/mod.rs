@@ -67,6 +67,7 @@ async fn ticket_list(
         sort: Sort::parse(sort),
         asc: dir == Some("asc"),
         page: page.unwrap_or(1).clamp(1, 100_000),
+        access: staff.access.clone(),
     };
     let refdata = refdata(app, &pg).await?;
     let (f, rd, me) = (filter.clone(), refdata.clone(), staff.id);
@@ -108,8 +109,7 @@ async fn ticket_list(
 
 #[get("/tickets/<id>")]
 async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64) -> Result<Html> {
-    let _ = staff;
-    render_ticket(&page, app, id, None)
+    render_ticket(&page, app, &staff, id, None)
         .await
         .map(|(_, html)| html)
 }
@@ -119,18 +119,22 @@ async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64
 async fn render_ticket(
     page: &Page<'_>,
     app: &App,
+    staff: &StaffUser,
     id: i64,
     rejected: Option<(serde_json::Value, FieldErrors)>,
 ) -> Result<(Status, Html)> {
     let refdata = refdata(app, page).await?;
     let lang = page.lang;
+    let access = staff.access.clone();
     // The sidebar (the requester's other tickets, popular articles) is cheap to load and
     // decides, with the ticket's revision, whether the page kept from last time still holds.
     let (mut ticket, mut history, articles) = app
         .db
         .read_quick(move |c| {
-            let ticket = tickets::get(c, id)?.ok_or(Error::NotFound)?;
-            let history = tickets::by_requester(c, &ticket.requester_email, id, 10)?;
+            let ticket = tickets::get(c, id)?
+                .filter(|t| access.allows(t.category_id))
+                .ok_or(Error::NotFound)?;
+            let history = tickets::by_requester(c, &ticket.requester_email, id, 10, &access)?;
             let articles = crate::kb::popular_articles(c, lang)?;
             Ok((ticket, history, articles))
         })
@@ -226,7 +230,7 @@ async fn reply(
         let values =
             json!({ "message": form.message, "status": form.status, "silent": form.silent });
         return Ok(Answer::from(
-            render_ticket(&page, app, id, Some((values, errors))).await?,
+            render_ticket(&page, app, &staff, id, Some((values, errors))).await?,
         ));
     }
     let message = NewMessage {
@@ -303,19 +307,25 @@ async fn update(
 
 /// A file of this ticket; another ticket's attachment is not found under this one's path.
 #[get("/tickets/<id>/attachments/<aid>")]
-async fn attachment(_staff: StaffUser, app: &State<App>, id: i64, aid: i64) -> Result<Download> {
+async fn attachment(staff: StaffUser, app: &State<App>, id: i64, aid: i64) -> Result<Download> {
+    let access = staff.access.clone();
     let file = app
         .db
-        .read(move |c| tickets::attachment(c, aid))
+        .read(move |c| {
+            let visible = tickets::get(c, id)?.is_some_and(|t| access.allows(t.category_id));
+            Ok(tickets::attachment(c, aid)?.filter(|file| visible && file.ticket_id == id))
+        })
         .await?
-        .filter(|file| file.ticket_id == id)
         .ok_or(Error::NotFound)?;
     Ok(Download::new(&file.filename, &file.content_type, file.data))
 }
 
-fn staff_choices(refdata: &RefData) -> serde_json::Value {
+/// The choices of the new-ticket form: active categories the staff member works, and agents.
+fn staff_choices(refdata: &RefData, staff: &StaffUser) -> serde_json::Value {
     json!({
-        "categories": refdata.categories.iter().filter(|c| c.active).collect::<Vec<_>>(),
+        "categories": refdata.categories.iter()
+            .filter(|c| c.active && staff.access.allows(c.id))
+            .collect::<Vec<_>>(),
         "priorities": refdata.priorities,
         "agents": refdata.agents.iter().filter(|a| a.active).collect::<Vec<_>>(),
         "for_staff": true,
@@ -323,11 +333,11 @@ fn staff_choices(refdata: &RefData) -> serde_json::Value {
 }
 
 #[get("/tickets/new")]
-async fn new_ticket_page(_staff: StaffUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
+async fn new_ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
     let refdata = refdata(app, &page).await?;
     page.render(
         "staff/new.html",
-        json!({ "choices": staff_choices(&refdata), "form": {}, "errors": {}, "settings": app.settings() }),
+        json!({ "choices": staff_choices(&refdata, &staff), "form": {}, "errors": {}, "settings": app.settings() }),
     )
 }
 
@@ -342,12 +352,23 @@ async fn create_ticket(
     let assignee = form.assignee.clone();
     let refdata = refdata(app, &page).await?;
     let settings = app.settings();
-    let (mut errors, picked) = validate::ticket(&form.input(), &refdata, true);
+    let (mut errors, mut picked) = validate::ticket(&form.input(), &refdata, true);
+    if picked.is_some_and(|(category, _)| !staff.access.allows(category)) {
+        errors.add("category", "error_category_required");
+        picked = None;
+    }
     let uploads = checked_uploads(&form.attachments, &settings, &mut errors).await;
     let assignee_id = assignee
         .parse::<i64>()
         .ok()
         .filter(|id| refdata.agent(*id).is_some_and(|a| a.active));
+    // The assignee must work the ticket's category.
+    if let (Some(agent), Some((category, _))) =
+        (assignee_id.and_then(|id| refdata.agent(id)), picked)
+        && !agent.access.allows(category)
+    {
+        errors.add("assignee", "error_assignee_category");
+    }
     let (category_id, priority_id) = match picked {
         Some(p) if errors.is_empty() => p,
         _ => {
@@ -355,7 +376,7 @@ async fn create_ticket(
             values["assignee"] = json!(assignee);
             let html = page.render(
                 "staff/new.html",
-                json!({ "choices": staff_choices(&refdata), "form": values, "errors": errors, "settings": settings }),
+                json!({ "choices": staff_choices(&refdata, &staff), "form": values, "errors": errors, "settings": settings }),
             )?;
             return Ok(Answer::from((Status::UnprocessableEntity, html)));
         }

@@ -12,7 +12,9 @@
 //! - only staff write replies and notes, and change anything but a ticket's status;
 //! - the one exception: an email claiming to be from staff that the desk could not verify
 //!   (`ActorKind::UnverifiedEmail`) is kept as an internal note, and may do nothing else;
-//! - a ticket is assigned only to an active staff account.
+//! - a ticket is assigned only to an active staff account who works its category;
+//! - a staff member limited to some categories (`auth::access`) works only their tickets: to
+//!   them, and to their mail, any other ticket does not exist.
 
 use rusqlite::Connection;
 
@@ -43,6 +45,9 @@ const REOPENED_BY_REPLY: &[&str] = &["waiting", "resolved", "closed"];
 
 /// Opens a ticket with its first message (written by the requester, whoever opens it).
 pub fn open(conn: &Connection, actor: &Actor, t: &NewTicket, now: i64) -> Result<Vec<Event>> {
+    if !may_work(conn, actor, t.category_id)? {
+        return Err(Error::Forbidden);
+    }
     let new_status = store::status_id(conn, "new")?;
     let token = crate::util::random_hex(20);
     let mut tracking_id = new_tracking_id();
@@ -102,6 +107,7 @@ pub fn open(conn: &Connection, actor: &Actor, t: &NewTicket, now: i64) -> Result
             now,
             &mut events,
         )?;
+        check_assignee(conn, id)?;
     }
     Ok(events)
 }
@@ -115,7 +121,7 @@ pub fn reply(
     changes: &Changes,
     now: i64,
 ) -> Result<Vec<Event>> {
-    let ticket = store::get(conn, ticket_id)?.ok_or(Error::NotFound)?;
+    let ticket = workable(conn, actor, ticket_id)?;
     let allowed = match (actor.kind, message.kind) {
         // Kept for staff to judge, never shown to the requester; it changes nothing else.
         (ActorKind::UnverifiedEmail, kind) => {
@@ -168,7 +174,7 @@ pub fn update(
     changes: &Changes,
     now: i64,
 ) -> Result<Vec<Event>> {
-    store::get(conn, ticket_id)?.ok_or(Error::NotFound)?;
+    workable(conn, actor, ticket_id)?;
     let mut events = Vec::new();
     apply(conn, actor, ticket_id, changes, now, &mut events)?;
     Ok(events)
@@ -191,7 +197,7 @@ fn set_status_slug(
     slug: &str,
     now: i64,
 ) -> Result<Vec<Event>> {
-    store::get(conn, ticket_id)?.ok_or(Error::NotFound)?;
+    workable(conn, actor, ticket_id)?;
     let status = store::status_id(conn, slug)?;
     let mut events = Vec::new();
     change(
@@ -224,6 +230,48 @@ fn apply(
         if let Some(value) = value {
             change(conn, actor, ticket_id, field, value, now, events)?;
         }
+    }
+    if changes.category.is_some() || changes.assignee.is_some() {
+        let category = store::field_value(conn, ticket_id, Field::Category)?.flatten();
+        // A limited agent hands a ticket only to categories they work themselves.
+        if let Some(category) = category
+            && !may_work(conn, actor, category)?
+        {
+            return Err(Error::BadRequest("you do not work in that category".into()));
+        }
+        check_assignee(conn, ticket_id)?;
+    }
+    Ok(())
+}
+
+/// The ticket, when `actor` may work it: requesters, rules and the system always may (their own
+/// checks are elsewhere); a staff member, or mail or a client acting for one, only within their
+/// categories. Any other ticket is not found, so a limited agent cannot tell it exists.
+fn workable(conn: &Connection, actor: &Actor, ticket_id: i64) -> Result<super::Ticket> {
+    let ticket = store::get(conn, ticket_id)?.ok_or(Error::NotFound)?;
+    if !may_work(conn, actor, ticket.category_id)? {
+        return Err(Error::NotFound);
+    }
+    Ok(ticket)
+}
+
+fn may_work(conn: &Connection, actor: &Actor, category_id: i64) -> Result<bool> {
+    match actor.staff_id {
+        Some(staff_id) => crate::auth::access::staff_may_see(conn, staff_id, category_id),
+        None => Ok(true),
+    }
+}
+
+/// The assignee, if any, must work the ticket's category (after a change of either).
+fn check_assignee(conn: &Connection, ticket_id: i64) -> Result<()> {
+    let assignee = store::field_value(conn, ticket_id, Field::Assignee)?.flatten();
+    let category = store::field_value(conn, ticket_id, Field::Category)?.flatten();
+    if let (Some(assignee), Some(category)) = (assignee, category)
+        && !crate::auth::access::staff_may_see(conn, assignee, category)?
+    {
+        return Err(Error::BadRequest(
+            "that staff member does not work in the ticket's category".into(),
+        ));
     }
     Ok(())
 }

@@ -67,6 +67,9 @@ pub struct Filter {
     pub sort: Sort,
     pub asc: bool,
     pub page: i64,
+    /// The viewer's categories: the list never shows a ticket outside them.
+    #[serde(skip)]
+    pub access: crate::auth::access::Access,
 }
 
 /// One row of the list page: only what `staff/list.html` shows, the date already formatted,
@@ -141,6 +144,9 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
             open_ids.join(",")
         }
     );
+    if let Some(visible) = f.access.sql_condition("t.category_id") {
+        clauses.push(visible);
+    }
     match f.view {
         View::Open => clauses.push(open_clause.clone()),
         View::Mine => {

@@ -45,6 +45,8 @@ pub struct AgentRef {
     pub name: String,
     pub email: String,
     pub active: bool,
+    /// The categories they work, so pages offer only fitting assignees.
+    pub access: crate::auth::access::Access,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -142,9 +144,36 @@ impl RefData {
                 c
             })
             .collect();
+        let mut limited_to: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut stmt = conn.prepare_cached(
+            "SELECT staff_id, category_id FROM staff_categories ORDER BY staff_id, category_id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            limited_to.entry(row.get(0)?).or_default().push(row.get(1)?);
+        }
         let agents = conn
-            .prepare_cached("SELECT id, name, email, active FROM staff ORDER BY active DESC, name COLLATE NOCASE")?
-            .query_map([], |r| Ok(AgentRef { id: r.get(0)?, name: r.get(1)?, email: r.get(2)?, active: r.get(3)? }))?
+            .prepare_cached(
+                "SELECT id, name, email, active, role = 'admin' OR all_categories FROM staff
+                 ORDER BY active DESC, name COLLATE NOCASE",
+            )?
+            .query_map([], |r| {
+                let id = r.get(0)?;
+                let all: bool = r.get(4)?;
+                Ok(AgentRef {
+                    id,
+                    name: r.get(1)?,
+                    email: r.get(2)?,
+                    active: r.get(3)?,
+                    access: if all {
+                        crate::auth::access::Access::All
+                    } else {
+                        crate::auth::access::Access::Only(
+                            limited_to.get(&id).cloned().unwrap_or_default(),
+                        )
+                    },
+                })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(RefData {
             statuses,

@@ -2,6 +2,7 @@
 //! priorities and categories the ticket actions need. Plain functions over a connection; the
 //! rules (who may change what, what a change implies) are the actions' (`super::actions`).
 
+use crate::auth::access::Access;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
@@ -373,9 +374,15 @@ pub fn by_requester(
     email: &str,
     except: i64,
     limit: i64,
+    access: &Access,
 ) -> Result<Vec<Ticket>> {
+    let visible = access
+        .sql_condition("category_id")
+        .map(|c| format!("AND {c}"))
+        .unwrap_or_default();
     let sql = format!(
-        "SELECT {TICKET_COLUMNS} FROM tickets WHERE requester_email = ?1 AND id <> ?2 ORDER BY created_at DESC LIMIT ?3"
+        "SELECT {TICKET_COLUMNS} FROM tickets WHERE requester_email = ?1 AND id <> ?2 {visible}
+         ORDER BY created_at DESC LIMIT ?3"
     );
     let rows = conn
         .prepare_cached(&sql)?
@@ -403,35 +410,45 @@ pub fn attachment(conn: &Connection, id: i64) -> Result<Option<AttachmentFile>> 
 }
 
 /// The ticket subject and text of a message (to start an article from it).
+/// A message's text with its ticket's subject, when its ticket is one `access` allows.
 pub fn message_with_subject(
     conn: &Connection,
     message_id: i64,
+    access: &Access,
 ) -> Result<Option<(String, String)>> {
-    Ok(conn
+    let row: Option<(String, String, i64)> = conn
         .prepare_cached(
-            "SELECT t.subject, m.body FROM messages m JOIN tickets t ON t.id = m.ticket_id
-             WHERE m.id = ?1",
+            "SELECT t.subject, m.body, t.category_id FROM messages m
+             JOIN tickets t ON t.id = m.ticket_id WHERE m.id = ?1",
         )?
-        .query_row([message_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+        .query_row([message_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    Ok(row
+        .filter(|(_, _, category)| access.allows(*category))
+        .map(|(subject, body, _)| (subject, body)))
 }
 
 /// Open tickets whose subject matches the FTS expression `subject_match` (a `subject : (...)`
-/// query), newest first: (subject, status id).
+/// query), newest first, among those `access` allows: (subject, status id).
 pub fn open_with_subject_matching(
     conn: &Connection,
     subject_match: &str,
     limit: i64,
+    access: &Access,
 ) -> Result<Vec<(String, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        // Driven by the open tickets (few, through their status index), each tested against
-        // the match set: bounded whatever the words, where driving from the matches would sort
-        // thousands of closed tickets for a common word.
+    let visible = access
+        .sql_condition("t.category_id")
+        .map(|c| format!("AND {c}"))
+        .unwrap_or_default();
+    // Driven by the open tickets (few, through their status index), each tested against the
+    // match set: bounded whatever the words, where driving from the matches would sort
+    // thousands of closed tickets for a common word.
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT t.subject, t.status_id FROM tickets t INDEXED BY tickets_status
-         WHERE t.status_id IN (SELECT id FROM statuses WHERE is_closed = 0)
+         WHERE t.status_id IN (SELECT id FROM statuses WHERE is_closed = 0) {visible}
            AND +t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?1)
-         ORDER BY t.updated_at DESC LIMIT ?2",
-    )?;
+         ORDER BY t.updated_at DESC LIMIT ?2"
+    ))?;
     let rows = stmt
         .query_map(params![subject_match, limit], |r| {
             Ok((r.get(0)?, r.get(1)?))

@@ -4,7 +4,7 @@
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 
-use crate::auth::{AdminUser, StaffUser, sessions, users};
+use crate::auth::{AdminUser, StaffUser, access, sessions, users};
 use crate::db::now;
 use crate::error::Result;
 use crate::web::App;
@@ -48,9 +48,15 @@ pub async fn current_staff(req: &Request<'_>) -> Option<StaffUser> {
             return None;
         }
         let token = session.token.clone();
-        let account = app
+        let (account, access) = app
             .db
-            .read_quick(move |c| sessions::account(c, &token, now))
+            .read_quick(move |c| {
+                let Some(account) = sessions::account(c, &token, now)? else {
+                    return Ok(None);
+                };
+                let access = access::of_account(c, &account)?;
+                Ok(Some((account, access)))
+            })
             .await
             .ok()??;
         if account.id != session.staff_id
@@ -59,7 +65,7 @@ pub async fn current_staff(req: &Request<'_>) -> Option<StaffUser> {
         {
             return None;
         }
-        Some(StaffUser::from_account(account))
+        Some(StaffUser::from_account(account, access))
     })
     .await
     .clone()
