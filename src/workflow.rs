@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use crate::error::Result;
 use crate::notify::{self, MailCtx};
 use crate::tickets::actions::{self, Changes, NewMessage};
-use crate::tickets::{Actor, Event, MessageKind, NewTicket, What};
+use crate::tickets::{Actor, Event, MessageKind, NewTicket, What, assignment};
 
 /// What the reactions need: the desk's mail settings and the time of the change.
 #[derive(Debug, Clone)]
@@ -43,8 +43,24 @@ impl<'a> Desk<'a> {
         Desk { conn, ctx }
     }
 
+    /// Opens a ticket; one that comes without an assignee goes to whoever its category's
+    /// auto-assignment picks, in the same transaction.
     pub fn open(&self, actor: &Actor, ticket: &NewTicket) -> Result<Vec<Event>> {
-        let events = actions::open(self.conn, actor, ticket, self.ctx.now)?;
+        let mut events = actions::open(self.conn, actor, ticket, self.ctx.now)?;
+        let opened = crate::tickets::events::created(&events)
+            .next()
+            .map(|(id, _)| id);
+        if ticket.assignee_id.is_none()
+            && let Some(id) = opened
+            && let Some(agent) = assignment::pick(self.conn, ticket.category_id, self.ctx.now)?
+        {
+            let changes = Changes {
+                assignee: Some(Some(agent)),
+                ..Changes::default()
+            };
+            let by = Actor::auto_assignment();
+            events.extend(actions::update(self.conn, &by, id, &changes, self.ctx.now)?);
+        }
         self.react(events)
     }
 

@@ -10,6 +10,7 @@ mod common;
 mod admin;
 mod admin_audit;
 mod admin_mail;
+mod auto_assign;
 mod browser;
 mod category_access;
 mod cli;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::{done, rejected, text};
 use crate::auth::AdminUser;
 use crate::error::{Error, FieldErrors, Result};
-use crate::tickets::{RefData, categories};
+use crate::tickets::{RefData, assignment, categories};
 use crate::web::csrf::{Checked, CsrfForm};
 use crate::web::{Answer, App, ClientIp, Html, Page, PageResult};
 
@@ -44,6 +44,8 @@ struct EditCategoryForm {
     active: bool,
     /// Staff ids of the agents who handle this category.
     agents: Vec<i64>,
+    /// `off`, `round_robin` or `least_open`; left out, the category keeps its mode.
+    assignment: Option<String>,
 }
 
 impl CsrfForm for EditCategoryForm {
@@ -161,10 +163,11 @@ async fn edit_data(
 ) -> Result<Value> {
     let rd = refdata(app, page).await?;
     let category = rd.category(id).ok_or(Error::NotFound)?;
+    let mode = app.db.read(move |c| assignment::mode(c, id)).await?;
     let form = form.unwrap_or_else(|| {
         json!({
             "name": category.name, "default_priority": category.default_priority_id.to_string(),
-            "active": category.active, "agents": category.agent_ids,
+            "active": category.active, "agents": category.agent_ids, "assignment": mode,
         })
     });
     // Active staff can be picked; an inactive one still listed keeps showing until saved.
@@ -175,6 +178,7 @@ async fn edit_data(
         .collect();
     Ok(json!({
         "category": category, "priorities": rd.priorities, "agents": agents, "form": form, "errors": errors,
+        "assignment_modes": assignment::Mode::ALL,
     }))
 }
 
@@ -197,6 +201,10 @@ async fn save(
     let name = text(&form.name, MAX_NAME);
     let priority = form.default_priority.trim().parse::<i64>().ok();
     let (active, agents) = (form.active, form.agents.clone());
+    let mode = form
+        .assignment
+        .as_deref()
+        .map(|m| assignment::Mode::parse(m.trim()));
     let me = admin.0.id;
     let n = name.clone();
     let outcome = app
@@ -216,12 +224,20 @@ async fn save(
             if was_active && !active && categories::active_categories(c)? <= 1 {
                 refusals.add("active", "admin_error_last_category");
             }
+            if mode == Some(None) {
+                refusals.add("assignment", "admin_error_assignment");
+            }
             let (Some(n), Some(p), true) = (n, priority, refusals.is_empty()) else {
                 return Ok(Err(refusals));
             };
             categories::update(c, id, &n, p, active)?;
             categories::set_agents(c, id, &agents)?;
-            let detail = format!("id={id} name={n} active={active} agents={agents:?}");
+            if let Some(Some(mode)) = mode {
+                assignment::set_mode(c, id, mode)?;
+            }
+            let mode = assignment::mode(c, id)?.as_str();
+            let detail =
+                format!("id={id} name={n} active={active} agents={agents:?} assignment={mode}");
             crate::audit::record(c, Some(me), "category_update", &detail, Some(&ip.0))?;
             Ok(Ok(()))
         })
@@ -234,7 +250,7 @@ async fn save(
         Err(refusals) => {
             let values = json!({
                 "name": form.name, "default_priority": form.default_priority, "active": form.active,
-                "agents": form.agents,
+                "agents": form.agents, "assignment": form.assignment,
             });
             let data = edit_data(&page, app, id, Some(values), refusals).await?;
             rejected(&page, "admin/category_edit.html", data)

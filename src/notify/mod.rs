@@ -336,7 +336,8 @@ pub fn ticket_assigned(
     }
     let (ticket, _) = load(conn, ticket_id)?;
     if let Some(agent) = staff_member(conn, "notify_assigned", assignee, ticket.category_id)? {
-        let extra = json!({ "author": by.name });
+        // Handed out by the desk itself (auto-assignment): the mail says so in words.
+        let extra = json!({ "author": by.name, "by_desk": by.kind == tickets::ActorKind::System });
         queue(conn, ctx, &ticket, &agent, Kind::Assigned, extra)?;
     }
     Ok(())

@@ -12,6 +12,7 @@ use crate::auth::users::{self, NotifyPrefs};
 use crate::auth::{StaffUser, sessions};
 use crate::db::now;
 use crate::error::{Error, FieldErrors, Result};
+use crate::tickets::assignment;
 use crate::web::auth::{UserAgent, session_token, start_session};
 use crate::web::csrf::{Checked, CsrfForm, TokenOnly};
 use crate::web::{Answer, App, ClientIp, Html, Lang, Page, PageResult};
@@ -40,18 +41,24 @@ async fn render(
 ) -> Result<Html> {
     let (id, config) = (staff.id, app.config.clone());
     let token = session_token(cookies).unwrap_or_default();
-    let (prefs, mail_enabled, sessions) = app
+    let (prefs, mail_enabled, sessions, away) = app
         .db
         .read(move |c| {
             let on = crate::mail::settings::configured(c, &config)?;
             let open = sessions::list(c, id, &token, now())?;
-            Ok((users::notify_prefs(c, id)?, on, open))
+            let away = assignment::away(c, id, now())?;
+            Ok((users::notify_prefs(c, id)?, on, open, away))
         })
         .await?;
+    // The last day of an absence, as the form takes it back.
+    let away_until = away
+        .until
+        .map(|t| crate::util::format_date(t - 1))
+        .unwrap_or_default();
     page.render(
         "staff/preferences.html",
         json!({ "prefs": prefs, "mail_enabled": mail_enabled, "sessions": sessions,
-                "errors": errors }),
+                "errors": errors, "away": away.away, "away_until": away_until }),
     )
 }
 
@@ -174,6 +181,11 @@ struct PrefsForm {
     requester_reply: bool,
     #[field(default = false)]
     assigned: bool,
+    /// Ticked: away, auto-assignment passes them by (until `away_until`, a day, if given).
+    #[field(default = false)]
+    away: bool,
+    #[field(default = String::new())]
+    away_until: String,
 }
 
 impl CsrfForm for PrefsForm {
@@ -189,9 +201,25 @@ async fn save(
     app: &State<App>,
     cookies: &CookieJar<'_>,
     form: Checked<PrefsForm>,
-) -> Result<Flash<Redirect>> {
+) -> PageResult {
     let form = form.0;
     let lang = Lang::from_code(&form.lang).unwrap_or(page.lang);
+    let until = match form.away_until.trim() {
+        "" => None,
+        day => match crate::util::day_end(day) {
+            Some(end) if form.away && end > now() => Some(end),
+            _ if !form.away => None,
+            _ => {
+                let errors = FieldErrors::one("away_until", "error_away_until");
+                let html = render(&staff, &page, app, cookies, errors).await?;
+                return Ok(Answer::from((Status::UnprocessableEntity, html)));
+            }
+        },
+    };
+    let away = assignment::Away {
+        away: form.away,
+        until,
+    };
     let prefs = NotifyPrefs {
         lang: lang.code().to_string(),
         new_ticket: form.new_ticket,
@@ -200,12 +228,15 @@ async fn save(
     };
     let id = staff.id;
     app.db
-        .write(move |c| users::set_notify_prefs(c, id, &prefs))
+        .write(move |c| {
+            users::set_notify_prefs(c, id, &prefs)?;
+            assignment::set_away(c, id, &away)
+        })
         .await?;
     // The desk follows the language chosen for mail.
     crate::web::lang::remember(lang, cookies);
-    Ok(Flash::success(
+    Ok(Answer::from(Flash::success(
         Redirect::to("/staff/preferences"),
         "flash_prefs_saved",
-    ))
+    )))
 }

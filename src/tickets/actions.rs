@@ -9,7 +9,8 @@
 //!   open one clears it;
 //! - a requester's reply on a ticket waiting on them, resolved or closed puts it back "in
 //!   progress";
-//! - only staff write replies and notes, and change anything but a ticket's status;
+//! - only staff write replies, and only staff or the desk itself (rules, auto-assignment, jobs)
+//!   write notes and change anything but a ticket's status;
 //! - the one exception: an email claiming to be from staff that the desk could not verify
 //!   (`ActorKind::UnverifiedEmail`) is kept as an internal note, and may do nothing else;
 //! - a ticket is assigned only to an active staff account who works its category;
@@ -128,7 +129,8 @@ pub fn reply(
             kind == MessageKind::Note && *changes == Changes::default()
         }
         (_, MessageKind::Requester) => true,
-        (_, MessageKind::Staff | MessageKind::Note) => actor.is_staff(),
+        (_, MessageKind::Note) => actor.works_the_desk(),
+        (_, MessageKind::Staff) => actor.is_staff(),
     };
     if !allowed {
         return Err(Error::Forbidden);
@@ -286,7 +288,9 @@ fn change(
     now: i64,
     events: &mut Vec<Event>,
 ) -> Result<()> {
-    if (field != Field::Status && !actor.is_staff()) || actor.kind == ActorKind::UnverifiedEmail {
+    if (field != Field::Status && !actor.works_the_desk())
+        || actor.kind == ActorKind::UnverifiedEmail
+    {
         return Err(Error::Forbidden);
     }
     let old = store::field_value(conn, ticket_id, field)?.ok_or(Error::NotFound)?;

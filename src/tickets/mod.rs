@@ -7,6 +7,7 @@
 //! the reference data in `refdata`); no other module writes these tables.
 
 pub mod actions;
+pub mod assignment;
 pub mod categories;
 pub mod events;
 pub mod list;
@@ -237,8 +238,24 @@ impl Actor {
         }
     }
 
+    /// The desk handing a new ticket to an agent (`tickets::assignment`); pages show the name
+    /// translated (`actor_auto-assignment`).
+    pub fn auto_assignment() -> Actor {
+        Actor {
+            kind: ActorKind::System,
+            staff_id: None,
+            name: "auto-assignment".to_string(),
+        }
+    }
+
     pub fn is_staff(&self) -> bool {
         self.staff_id.is_some()
+    }
+
+    /// Staff, or the desk itself (a rule, auto-assignment, a scheduled job): may change any
+    /// field of a ticket, where a requester may only move its status.
+    pub fn works_the_desk(&self) -> bool {
+        self.is_staff() || matches!(self.kind, ActorKind::System | ActorKind::Rule)
     }
 }
 
