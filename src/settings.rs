@@ -13,7 +13,12 @@ pub struct Settings {
     pub max_attachment_mb: u64,
     /// Allowed attachment extensions, lowercase, without dots.
     pub allowed_extensions: Vec<String>,
+    /// Resolved tickets close after this many days without a reply from the requester; 0 never.
+    pub auto_close_days: u32,
 }
+
+/// The longest auto-close period an admin may set.
+pub const MAX_AUTO_CLOSE_DAYS: u32 = 365;
 
 pub const DEFAULT_EXTENSIONS: &str =
     "png,jpg,jpeg,gif,webp,pdf,txt,log,csv,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,zip,eml,msg";
@@ -24,6 +29,7 @@ impl Default for Settings {
             desk_name: "Helpdesk".into(),
             max_attachment_mb: 10,
             allowed_extensions: parse_extensions(DEFAULT_EXTENSIONS),
+            auto_close_days: 7,
         }
     }
 }
@@ -68,6 +74,9 @@ impl Settings {
         if let Some(v) = get(conn, "allowed_extensions")? {
             s.allowed_extensions = parse_extensions(&v);
         }
+        if let Some(v) = get(conn, "auto_close_days")?.and_then(|v| v.parse().ok()) {
+            s.auto_close_days = v;
+        }
         Ok(s)
     }
 
@@ -83,6 +92,7 @@ impl Settings {
             "allowed_extensions",
             &self.allowed_extensions.join(","),
         )?;
+        set(conn, "auto_close_days", &self.auto_close_days.to_string())?;
         Ok(())
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::{done, rejected, text};
 use crate::auth::AdminUser;
 use crate::error::{FieldErrors, Result};
-use crate::settings::{Settings, parse_extensions};
+use crate::settings::{MAX_AUTO_CLOSE_DAYS, Settings, parse_extensions};
 use crate::web::csrf::{Checked, CsrfForm};
 use crate::web::{App, ClientIp, Html, Page, PageResult};
 
@@ -27,6 +27,8 @@ struct SettingsForm {
     max_attachment_mb: String,
     #[field(default = String::new())]
     allowed_extensions: String,
+    /// Left out (an older script), the setting stays as it was.
+    auto_close_days: Option<String>,
 }
 
 impl CsrfForm for SettingsForm {
@@ -56,6 +58,7 @@ async fn settings_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> R
         "desk_name": s.desk_name,
         "max_attachment_mb": s.max_attachment_mb.to_string(),
         "allowed_extensions": s.allowed_extensions.join(", "),
+        "auto_close_days": s.auto_close_days.to_string(),
     });
     super::render(
         &page,
@@ -107,11 +110,27 @@ async fn save(
     } else if extensions.is_empty() {
         errors.add("allowed_extensions", "admin_error_extensions_empty");
     }
-    let (Some(desk_name), Some(max_attachment_mb), true) = (desk_name, mb, errors.is_empty())
+    let auto_close_days = match form.auto_close_days.as_deref().map(str::trim) {
+        None => Some(app.settings().auto_close_days),
+        Some(days) => days
+            .parse::<u32>()
+            .ok()
+            .filter(|d| *d <= MAX_AUTO_CLOSE_DAYS),
+    };
+    if auto_close_days.is_none() {
+        errors.add_with(
+            "auto_close_days",
+            "admin_error_auto_close_days",
+            "max",
+            &MAX_AUTO_CLOSE_DAYS.to_string(),
+        );
+    }
+    let (Some(desk_name), Some(max_attachment_mb), Some(auto_close_days), true) =
+        (desk_name, mb, auto_close_days, errors.is_empty())
     else {
         let values = json!({
             "desk_name": form.desk_name, "max_attachment_mb": form.max_attachment_mb,
-            "allowed_extensions": form.allowed_extensions,
+            "allowed_extensions": form.allowed_extensions, "auto_close_days": form.auto_close_days,
         });
         return rejected(&page, "admin/settings.html", data(app, values, errors));
     };
@@ -119,6 +138,7 @@ async fn save(
         desk_name,
         max_attachment_mb,
         allowed_extensions: extensions,
+        auto_close_days,
     };
     let saved = new.clone();
     let me = admin.0.id;
@@ -126,10 +146,11 @@ async fn save(
         .write(move |c| {
             saved.save(c)?;
             let detail = format!(
-                "desk_name={} max_attachment_mb={} allowed_extensions={}",
+                "desk_name={} max_attachment_mb={} allowed_extensions={} auto_close_days={}",
                 saved.desk_name,
                 saved.max_attachment_mb,
-                saved.allowed_extensions.join(",")
+                saved.allowed_extensions.join(","),
+                saved.auto_close_days
             );
             crate::audit::record(c, Some(me), "settings_update", &detail, Some(&ip.0))
         })

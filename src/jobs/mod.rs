@@ -32,6 +32,8 @@ pub const MAIL_SEND: &str = "mail_send";
 pub const MAIL_FETCH: &str = "mail_fetch";
 /// Forgets expired staff sessions.
 pub const SESSIONS_PURGE: &str = "sessions_purge";
+/// Closes resolved tickets nobody answered for `auto_close_days`.
+pub const AUTO_CLOSE: &str = "auto_close";
 
 /// Every job, in the order they are listed.
 pub const JOBS: &[Job] = &[
@@ -47,6 +49,12 @@ pub const JOBS: &[Job] = &[
         jobs_interval,
         always,
         crate::auth::sessions::purge_pass,
+    ),
+    Job::new(
+        AUTO_CLOSE,
+        jobs_interval,
+        always,
+        crate::automation::auto_close::pass,
     ),
 ];
 

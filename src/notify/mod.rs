@@ -291,6 +291,21 @@ pub fn ticket_resolved(
     queue(conn, ctx, &ticket, &requester, Kind::TicketResolved, extra)
 }
 
+/// A resolved ticket closed by itself after `days` days without a word from the requester.
+pub fn ticket_auto_closed(
+    conn: &Connection,
+    ctx: &MailCtx,
+    ticket_id: i64,
+    days: u32,
+) -> Result<()> {
+    if !ctx.enabled(conn)? {
+        return Ok(());
+    }
+    let (ticket, requester) = load(conn, ticket_id)?;
+    let extra = json!({ "days": days });
+    queue(conn, ctx, &ticket, &requester, Kind::TicketClosed, extra)
+}
+
 /// The requester added a reply: to the assignee, or to the category's agents while nobody has
 /// the ticket.
 pub fn requester_replied(

@@ -25,15 +25,18 @@ pub enum Kind {
     RequesterReplied,
     /// To an agent: a ticket was assigned to them.
     Assigned,
+    /// To the requester: a resolved ticket closed by itself after days without a reply.
+    TicketClosed,
 }
 
-pub const KINDS: [Kind; 6] = [
+pub const KINDS: [Kind; 7] = [
     Kind::TicketCreated,
     Kind::StaffReplied,
     Kind::TicketResolved,
     Kind::NewTicket,
     Kind::RequesterReplied,
     Kind::Assigned,
+    Kind::TicketClosed,
 ];
 
 impl Kind {
@@ -45,6 +48,7 @@ impl Kind {
             Kind::NewTicket => "new_ticket",
             Kind::RequesterReplied => "requester_replied",
             Kind::Assigned => "assigned",
+            Kind::TicketClosed => "ticket_closed",
         }
     }
 
@@ -71,6 +75,8 @@ impl Kind {
             (Kind::RequesterReplied, Lang::Es) => "Respuesta del solicitante",
             (Kind::Assigned, Lang::En) => "Assigned to you",
             (Kind::Assigned, Lang::Es) => "Asignado a usted",
+            (Kind::TicketClosed, Lang::En) => "Closed",
+            (Kind::TicketClosed, Lang::Es) => "Cerrada",
         };
         format!("{lead}: {ticket_subject}")
     }

@@ -238,6 +238,15 @@ impl Actor {
         }
     }
 
+    /// The desk closing a resolved ticket nobody answered (`automation::auto_close`).
+    pub fn auto_close() -> Actor {
+        Actor {
+            kind: ActorKind::System,
+            staff_id: None,
+            name: "auto-close".to_string(),
+        }
+    }
+
     /// The desk handing a new ticket to an agent (`tickets::assignment`); pages show the name
     /// translated (`actor_auto-assignment`).
     pub fn auto_assignment() -> Actor {

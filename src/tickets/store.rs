@@ -457,6 +457,21 @@ pub fn open_with_subject_matching(
     Ok(rows)
 }
 
+/// Tickets in the built-in "resolved" status since `before` or earlier, oldest first, at most
+/// `limit` (a requester's reply takes a ticket out of "resolved", so none of these has one).
+pub fn resolved_before(conn: &Connection, before: i64, limit: i64) -> Result<Vec<i64>> {
+    let ids = conn
+        .prepare_cached(
+            "SELECT id FROM tickets
+             WHERE status_id = (SELECT id FROM statuses WHERE slug = 'resolved')
+               AND resolved_at <= ?1
+             ORDER BY resolved_at LIMIT ?2",
+        )?
+        .query_map(params![before, limit], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(ids)
+}
+
 /// How many tickets the database holds.
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))?)
