@@ -23,6 +23,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0013_outbox_message_id.sql"),
     include_str!("migrations/0014_audit_filters.sql"),
     include_str!("migrations/0015_password_resets.sql"),
+    // 0016 comes from another branch; the integrator puts it before this one.
+    include_str!("migrations/0017_staff_totp.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;
