@@ -1,4 +1,5 @@
-//! Desk-wide settings an admin changes from the admin pages, stored in the `settings` table and
+//! Desk-wide settings an admin changes from the admin pages (the desk's name, attachments, and
+//! whether every staff account must use two-factor sign-in), stored in the `settings` table and
 //! kept in memory so pages never query them.
 
 use rusqlite::{Connection, params};
@@ -13,6 +14,9 @@ pub struct Settings {
     pub max_attachment_mb: u64,
     /// Allowed attachment extensions, lowercase, without dots.
     pub allowed_extensions: Vec<String>,
+    /// Every staff account must use two-factor sign-in (key `require_2fa`); those without it can
+    /// only reach its enrolment page.
+    pub require_2fa: bool,
 }
 
 pub const DEFAULT_EXTENSIONS: &str =
@@ -24,6 +28,7 @@ impl Default for Settings {
             desk_name: "Helpdesk".into(),
             max_attachment_mb: 10,
             allowed_extensions: parse_extensions(DEFAULT_EXTENSIONS),
+            require_2fa: false,
         }
     }
 }
@@ -68,6 +73,9 @@ impl Settings {
         if let Some(v) = get(conn, "allowed_extensions")? {
             s.allowed_extensions = parse_extensions(&v);
         }
+        if let Some(v) = get(conn, "require_2fa")? {
+            s.require_2fa = v == "1";
+        }
         Ok(s)
     }
 
@@ -82,6 +90,11 @@ impl Settings {
             conn,
             "allowed_extensions",
             &self.allowed_extensions.join(","),
+        )?;
+        set(
+            conn,
+            "require_2fa",
+            if self.require_2fa { "1" } else { "0" },
         )?;
         Ok(())
     }
