@@ -1,4 +1,5 @@
-//! Desk-wide settings an admin changes from the admin pages, stored in the `settings` table and
+//! Desk-wide settings an admin changes from the admin pages (the desk's name, attachments, and
+//! whether every staff account must use two-factor sign-in), stored in the `settings` table and
 //! kept in memory so pages never query them.
 
 use rusqlite::{Connection, params};
@@ -15,6 +16,9 @@ pub struct Settings {
     pub allowed_extensions: Vec<String>,
     /// Resolved tickets close after this many days without a reply from the requester; 0 never.
     pub auto_close_days: u32,
+    /// Every staff account must use two-factor sign-in (key `require_2fa`); those without it can
+    /// only reach its enrolment page.
+    pub require_2fa: bool,
 }
 
 /// The longest auto-close period an admin may set.
@@ -30,6 +34,7 @@ impl Default for Settings {
             max_attachment_mb: 10,
             allowed_extensions: parse_extensions(DEFAULT_EXTENSIONS),
             auto_close_days: 7,
+            require_2fa: false,
         }
     }
 }
@@ -77,6 +82,9 @@ impl Settings {
         if let Some(v) = get(conn, "auto_close_days")?.and_then(|v| v.parse().ok()) {
             s.auto_close_days = v;
         }
+        if let Some(v) = get(conn, "require_2fa")? {
+            s.require_2fa = v == "1";
+        }
         Ok(s)
     }
 
@@ -93,6 +101,11 @@ impl Settings {
             &self.allowed_extensions.join(","),
         )?;
         set(conn, "auto_close_days", &self.auto_close_days.to_string())?;
+        set(
+            conn,
+            "require_2fa",
+            if self.require_2fa { "1" } else { "0" },
+        )?;
         Ok(())
     }
 }

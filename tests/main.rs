@@ -35,4 +35,5 @@ mod sessions;
 mod staff;
 mod ticket_pages;
 mod timeouts;
+mod two_factor;
 mod workflow;

@@ -1,11 +1,12 @@
-//! Desk-wide settings: the desk's name and what attachments are accepted.
+//! Desk-wide settings: the desk's name, what attachments are accepted, and whether every staff
+//! account must use two-factor sign-in.
 
 use rocket::form::FromForm;
 use rocket::{Route, State, get, post, routes};
 use serde_json::{Value, json};
 
 use super::{done, rejected, text};
-use crate::auth::AdminUser;
+use crate::auth::{AdminUser, two_factor};
 use crate::error::{FieldErrors, Result};
 use crate::settings::{MAX_AUTO_CLOSE_DAYS, Settings, parse_extensions};
 use crate::web::csrf::{Checked, CsrfForm};
@@ -29,6 +30,9 @@ struct SettingsForm {
     allowed_extensions: String,
     /// Left out (an older script), the setting stays as it was.
     auto_close_days: Option<String>,
+    /// An unticked box is not sent at all.
+    #[field(default = false)]
+    require_2fa: bool,
 }
 
 impl CsrfForm for SettingsForm {
@@ -59,6 +63,7 @@ async fn settings_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> R
         "max_attachment_mb": s.max_attachment_mb.to_string(),
         "allowed_extensions": s.allowed_extensions.join(", "),
         "auto_close_days": s.auto_close_days.to_string(),
+        "require_2fa": s.require_2fa,
     });
     super::render(
         &page,
@@ -125,12 +130,23 @@ async fn save(
             &MAX_AUTO_CLOSE_DAYS.to_string(),
         );
     }
+    let was_required = app.settings().require_2fa;
+    let me = admin.0.id;
+    if form.require_2fa && !was_required {
+        // Requiring it of everyone starts with the admin who asks: otherwise the next page
+        // they open would be the enrolment page.
+        let has_it = app.db.read(move |c| two_factor::is_enabled(c, me)).await?;
+        if !has_it {
+            errors.add("require_2fa", "admin_error_require_2fa_self");
+        }
+    }
     let (Some(desk_name), Some(max_attachment_mb), Some(auto_close_days), true) =
         (desk_name, mb, auto_close_days, errors.is_empty())
     else {
         let values = json!({
             "desk_name": form.desk_name, "max_attachment_mb": form.max_attachment_mb,
             "allowed_extensions": form.allowed_extensions, "auto_close_days": form.auto_close_days,
+            "require_2fa": form.require_2fa,
         });
         return rejected(&page, "admin/settings.html", data(app, values, errors));
     };
@@ -139,20 +155,26 @@ async fn save(
         max_attachment_mb,
         allowed_extensions: extensions,
         auto_close_days,
+        require_2fa: form.require_2fa,
     };
     let saved = new.clone();
-    let me = admin.0.id;
     app.db
         .write(move |c| {
             saved.save(c)?;
             let detail = format!(
-                "desk_name={} max_attachment_mb={} allowed_extensions={} auto_close_days={}",
+                "desk_name={} max_attachment_mb={} allowed_extensions={} auto_close_days={} require_2fa={}",
                 saved.desk_name,
                 saved.max_attachment_mb,
                 saved.allowed_extensions.join(","),
-                saved.auto_close_days
+                saved.auto_close_days,
+                saved.require_2fa
             );
-            crate::audit::record(c, Some(me), "settings_update", &detail, Some(&ip.0))
+            crate::audit::record(c, Some(me), "settings_update", &detail, Some(&ip.0))?;
+            if saved.require_2fa != was_required {
+                let detail = format!("require_2fa={}", saved.require_2fa);
+                crate::audit::record(c, Some(me), "require_2fa_changed", &detail, Some(&ip.0))?;
+            }
+            Ok(())
         })
         .await?;
     app.set_settings(new);

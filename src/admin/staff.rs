@@ -1,4 +1,5 @@
-//! Staff accounts: list, create, edit (name, role, active) and password reset.
+//! Staff accounts: list, create, edit (name, role, active), password reset, ending a member's
+//! sessions and removing their two-factor sign-in.
 
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
@@ -8,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{done, rejected, remember_password, take_password, text};
 use crate::auth::users::{self, Role, StaffAccount};
-use crate::auth::{AdminUser, access, sessions};
+use crate::auth::{AdminUser, access, sessions, two_factor};
 use crate::db::now;
 use crate::error::{Error, FieldErrors, Result};
 use crate::util::{looks_like_email, random_password};
@@ -25,7 +26,8 @@ pub fn routes() -> Vec<Route> {
         edit_page,
         save,
         end_sessions,
-        reset_password
+        reset_password,
+        reset_two_factor
     ]
 }
 
@@ -218,22 +220,36 @@ async fn load(app: &App, id: i64) -> Result<StaffAccount> {
         .ok_or(Error::NotFound)
 }
 
+/// What the member's page shows besides the form: their open sessions and two-factor state.
+struct Signins {
+    open_sessions: i64,
+    two_factor: two_factor::Status,
+}
+
 fn edit_data(
     account: &StaffAccount,
     me: i64,
     form: Value,
     errors: FieldErrors,
     new_password: Option<Value>,
-    open_sessions: i64,
+    signins: Signins,
 ) -> Value {
     json!({
         "account": account, "is_self": account.id == me, "form": form, "errors": errors,
-        "new_password": new_password, "open_sessions": open_sessions,
+        "new_password": new_password, "open_sessions": signins.open_sessions,
+        "two_factor": signins.two_factor,
     })
 }
 
-async fn open_sessions(app: &App, id: i64) -> Result<i64> {
-    app.db.read(move |c| sessions::count(c, id, now())).await
+async fn signins(app: &App, id: i64) -> Result<Signins> {
+    app.db
+        .read(move |c| {
+            Ok(Signins {
+                open_sessions: sessions::count(c, id, now())?,
+                two_factor: two_factor::status(c, id)?,
+            })
+        })
+        .await
 }
 
 #[get("/staff/<id>")]
@@ -259,7 +275,7 @@ async fn edit_page(
         form,
         FieldErrors::new(),
         shown,
-        open_sessions(app, id).await?,
+        signins(app, id).await?,
     );
     data["categories"] = json!(app.refdata(page.lang).await?.categories);
     page.render("admin/staff_edit.html", data)
@@ -350,7 +366,7 @@ async fn save(
         values,
         refusals,
         None,
-        open_sessions(app, id).await?,
+        signins(app, id).await?,
     );
     data["categories"] = json!(app.refdata(page.lang).await?.categories);
     rejected(&page, "admin/staff_edit.html", data)
@@ -416,4 +432,38 @@ async fn reset_password(
     }
     remember_password(cookies, id, &password);
     done(format!("/admin/staff/{id}"), "admin_flash_password_reset")
+}
+
+/// Removes the member's two-factor sign-in (secret and recovery codes; a lost phone) and ends
+/// their sessions: they sign in with their password alone, and set it up again.
+#[post("/staff/<id>/two-factor/reset", data = "<_form>")]
+async fn reset_two_factor(
+    admin: AdminUser,
+    app: &State<App>,
+    ip: ClientIp,
+    cookies: &CookieJar<'_>,
+    id: i64,
+    _form: Checked<TokenOnly>,
+) -> PageResult {
+    let account = load(app, id).await?;
+    let me = admin.0.id;
+    app.db
+        .write(move |c| {
+            let was_on = two_factor::remove(c, id)?;
+            let ended = sessions::end_all(c, id)?;
+            let detail = format!(
+                "id={id} email={} was_on={was_on} sessions={ended}",
+                account.email
+            );
+            crate::audit::record(c, Some(me), "2fa_reset", &detail, Some(&ip.0))
+        })
+        .await?;
+    if id == me {
+        crate::web::auth::end_session(app, cookies).await?;
+        return Ok(Answer::from(Flash::success(
+            Redirect::to("/staff/login"),
+            "admin_flash_2fa_reset",
+        )));
+    }
+    done(format!("/admin/staff/{id}"), "admin_flash_2fa_reset")
 }

@@ -1,10 +1,14 @@
 //! Staff accounts (`users`): who may work the desk and in which role, and their sessions
-//! (`sessions`), kept on the server so they can be ended. The session cookie itself is the web
-//! layer's (`web::auth`).
+//! (`sessions`), kept on the server so they can be ended, and their two-factor sign-in
+//! (`two_factor` over `totp`'s codes, with `pending_logins` between password and code). The
+//! session cookie itself is the web layer's (`web::auth`).
 
 pub mod access;
+pub mod pending_logins;
 pub mod resets;
 pub mod sessions;
+pub mod totp;
+pub mod two_factor;
 pub mod users;
 
 use serde::Serialize;

@@ -96,10 +96,14 @@ pub fn purge_expired(conn: &Connection, now: i64) -> Result<usize> {
         .execute([now])?)
 }
 
-/// The `sessions_purge` job's pass.
+/// The `sessions_purge` job's pass; sign-ins that waited too long for their code go with the
+/// expired sessions.
 pub fn purge_pass(ctx: &crate::jobs::JobCtx) -> Result<String> {
     let now = ctx.now;
-    let purged = ctx.db.write_blocking(|c| purge_expired(c, now))?;
+    let purged = ctx.db.write_blocking(|c| {
+        super::pending_logins::purge_expired(c, now)?;
+        purge_expired(c, now)
+    })?;
     Ok(match purged {
         0 => "no expired session".to_string(),
         1 => "1 expired session forgotten".to_string(),

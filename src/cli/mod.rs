@@ -135,6 +135,10 @@ pub enum UserCommand {
     },
     /// List staff accounts.
     List,
+    /// Remove a staff account's two-factor sign-in (a lost phone) and end its sessions: it
+    /// signs in with its password alone until it sets it up again.
+    #[command(name = "reset-2fa")]
+    Reset2fa { email: String },
 }
 
 /// Loads the configuration and applies command-line overrides.

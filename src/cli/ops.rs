@@ -6,7 +6,7 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags};
 
 use super::UserCommand;
-use crate::auth::{Role, users};
+use crate::auth::{Role, sessions, two_factor, users};
 use crate::config::Config;
 use crate::db::{Db, SCHEMA_VERSION, open_connection};
 use crate::error::{Error, Result};
@@ -70,7 +70,7 @@ pub fn user(config: Config, cmd: UserCommand) -> Result<()> {
     // Read the password before touching the database, so a refused one creates nothing.
     let password = match &cmd {
         UserCommand::Add { .. } | UserCommand::Passwd { .. } => Some(read_password()?),
-        UserCommand::List => None,
+        UserCommand::List | UserCommand::Reset2fa { .. } => None,
     };
     let password = password.unwrap_or_default();
     let db = Db::open(&config.db)?;
@@ -120,6 +120,29 @@ pub fn user(config: Config, cmd: UserCommand) -> Result<()> {
                 )
             })?;
             println!("Password changed for {email}; their sessions were ended.");
+        }
+        UserCommand::Reset2fa { email } => {
+            let email = email.trim().to_lowercase();
+            let account = db
+                .read_blocking(|c| users::find_by_email(c, &email))?
+                .ok_or_else(|| Error::BadRequest(format!("no staff account with email {email}")))?;
+            let was_on = db.write_blocking(|c| {
+                let was_on = two_factor::remove(c, account.id)?;
+                let ended = sessions::end_all(c, account.id)?;
+                let detail = format!("id={} was_on={was_on} sessions={ended}", account.id);
+                crate::audit::record(c, None, "cli_2fa_reset", &detail, None)?;
+                Ok(was_on)
+            })?;
+            if was_on {
+                println!(
+                    "Two-factor sign-in removed for {email}; their sessions were ended. \
+                     They sign in with their password alone until they set it up again."
+                );
+            } else {
+                println!(
+                    "{email} had no two-factor sign-in; their sessions were ended all the same."
+                );
+            }
         }
         UserCommand::List => {
             for u in db.read_blocking(users::list)? {

@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0014_audit_filters.sql"),
     include_str!("migrations/0015_password_resets.sql"),
     include_str!("migrations/0016_staff_access.sql"),
+    include_str!("migrations/0017_staff_totp.sql"),
     include_str!("migrations/0021_auto_assign.sql"),
 ];
 

@@ -125,7 +125,8 @@ mod tests {
         let data = json!({ "desk_name": "Desk <&>", "link": "http://x/tickets/A?token=b",
                            "tracking_id": "AAA-BBB-CCCC", "subject": "S & <T>",
                            "requester_name": "Ana", "requester_email": "ana@example.com",
-                           "author": "Gus", "body": "Hi & <b>bye</b>", "lang": "en" });
+                           "author": "Gus", "body": "Hi & <b>bye</b>", "lang": "en",
+                           "days": 7 });
         for lang in crate::i18n::LANGS {
             for kind in KINDS {
                 let (text, html) = render(kind, lang, &data).unwrap();

@@ -1,4 +1,5 @@
-//! The staff login and logout pages.
+//! The staff login and logout pages. A member with two-factor sign-in then gives a code
+//! (`login_code`) before any session opens.
 
 use rocket::form::FromForm;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
@@ -6,10 +7,11 @@ use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use serde_json::json;
 
-use crate::auth::users;
+use crate::auth::{pending_logins, two_factor, users};
+use crate::db::now;
 use crate::error::Result;
 use crate::util::safe_next;
-use crate::web::auth::{UserAgent, end_session, start_session};
+use crate::web::auth::{ENROL_PATH, UserAgent, end_session, start_session};
 use crate::web::csrf::{Checked, CsrfForm, TokenOnly};
 use crate::web::{Answer, App, ClientIp, Html, Page, PageResult};
 
@@ -46,12 +48,12 @@ const DEVICE_COOKIE: &str = "device";
 /// Accounts remembered per browser at most (a shared front-desk PC).
 const DEVICE_ACCOUNTS: usize = 10;
 
-struct Device {
+pub(super) struct Device {
     id: String,
     accounts: Vec<String>,
 }
 
-fn device_of(cookies: &CookieJar<'_>) -> Option<Device> {
+pub(super) fn device_of(cookies: &CookieJar<'_>) -> Option<Device> {
     let cookie = cookies.get_private(DEVICE_COOKIE)?;
     let (id, accounts) = cookie.value().split_once(':')?;
     Some(Device {
@@ -86,7 +88,7 @@ fn remember_device(cookies: &CookieJar<'_>, device: Option<Device>, email: &str)
 /// From anywhere else: one bucket per (address, account), so a burst of wrong passwords from an
 /// office's shared address blocks only that account there, and one per account, so guessing
 /// from many addresses is slowed too.
-fn throttle_keys(ip: &str, email: &str, device: Option<&Device>) -> Vec<String> {
+pub(super) fn throttle_keys(ip: &str, email: &str, device: Option<&Device>) -> Vec<String> {
     match device {
         Some(d) if d.accounts.iter().any(|a| a == email) => {
             vec![format!("device:{}:{email}", d.id)]
@@ -122,12 +124,18 @@ async fn login(
     let lookup = email.clone();
     let found = app
         .db
-        .read(move |c| users::find_for_login(c, &lookup))
+        .read(move |c| {
+            let Some((account, hash)) = users::find_for_login(c, &lookup)? else {
+                return Ok(None);
+            };
+            let two_factor = two_factor::is_enabled(c, account.id)?;
+            Ok(Some((account, hash, two_factor)))
+        })
         .await?;
     // Hash even for unknown accounts so response time does not reveal which emails exist.
-    let (account, hash) = match found {
-        Some((account, hash)) => (Some(account), Some(hash)),
-        None => (None, None),
+    let (account, hash, two_factor) = match found {
+        Some((account, hash, two_factor)) => (Some(account), Some(hash), two_factor),
+        None => (None, None, false),
     };
     let dummy = app.dummy_hash();
     let ok = rocket::tokio::task::spawn_blocking(move || {
@@ -136,27 +144,34 @@ async fn login(
     })
     .await
     .unwrap_or(false);
-    let ip_for_log = ip.0.clone();
+    let next = safe_next(&form.next, "/staff/tickets");
     match account {
-        Some(account) if ok && account.active => {
-            for key in &keys {
-                app.login_throttle.reset(key);
-            }
-            let id = account.id;
-            // Their mail follows the language they work in.
-            let lang = page.lang;
-            app.db
-                .write(move |c| {
-                    users::set_lang(c, id, lang)?;
-                    crate::audit::record(c, Some(id), "login", "", Some(&ip_for_log))
-                })
+        Some(account) if ok && account.active && two_factor => {
+            // No session yet, and the throttle is not reset: only the code finishes the
+            // sign-in, and wrong codes count with wrong passwords.
+            let (id, epoch) = (account.id, account.session_epoch);
+            let token = app
+                .db
+                .write(move |c| pending_logins::create(c, id, epoch, &next, now()))
                 .await?;
-            start_session(app, cookies, &account, &ip.0, user_agent.0).await?;
-            remember_device(cookies, device, &email);
-            Ok(Answer::from(Redirect::to(safe_next(
-                &form.next,
-                "/staff/tickets",
-            ))))
+            super::login_code::remember_pending(cookies, &token);
+            Ok(Answer::from(Redirect::to(super::login_code::CODE_PATH)))
+        }
+        Some(account) if ok && account.active => {
+            let to = if app.settings().require_2fa {
+                ENROL_PATH.to_string()
+            } else {
+                next
+            };
+            let signed_in = SignedIn {
+                ip: &ip.0,
+                user_agent: user_agent.0,
+                keys: &keys,
+                device,
+                detail: String::new(),
+            };
+            finish_login(app, &page, cookies, &account, signed_in).await?;
+            Ok(Answer::from(Redirect::to(to)))
         }
         other => {
             for key in &keys {
@@ -164,6 +179,7 @@ async fn login(
             }
             let id = other.map(|a| a.id);
             let detail = format!("email={email}");
+            let ip_for_log = ip.0.clone();
             app.db
                 .write(move |c| {
                     crate::audit::record(c, id, "login_failed", &detail, Some(&ip_for_log))
@@ -172,6 +188,44 @@ async fn login(
             fail(Status::Unauthorized, "login_failed")
         }
     }
+}
+
+/// How a sign-in that succeeded came about, for `finish_login`.
+pub(super) struct SignedIn<'a> {
+    pub ip: &'a str,
+    pub user_agent: Option<String>,
+    /// The throttle's buckets, reset now.
+    pub keys: &'a [String],
+    pub device: Option<Device>,
+    /// Added to the `login` audit entry (e.g. how the second factor was given).
+    pub detail: String,
+}
+
+/// Signs `account` in on this browser: forgives its failures, records the login, opens the
+/// session and remembers the device.
+pub(super) async fn finish_login(
+    app: &App,
+    page: &Page<'_>,
+    cookies: &CookieJar<'_>,
+    account: &users::StaffAccount,
+    how: SignedIn<'_>,
+) -> Result<()> {
+    for key in how.keys {
+        app.login_throttle.reset(key);
+    }
+    let id = account.id;
+    // Their mail follows the language they work in.
+    let lang = page.lang;
+    let (ip, detail) = (how.ip.to_string(), how.detail);
+    app.db
+        .write(move |c| {
+            users::set_lang(c, id, lang)?;
+            crate::audit::record(c, Some(id), "login", &detail, Some(&ip))
+        })
+        .await?;
+    start_session(app, cookies, account, how.ip, how.user_agent).await?;
+    remember_device(cookies, how.device, &account.email);
+    Ok(())
 }
 
 #[post("/logout", data = "<_form>")]

@@ -2,8 +2,10 @@
 //! employee's behalf.
 
 mod login;
+mod login_code;
 mod password;
 mod prefs;
+mod two_factor;
 
 use rocket::form::FromForm;
 use rocket::fs::TempFile;
@@ -426,6 +428,8 @@ pub fn routes() -> Vec<Route> {
     ];
     all.extend(prefs::routes());
     all.extend(login::routes());
+    all.extend(login_code::routes());
+    all.extend(two_factor::routes());
     all.extend(password::routes());
     all
 }

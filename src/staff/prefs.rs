@@ -1,6 +1,7 @@
 //! A staff member's own preferences: the language of their mail, which notifications they
-//! want (a new ticket in their categories, a requester's reply, a ticket assigned to them), and
-//! where they are signed in, with "sign out everywhere".
+//! want (a new ticket in their categories, a requester's reply, a ticket assigned to them),
+//! their password, whether two-factor sign-in is on (its own page: `two_factor`), and where they
+//! are signed in, with "sign out everywhere".
 
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
@@ -9,7 +10,7 @@ use rocket::{Route, State, get, post, routes};
 use serde_json::json;
 
 use crate::auth::users::{self, NotifyPrefs};
-use crate::auth::{StaffUser, sessions};
+use crate::auth::{StaffUser, sessions, two_factor};
 use crate::db::now;
 use crate::error::{Error, FieldErrors, Result};
 use crate::tickets::assignment;
@@ -41,13 +42,14 @@ async fn render(
 ) -> Result<Html> {
     let (id, config) = (staff.id, app.config.clone());
     let token = session_token(cookies).unwrap_or_default();
-    let (prefs, mail_enabled, sessions, away) = app
+    let (prefs, mail_enabled, sessions, away, two_factor) = app
         .db
         .read(move |c| {
             let on = crate::mail::settings::configured(c, &config)?;
             let open = sessions::list(c, id, &token, now())?;
             let away = assignment::away(c, id, now())?;
-            Ok((users::notify_prefs(c, id)?, on, open, away))
+            let two_factor = two_factor::status(c, id)?;
+            Ok((users::notify_prefs(c, id)?, on, open, away, two_factor))
         })
         .await?;
     // The last day of an absence, as the form takes it back.
@@ -58,7 +60,8 @@ async fn render(
     page.render(
         "staff/preferences.html",
         json!({ "prefs": prefs, "mail_enabled": mail_enabled, "sessions": sessions,
-                "errors": errors, "away": away.away, "away_until": away_until }),
+                "two_factor": two_factor, "errors": errors, "away": away.away,
+                "away_until": away_until }),
     )
 }
 

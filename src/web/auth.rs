@@ -1,10 +1,12 @@
 //! Staff sessions over HTTP: the session cookie and the request guards that turn it into the
-//! logged-in staff member (`StaffUser`) or an admin (`AdminUser`).
+//! logged-in staff member (`StaffUser`) or an admin (`AdminUser`). When the desk requires
+//! two-factor sign-in, a member without it passes neither guard, only `EnrollingStaff`: the
+//! enrolment page is all they can open until they set it up.
 
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 
-use crate::auth::{AdminUser, StaffUser, access, sessions, users};
+use crate::auth::{AdminUser, StaffUser, access, sessions, two_factor, users};
 use crate::db::now;
 use crate::error::Result;
 use crate::web::App;
@@ -38,37 +40,102 @@ fn session_of(cookies: &CookieJar<'_>) -> Option<SessionCookie> {
     parse_session(cookies.get_private(SESSION_COOKIE)?.value())
 }
 
-/// Looks the session up once per request (cached for the other guards).
-pub async fn current_staff(req: &Request<'_>) -> Option<StaffUser> {
+/// What this request's session cookie names, looked up once per request and cached for the
+/// other guards (and the 401 page): nobody, or a staff member, who must first set up two-factor
+/// sign-in when the desk requires it and they have none.
+#[derive(Clone, Default)]
+struct SessionState(Option<Signed>);
+
+#[derive(Clone)]
+struct Signed {
+    staff: StaffUser,
+    must_enrol: bool,
+}
+
+async fn session_state(req: &Request<'_>) -> Option<Signed> {
     req.local_cache_async(async {
-        let app = req.rocket().state::<App>()?;
-        let session = session_of(req.cookies())?;
-        let now = now();
-        if now - session.issued > app.config.session_hours as i64 * 3600 {
-            return None;
-        }
-        let token = session.token.clone();
-        let (account, access) = app
-            .db
-            .read_quick(move |c| {
-                let Some(account) = sessions::account(c, &token, now)? else {
-                    return Ok(None);
-                };
-                let access = access::of_account(c, &account)?;
-                Ok(Some((account, access)))
-            })
-            .await
-            .ok()??;
-        if account.id != session.staff_id
-            || !account.active
-            || account.session_epoch != session.epoch
-        {
-            return None;
-        }
-        Some(StaffUser::from_account(account, access))
+        let Some(app) = req.rocket().state::<App>() else {
+            return SessionState(None);
+        };
+        SessionState(look_up(app, req.cookies()).await)
     })
     .await
+    .0
     .clone()
+}
+
+async fn look_up(app: &App, cookies: &CookieJar<'_>) -> Option<Signed> {
+    let session = session_of(cookies)?;
+    let now = now();
+    if now - session.issued > app.config.session_hours as i64 * 3600 {
+        return None;
+    }
+    let token = session.token.clone();
+    let required = app.settings().require_2fa;
+    let (account, access, enrolled) = app
+        .db
+        .read_quick(move |c| {
+            let Some(account) = sessions::account(c, &token, now)? else {
+                return Ok(None);
+            };
+            let access = access::of_account(c, &account)?;
+            // Only asked while the desk requires it: most requests make one query.
+            let enrolled = !required || two_factor::is_enabled(c, account.id)?;
+            Ok(Some((account, access, enrolled)))
+        })
+        .await
+        .ok()??;
+    if account.id != session.staff_id || !account.active || account.session_epoch != session.epoch {
+        return None;
+    }
+    Some(Signed {
+        staff: StaffUser::from_account(account, access),
+        must_enrol: !enrolled,
+    })
+}
+
+/// The logged-in staff member, when they may use the desk: a member who must first set up
+/// two-factor sign-in counts as nobody here, so every page behind `StaffUser` or `AdminUser`
+/// (and whatever `Page` shows to staff only) stays closed to them.
+pub async fn current_staff(req: &Request<'_>) -> Option<StaffUser> {
+    session_state(req)
+        .await
+        .filter(|s| !s.must_enrol)
+        .map(|s| s.staff)
+}
+
+/// Whether this request's session belongs to a member who must set up two-factor sign-in
+/// before anything else (read from the guards' cache by the 401 page, which then sends them to
+/// the enrolment page rather than to the login form).
+pub fn must_enrol(req: &Request<'_>) -> bool {
+    req.local_cache(SessionState::default)
+        .0
+        .as_ref()
+        .is_some_and(|s| s.must_enrol)
+}
+
+/// Where a member who must set up two-factor sign-in is sent.
+pub const ENROL_PATH: &str = "/staff/preferences/two-factor";
+
+/// A signed-in staff member, including one who must still set up two-factor sign-in: only the
+/// enrolment page takes this guard.
+pub struct EnrollingStaff {
+    pub staff: StaffUser,
+    pub must_enrol: bool,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for EnrollingStaff {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        match session_state(req).await {
+            Some(s) => Outcome::Success(EnrollingStaff {
+                staff: s.staff,
+                must_enrol: s.must_enrol,
+            }),
+            None => Outcome::Error((Status::Unauthorized, ())),
+        }
+    }
 }
 
 /// The browser's User-Agent, kept with a session so its owner can tell their sessions apart.

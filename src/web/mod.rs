@@ -425,9 +425,13 @@ fn default_catcher(status: Status, req: &Request<'_>) -> (Status, Html) {
     error_page(req, status)
 }
 
-/// Staff pages answer 401 when nobody is logged in: send the browser to the login form.
+/// Staff pages answer 401 when nobody is logged in: send the browser to the login form. A
+/// member who must first set up two-factor sign-in is sent to its enrolment page instead.
 #[catch(401)]
 fn unauthorized(req: &Request<'_>) -> rocket::response::Redirect {
+    if auth::must_enrol(req) {
+        return rocket::response::Redirect::to(auth::ENROL_PATH);
+    }
     let next = req.uri().path().to_string();
     rocket::response::Redirect::to(format!(
         "/staff/login?next={}",
