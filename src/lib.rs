@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod desk_time;
 pub mod error;
 pub mod i18n;
 pub mod jobs;
