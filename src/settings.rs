@@ -13,6 +13,9 @@ pub struct Settings {
     pub max_attachment_mb: u64,
     /// Allowed attachment extensions, lowercase, without dots.
     pub allowed_extensions: Vec<String>,
+    /// The desk's time zone, a canonical IANA name (see `crate::desk_time`): requesters, and
+    /// staff without a zone of their own, see times in it.
+    pub timezone: String,
 }
 
 pub const DEFAULT_EXTENSIONS: &str =
@@ -24,6 +27,7 @@ impl Default for Settings {
             desk_name: "Helpdesk".into(),
             max_attachment_mb: 10,
             allowed_extensions: parse_extensions(DEFAULT_EXTENSIONS),
+            timezone: crate::desk_time::DEFAULT_ZONE.to_string(),
         }
     }
 }
@@ -68,6 +72,12 @@ impl Settings {
         if let Some(v) = get(conn, "allowed_extensions")? {
             s.allowed_extensions = parse_extensions(&v);
         }
+        // A name the bundled database no longer knows reads as the default.
+        if let Some(v) = get(conn, crate::desk_time::store::TIMEZONE_KEY)?
+            .and_then(|v| crate::desk_time::canonical_name(&v))
+        {
+            s.timezone = v;
+        }
         Ok(s)
     }
 
@@ -83,6 +93,7 @@ impl Settings {
             "allowed_extensions",
             &self.allowed_extensions.join(","),
         )?;
+        set(conn, crate::desk_time::store::TIMEZONE_KEY, &self.timezone)?;
         Ok(())
     }
 }

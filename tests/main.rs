@@ -14,6 +14,7 @@ mod browser;
 mod cli;
 mod crash;
 mod csrf;
+mod desk_time;
 mod drills;
 mod i18n;
 mod jobs;

@@ -1,9 +1,11 @@
-//! Desk-wide settings: the desk's name and what attachments are accepted.
+//! Desk-wide settings: the desk's name, what attachments are accepted and its time zone; the
+//! same page holds the business hours and holidays (`desk_hours`).
 
 use rocket::form::FromForm;
 use rocket::{Route, State, get, post, routes};
 use serde_json::{Value, json};
 
+use super::desk_hours;
 use super::{done, rejected, text};
 use crate::auth::AdminUser;
 use crate::error::{FieldErrors, Result};
@@ -14,7 +16,9 @@ use crate::web::{App, ClientIp, Html, Page, PageResult};
 const MAX_DESK_NAME: usize = 100;
 
 pub fn routes() -> Vec<Route> {
-    routes![settings_page, save]
+    let mut all = routes![settings_page, save];
+    all.extend(desk_hours::routes());
+    all
 }
 
 #[derive(FromForm)]
@@ -27,6 +31,9 @@ struct SettingsForm {
     max_attachment_mb: String,
     #[field(default = String::new())]
     allowed_extensions: String,
+    /// The desk's IANA zone. A POST without the field (a script written before there was one)
+    /// keeps the zone as it is; an empty or unknown one is an error.
+    timezone: Option<String>,
 }
 
 impl CsrfForm for SettingsForm {
@@ -45,25 +52,64 @@ fn bad_extensions(list: &str) -> Vec<String> {
         .collect()
 }
 
-fn data(app: &App, form: Value, errors: FieldErrors) -> Value {
-    json!({ "form": form, "errors": errors, "max_upload_mb": app.config.max_upload_mb })
+/// The three forms of the page: each one's values are what was just typed when it was the form
+/// refused, else what is stored.
+pub(super) struct Forms {
+    pub settings: Option<Value>,
+    pub hours: Option<Value>,
+    pub holiday: Option<Value>,
+}
+
+impl Forms {
+    pub fn stored() -> Forms {
+        Forms {
+            settings: None,
+            hours: None,
+            holiday: None,
+        }
+    }
+}
+
+fn stored_settings(app: &App) -> Value {
+    let s = app.settings();
+    json!({
+        "desk_name": s.desk_name,
+        "max_attachment_mb": s.max_attachment_mb.to_string(),
+        "allowed_extensions": s.allowed_extensions.join(", "),
+        "timezone": s.timezone,
+    })
+}
+
+/// The settings page's data, its forms' values as `forms` says.
+pub(super) async fn page_data(app: &App, forms: Forms, errors: FieldErrors) -> Result<Value> {
+    let (week, holidays) = app
+        .db
+        .read(|c| {
+            Ok((
+                crate::desk_time::store::week(c)?,
+                crate::desk_time::store::holidays(c)?,
+            ))
+        })
+        .await?;
+    Ok(json!({
+        "form": forms.settings.unwrap_or_else(|| stored_settings(app)),
+        "hours": forms.hours.unwrap_or_else(|| desk_hours::grid(&week)),
+        "holiday": forms.holiday.unwrap_or_else(|| json!({})),
+        "holidays": holidays,
+        "zone_names": crate::desk_time::zone_names(),
+        "errors": errors,
+        "max_upload_mb": app.config.max_upload_mb,
+    }))
+}
+
+pub(super) async fn render_page(page: &Page<'_>, app: &App, data: Value) -> Result<Html> {
+    super::render(page, app, "admin/settings.html", data).await
 }
 
 #[get("/settings")]
 async fn settings_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
-    let s = app.settings();
-    let form = json!({
-        "desk_name": s.desk_name,
-        "max_attachment_mb": s.max_attachment_mb.to_string(),
-        "allowed_extensions": s.allowed_extensions.join(", "),
-    });
-    super::render(
-        &page,
-        app,
-        "admin/settings.html",
-        data(app, form, FieldErrors::new()),
-    )
-    .await
+    let data = page_data(app, Forms::stored(), FieldErrors::new()).await?;
+    render_page(&page, app, data).await
 }
 
 #[post("/settings", data = "<form>")]
@@ -107,18 +153,33 @@ async fn save(
     } else if extensions.is_empty() {
         errors.add("allowed_extensions", "admin_error_extensions_empty");
     }
-    let (Some(desk_name), Some(max_attachment_mb), true) = (desk_name, mb, errors.is_empty())
+    let timezone = match &form.timezone {
+        None => Some(app.settings().timezone.clone()),
+        Some(name) => crate::desk_time::canonical_name(name),
+    };
+    if timezone.is_none() {
+        errors.add("timezone", "admin_error_timezone");
+    }
+    let (Some(desk_name), Some(max_attachment_mb), Some(timezone), true) =
+        (desk_name, mb, timezone, errors.is_empty())
     else {
         let values = json!({
             "desk_name": form.desk_name, "max_attachment_mb": form.max_attachment_mb,
             "allowed_extensions": form.allowed_extensions,
+            "timezone": form.timezone.unwrap_or_default(),
         });
-        return rejected(&page, "admin/settings.html", data(app, values, errors));
+        let forms = Forms {
+            settings: Some(values),
+            ..Forms::stored()
+        };
+        let data = page_data(app, forms, errors).await?;
+        return rejected(&page, "admin/settings.html", data);
     };
     let new = Settings {
         desk_name,
         max_attachment_mb,
         allowed_extensions: extensions,
+        timezone,
     };
     let saved = new.clone();
     let me = admin.0.id;
@@ -126,10 +187,11 @@ async fn save(
         .write(move |c| {
             saved.save(c)?;
             let detail = format!(
-                "desk_name={} max_attachment_mb={} allowed_extensions={}",
+                "desk_name={} max_attachment_mb={} allowed_extensions={} timezone={}",
                 saved.desk_name,
                 saved.max_attachment_mb,
-                saved.allowed_extensions.join(",")
+                saved.allowed_extensions.join(","),
+                saved.timezone
             );
             crate::audit::record(c, Some(me), "settings_update", &detail, Some(&ip.0))
         })

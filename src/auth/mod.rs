@@ -18,6 +18,8 @@ pub struct StaffUser {
     pub name: String,
     pub role: Role,
     pub is_admin: bool,
+    /// Their own time zone; empty: they see times in the desk's.
+    pub timezone: String,
 }
 
 /// An admin; other staff get 403.
@@ -31,6 +33,7 @@ impl StaffUser {
             is_admin: account.role == Role::Admin,
             name: account.name,
             role: account.role,
+            timezone: account.timezone,
         }
     }
 }

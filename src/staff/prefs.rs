@@ -1,6 +1,6 @@
-//! A staff member's own preferences: the language of their mail, which notifications they
-//! want (a new ticket in their categories, a requester's reply, a ticket assigned to them), and
-//! where they are signed in, with "sign out everywhere".
+//! A staff member's own preferences: the language of their mail, their time zone (empty: the
+//! desk's), which notifications they want (a new ticket in their categories, a requester's
+//! reply, a ticket assigned to them), and where they are signed in, with "sign out everywhere".
 
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
@@ -27,16 +27,18 @@ async fn prefs_page(
     app: &State<App>,
     cookies: &CookieJar<'_>,
 ) -> Result<Html> {
-    render(&staff, &page, app, cookies, FieldErrors::new()).await
+    render(&staff, &page, app, cookies, FieldErrors::new(), None).await
 }
 
-/// The preferences page; `errors` are the password form's.
+/// The preferences page; `errors` are the refused form's, `typed_zone` the zone typed in a
+/// refused preferences form (else the stored one is shown).
 async fn render(
     staff: &StaffUser,
     page: &Page<'_>,
     app: &App,
     cookies: &CookieJar<'_>,
     errors: FieldErrors,
+    typed_zone: Option<String>,
 ) -> Result<Html> {
     let (id, config) = (staff.id, app.config.clone());
     let token = session_token(cookies).unwrap_or_default();
@@ -48,10 +50,13 @@ async fn render(
             Ok((users::notify_prefs(c, id)?, on, open))
         })
         .await?;
+    let timezone = typed_zone.unwrap_or_else(|| staff.timezone.clone());
+    let desk_zone = app.settings().timezone.clone();
     page.render(
         "staff/preferences.html",
         json!({ "prefs": prefs, "mail_enabled": mail_enabled, "sessions": sessions,
-                "errors": errors }),
+                "errors": errors, "timezone": timezone, "desk_zone": desk_zone,
+                "zone_names": crate::desk_time::zone_names() }),
     )
 }
 
@@ -116,7 +121,7 @@ async fn change_password(
     let new_hash = match new_hash {
         Some(hash) if errors.is_empty() => hash?,
         _ => {
-            let html = render(&staff, &page, app, cookies, errors).await?;
+            let html = render(&staff, &page, app, cookies, errors, None).await?;
             return Ok(Answer::from((Status::UnprocessableEntity, html)));
         }
     };
@@ -174,6 +179,8 @@ struct PrefsForm {
     requester_reply: bool,
     #[field(default = false)]
     assigned: bool,
+    /// Their own zone; empty for the desk's. A POST without the field keeps it as it is.
+    timezone: Option<String>,
 }
 
 impl CsrfForm for PrefsForm {
@@ -189,8 +196,18 @@ async fn save(
     app: &State<App>,
     cookies: &CookieJar<'_>,
     form: Checked<PrefsForm>,
-) -> Result<Flash<Redirect>> {
+) -> PageResult {
     let form = form.0;
+    let timezone = match form.timezone.as_deref().map(str::trim) {
+        None => Some(staff.timezone.clone()),
+        Some("") => Some(String::new()),
+        Some(name) => crate::desk_time::canonical_name(name),
+    };
+    let Some(timezone) = timezone else {
+        let errors = FieldErrors::one("timezone", "prefs_error_timezone");
+        let html = render(&staff, &page, app, cookies, errors, form.timezone).await?;
+        return Ok(Answer::from((Status::UnprocessableEntity, html)));
+    };
     let lang = Lang::from_code(&form.lang).unwrap_or(page.lang);
     let prefs = NotifyPrefs {
         lang: lang.code().to_string(),
@@ -200,12 +217,15 @@ async fn save(
     };
     let id = staff.id;
     app.db
-        .write(move |c| users::set_notify_prefs(c, id, &prefs))
+        .write(move |c| {
+            users::set_notify_prefs(c, id, &prefs)?;
+            users::set_timezone(c, id, &timezone)
+        })
         .await?;
     // The desk follows the language chosen for mail.
     crate::web::lang::remember(lang, cookies);
-    Ok(Flash::success(
+    Ok(Answer::from(Flash::success(
         Redirect::to("/staff/preferences"),
         "flash_prefs_saved",
-    ))
+    )))
 }
