@@ -91,7 +91,18 @@ pub(super) async fn page_data(app: &App, forms: Forms, errors: FieldErrors) -> R
             ))
         })
         .await?;
+    // Which form was refused: its section says so at the top.
+    let refused = if forms.settings.is_some() {
+        "settings"
+    } else if forms.hours.is_some() {
+        "hours"
+    } else if forms.holiday.is_some() {
+        "holiday"
+    } else {
+        ""
+    };
     Ok(json!({
+        "refused": refused,
         "form": forms.settings.unwrap_or_else(|| stored_settings(app)),
         "hours": forms.hours.unwrap_or_else(|| desk_hours::grid(&week)),
         "holiday": forms.holiday.unwrap_or_else(|| json!({})),
