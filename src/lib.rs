@@ -10,6 +10,7 @@ pub mod automation;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod desk_time;
 pub mod error;
 pub mod i18n;
 pub mod jobs;

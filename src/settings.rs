@@ -19,6 +19,9 @@ pub struct Settings {
     /// Every staff account must use two-factor sign-in (key `require_2fa`); those without it can
     /// only reach its enrolment page.
     pub require_2fa: bool,
+    /// The desk's time zone, a canonical IANA name (see `crate::desk_time`): requesters, and
+    /// staff without a zone of their own, see times in it.
+    pub timezone: String,
 }
 
 /// The longest auto-close period an admin may set.
@@ -35,6 +38,7 @@ impl Default for Settings {
             allowed_extensions: parse_extensions(DEFAULT_EXTENSIONS),
             auto_close_days: 7,
             require_2fa: false,
+            timezone: crate::desk_time::DEFAULT_ZONE.to_string(),
         }
     }
 }
@@ -85,6 +89,12 @@ impl Settings {
         if let Some(v) = get(conn, "require_2fa")? {
             s.require_2fa = v == "1";
         }
+        // A name the bundled database no longer knows reads as the default.
+        if let Some(v) = get(conn, crate::desk_time::store::TIMEZONE_KEY)?
+            .and_then(|v| crate::desk_time::canonical_name(&v))
+        {
+            s.timezone = v;
+        }
         Ok(s)
     }
 
@@ -106,6 +116,7 @@ impl Settings {
             "require_2fa",
             if self.require_2fa { "1" } else { "0" },
         )?;
+        set(conn, crate::desk_time::store::TIMEZONE_KEY, &self.timezone)?;
         Ok(())
     }
 }

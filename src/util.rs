@@ -63,24 +63,6 @@ pub fn format_date(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-pub fn format_datetime(unix: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(format).ok())
-        .unwrap_or_default()
-}
-
-pub fn datetime_filter(
-    value: &tera::Value,
-    _: &HashMap<String, tera::Value>,
-) -> tera::Result<tera::Value> {
-    match value.as_i64() {
-        Some(unix) => Ok(tera::Value::String(format_datetime(unix))),
-        None => Ok(tera::Value::String(String::new())),
-    }
-}
-
 pub fn format_size(bytes: u64) -> String {
     if bytes >= 1024 * 1024 {
         format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))

@@ -89,6 +89,7 @@ const DOMAIN: &[&str] = &[
     "jobs/",
     "audit.rs",
     "automation/",
+    "desk_time/",
 ];
 
 #[test]

@@ -17,6 +17,7 @@ mod category_access;
 mod cli;
 mod crash;
 mod csrf;
+mod desk_time;
 mod drills;
 mod i18n;
 mod jobs;

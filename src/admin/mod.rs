@@ -7,6 +7,7 @@
 
 mod audit;
 mod categories;
+mod desk_hours;
 mod jobs;
 mod mail;
 mod mail_queue;

@@ -1,10 +1,12 @@
-//! Desk-wide settings: the desk's name, what attachments are accepted, and whether every staff
-//! account must use two-factor sign-in.
+//! Desk-wide settings: the desk's name, what attachments are accepted, its time zone, when
+//! resolved tickets close by themselves, and whether every staff account must use two-factor
+//! sign-in; the same page holds the business hours and holidays (`desk_hours`).
 
 use rocket::form::FromForm;
 use rocket::{Route, State, get, post, routes};
 use serde_json::{Value, json};
 
+use super::desk_hours;
 use super::{done, rejected, text};
 use crate::auth::{AdminUser, two_factor};
 use crate::error::{FieldErrors, Result};
@@ -15,7 +17,9 @@ use crate::web::{App, ClientIp, Html, Page, PageResult};
 const MAX_DESK_NAME: usize = 100;
 
 pub fn routes() -> Vec<Route> {
-    routes![settings_page, save]
+    let mut all = routes![settings_page, save];
+    all.extend(desk_hours::routes());
+    all
 }
 
 #[derive(FromForm)]
@@ -33,6 +37,9 @@ struct SettingsForm {
     /// An unticked box is not sent at all.
     #[field(default = false)]
     require_2fa: bool,
+    /// The desk's IANA zone. A POST without the field (a script written before there was one)
+    /// keeps the zone as it is; an empty or unknown one is an error.
+    timezone: Option<String>,
 }
 
 impl CsrfForm for SettingsForm {
@@ -51,27 +58,77 @@ fn bad_extensions(list: &str) -> Vec<String> {
         .collect()
 }
 
-fn data(app: &App, form: Value, errors: FieldErrors) -> Value {
-    json!({ "form": form, "errors": errors, "max_upload_mb": app.config.max_upload_mb })
+/// The three forms of the page: each one's values are what was just typed when it was the form
+/// refused, else what is stored.
+pub(super) struct Forms {
+    pub settings: Option<Value>,
+    pub hours: Option<Value>,
+    pub holiday: Option<Value>,
+}
+
+impl Forms {
+    pub fn stored() -> Forms {
+        Forms {
+            settings: None,
+            hours: None,
+            holiday: None,
+        }
+    }
+}
+
+fn stored_settings(app: &App) -> Value {
+    let s = app.settings();
+    json!({
+        "desk_name": s.desk_name,
+        "max_attachment_mb": s.max_attachment_mb.to_string(),
+        "allowed_extensions": s.allowed_extensions.join(", "),
+        "timezone": s.timezone,
+        "auto_close_days": s.auto_close_days.to_string(),
+        "require_2fa": s.require_2fa,
+    })
+}
+
+/// The settings page's data, its forms' values as `forms` says.
+pub(super) async fn page_data(app: &App, forms: Forms, errors: FieldErrors) -> Result<Value> {
+    let (week, holidays) = app
+        .db
+        .read(|c| {
+            Ok((
+                crate::desk_time::store::week(c)?,
+                crate::desk_time::store::holidays(c)?,
+            ))
+        })
+        .await?;
+    // Which form was refused: its section says so at the top.
+    let refused = if forms.settings.is_some() {
+        "settings"
+    } else if forms.hours.is_some() {
+        "hours"
+    } else if forms.holiday.is_some() {
+        "holiday"
+    } else {
+        ""
+    };
+    Ok(json!({
+        "refused": refused,
+        "form": forms.settings.unwrap_or_else(|| stored_settings(app)),
+        "hours": forms.hours.unwrap_or_else(|| desk_hours::grid(&week)),
+        "holiday": forms.holiday.unwrap_or_else(|| json!({})),
+        "holidays": holidays,
+        "zone_names": crate::desk_time::zone_names(),
+        "errors": errors,
+        "max_upload_mb": app.config.max_upload_mb,
+    }))
+}
+
+pub(super) async fn render_page(page: &Page<'_>, app: &App, data: Value) -> Result<Html> {
+    super::render(page, app, "admin/settings.html", data).await
 }
 
 #[get("/settings")]
 async fn settings_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
-    let s = app.settings();
-    let form = json!({
-        "desk_name": s.desk_name,
-        "max_attachment_mb": s.max_attachment_mb.to_string(),
-        "allowed_extensions": s.allowed_extensions.join(", "),
-        "auto_close_days": s.auto_close_days.to_string(),
-        "require_2fa": s.require_2fa,
-    });
-    super::render(
-        &page,
-        app,
-        "admin/settings.html",
-        data(app, form, FieldErrors::new()),
-    )
-    .await
+    let data = page_data(app, Forms::stored(), FieldErrors::new()).await?;
+    render_page(&page, app, data).await
 }
 
 #[post("/settings", data = "<form>")]
@@ -140,15 +197,28 @@ async fn save(
             errors.add("require_2fa", "admin_error_require_2fa_self");
         }
     }
-    let (Some(desk_name), Some(max_attachment_mb), Some(auto_close_days), true) =
-        (desk_name, mb, auto_close_days, errors.is_empty())
+    let timezone = match &form.timezone {
+        None => Some(app.settings().timezone.clone()),
+        Some(name) => crate::desk_time::canonical_name(name),
+    };
+    if timezone.is_none() {
+        errors.add("timezone", "admin_error_timezone");
+    }
+    let (Some(desk_name), Some(max_attachment_mb), Some(auto_close_days), Some(timezone), true) =
+        (desk_name, mb, auto_close_days, timezone, errors.is_empty())
     else {
         let values = json!({
             "desk_name": form.desk_name, "max_attachment_mb": form.max_attachment_mb,
             "allowed_extensions": form.allowed_extensions, "auto_close_days": form.auto_close_days,
             "require_2fa": form.require_2fa,
+            "timezone": form.timezone.unwrap_or_default(),
         });
-        return rejected(&page, "admin/settings.html", data(app, values, errors));
+        let forms = Forms {
+            settings: Some(values),
+            ..Forms::stored()
+        };
+        let data = page_data(app, forms, errors).await?;
+        return rejected(&page, "admin/settings.html", data);
     };
     let new = Settings {
         desk_name,
@@ -156,16 +226,18 @@ async fn save(
         allowed_extensions: extensions,
         auto_close_days,
         require_2fa: form.require_2fa,
+        timezone,
     };
     let saved = new.clone();
     app.db
         .write(move |c| {
             saved.save(c)?;
             let detail = format!(
-                "desk_name={} max_attachment_mb={} allowed_extensions={} auto_close_days={} require_2fa={}",
+                "desk_name={} max_attachment_mb={} allowed_extensions={} timezone={} auto_close_days={} require_2fa={}",
                 saved.desk_name,
                 saved.max_attachment_mb,
                 saved.allowed_extensions.join(","),
+                saved.timezone,
                 saved.auto_close_days,
                 saved.require_2fa
             );

@@ -25,6 +25,8 @@ pub struct StaffUser {
     pub is_admin: bool,
     /// The tickets they may work (every category for admins).
     pub access: access::Access,
+    /// Their own time zone; empty: they see times in the desk's.
+    pub timezone: String,
 }
 
 /// An admin; other staff get 403.
@@ -39,6 +41,7 @@ impl StaffUser {
             is_admin: account.role == Role::Admin,
             name: account.name,
             role: account.role,
+            timezone: account.timezone,
         }
     }
 }

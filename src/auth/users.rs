@@ -40,10 +40,12 @@ pub struct StaffAccount {
     pub created_at: i64,
     /// False when limited to chosen categories (see `access`); admins ignore it.
     pub all_categories: bool,
+    /// Their own time zone (an IANA name); empty: the desk's.
+    pub timezone: String,
 }
 
 pub(crate) const COLUMNS: &str =
-    "id, email, name, role, active, session_epoch, created_at, all_categories";
+    "id, email, name, role, active, session_epoch, created_at, all_categories, timezone";
 
 pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffAccount> {
     let role: String = r.get(3)?;
@@ -56,6 +58,7 @@ pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffAccount> 
         session_epoch: r.get(5)?,
         created_at: r.get(6)?,
         all_categories: r.get(7)?,
+        timezone: r.get(8)?,
     })
 }
 
@@ -128,7 +131,7 @@ pub fn find_for_login(conn: &Connection, email: &str) -> Result<Option<(StaffAcc
     let sql = format!("SELECT {COLUMNS}, password_hash FROM staff WHERE email = ?1");
     Ok(conn
         .prepare_cached(&sql)?
-        .query_row([email], |r| Ok((from_row(r)?, r.get::<_, String>(8)?)))
+        .query_row([email], |r| Ok((from_row(r)?, r.get::<_, String>(9)?)))
         .optional()?)
 }
 
@@ -193,6 +196,14 @@ pub fn set_lang(conn: &Connection, id: i64, lang: crate::i18n::Lang) -> Result<(
     conn.prepare_cached("UPDATE staff SET lang = ?2 WHERE id = ?1")?
         .execute(params![id, lang.code()])?;
     Ok(())
+}
+
+/// A staff member's own time zone: a canonical IANA name, or empty for the desk's.
+pub fn set_timezone(conn: &Connection, id: i64, timezone: &str) -> Result<()> {
+    let n = conn
+        .prepare_cached("UPDATE staff SET timezone = ?2 WHERE id = ?1")?
+        .execute(params![id, timezone])?;
+    if n == 0 { Err(Error::NotFound) } else { Ok(()) }
 }
 
 /// Which notification mails a staff member wants, and in which language.

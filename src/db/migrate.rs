@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0015_password_resets.sql"),
     include_str!("migrations/0016_staff_access.sql"),
     include_str!("migrations/0017_staff_totp.sql"),
+    include_str!("migrations/0018_desk_time.sql"),
     include_str!("migrations/0021_auto_assign.sql"),
 ];
 

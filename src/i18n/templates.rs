@@ -6,6 +6,7 @@ use tera::Tera;
 
 use super::localize::{self, Localized};
 use super::{I18n, LANGS};
+use crate::desk_time::format::{self, Phrases};
 use crate::error::{Error, Result};
 
 #[derive(RustEmbed)]
@@ -22,15 +23,22 @@ pub fn load_templates(i18n: &I18n) -> Result<Vec<Localized>> {
             sources.push((name.to_string(), text));
         }
     }
-    let setup = |tera: &mut Tera| {
-        tera.register_filter("datetime", crate::util::datetime_filter);
+    // Each language's time filters speak it (`desk_time::format`).
+    let setup = |tera: &mut Tera, phrases: &Phrases| {
         tera.register_filter("filesize", crate::util::filesize_filter);
+        format::register_filters(tera, phrases.clone());
     };
     // One language per thread: parsing every template twice is most of the start-up time.
     std::thread::scope(|scope| {
         let builds: Vec<_> = LANGS
             .iter()
-            .map(|lang| scope.spawn(|| localize::build(&sources, i18n.catalog(*lang), setup)))
+            .map(|lang| {
+                let (sources, catalog) = (&sources, i18n.catalog(*lang));
+                scope.spawn(move || {
+                    let phrases = Phrases::from_catalog(catalog);
+                    localize::build(sources, catalog, |tera| setup(tera, &phrases))
+                })
+            })
             .collect();
         builds
             .into_iter()

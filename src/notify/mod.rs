@@ -4,6 +4,8 @@
 //!
 //! Requesters get mail in the language they used when they opened the ticket; staff in their
 //! own (kept from their last login or their preferences), and only the kinds they asked for.
+//! Times in a mail are in its reader's zone: the desk's for requesters, a staff member's own
+//! (else the desk's) for staff.
 
 use crate::auth::access::STAFF_SEES_CATEGORY_1;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -82,10 +84,19 @@ impl MailCtx {
     }
 }
 
-/// Who a mail goes to, and in which language.
+/// Who a mail goes to, in which language, and the zone they chose (empty: the desk's).
 struct Recipient {
     addr: String,
     lang: Lang,
+    zone: String,
+}
+
+/// The desk's zone as saved now (read in the change's transaction, like everything mailed).
+fn desk_zone(conn: &Connection) -> Result<String> {
+    let saved = crate::settings::get(conn, crate::desk_time::store::TIMEZONE_KEY)?;
+    Ok(saved
+        .and_then(|z| crate::desk_time::canonical_name(&z))
+        .unwrap_or_else(|| crate::desk_time::DEFAULT_ZONE.to_string()))
 }
 
 /// The Message-ID of the first mail about a ticket: every later one replies to it, so mail
@@ -121,8 +132,12 @@ fn queue(
     } else {
         ctx.requester_link(ticket)
     };
+    let desk = desk_zone(conn)?;
+    let tz = crate::desk_time::viewer_zone(&to.zone, &desk);
     let mut data = json!({
         "desk_name": ctx.desk_name,
+        "tz": tz,
+        "created_at": ticket.created_at,
         "link": link,
         "tracking_id": ticket.tracking_id,
         "subject": ticket.subject,
@@ -173,16 +188,18 @@ fn load(conn: &Connection, ticket_id: i64) -> Result<(Ticket, Recipient)> {
     let requester = Recipient {
         addr: ticket.requester_email.clone(),
         lang: Lang::from_code(&lang).unwrap_or(Lang::En),
+        zone: String::new(),
     };
     Ok((ticket, requester))
 }
 
-/// A staff recipient from a row of (email, lang).
+/// A staff recipient from a row of (email, lang, timezone).
 fn recipient(r: &rusqlite::Row<'_>) -> rusqlite::Result<Recipient> {
     let lang: String = r.get(1)?;
     Ok(Recipient {
         addr: r.get(0)?,
         lang: Lang::from_code(&lang).unwrap_or(Lang::En),
+        zone: r.get(2)?,
     })
 }
 
@@ -197,7 +214,7 @@ fn audience(
 ) -> Result<Vec<Recipient>> {
     // `pref` is one of our column names, never user text.
     let sql = format!(
-        "SELECT s.email, s.lang FROM staff s
+        "SELECT s.email, s.lang, s.timezone FROM staff s
          WHERE s.active = 1 AND s.{pref} = 1 AND s.id IS NOT ?2 AND {STAFF_SEES_CATEGORY_1}
            AND (s.id IN (SELECT staff_id FROM category_agents WHERE category_id = ?1)
                 OR NOT EXISTS (SELECT 1 FROM category_agents ca JOIN staff x ON x.id = ca.staff_id
@@ -219,7 +236,7 @@ fn staff_member(
     category_id: i64,
 ) -> Result<Option<Recipient>> {
     let sql = format!(
-        "SELECT s.email, s.lang FROM staff s
+        "SELECT s.email, s.lang, s.timezone FROM staff s
          WHERE s.id = ?2 AND s.active = 1 AND s.{pref} = 1 AND {STAFF_SEES_CATEGORY_1}"
     );
     Ok(conn

@@ -93,6 +93,9 @@ static MAIL_TEMPLATES: LazyLock<std::result::Result<Tera, String>> = LazyLock::n
         }
     }
     tera.add_raw_templates(sources).map_err(|e| e.to_string())?;
+    // `{{ t | datetime(tz=tz) }}`: the reader's zone is in every mail's data.
+    tera.register_filter("datetime", crate::desk_time::format::datetime_filter);
+    tera.register_filter("iso", crate::desk_time::format::iso_filter);
     // Text parts go out as they are; only the HTML parts are escaped.
     tera.autoescape_on(vec![".html"]);
     Ok(tera)
@@ -126,7 +129,7 @@ mod tests {
                            "tracking_id": "AAA-BBB-CCCC", "subject": "S & <T>",
                            "requester_name": "Ana", "requester_email": "ana@example.com",
                            "author": "Gus", "body": "Hi & <b>bye</b>", "lang": "en",
-                           "days": 7 });
+                           "days": 7, "tz": "Europe/Madrid", "created_at": 1_782_900_000 });
         for lang in crate::i18n::LANGS {
             for kind in KINDS {
                 let (text, html) = render(kind, lang, &data).unwrap();
@@ -139,6 +142,11 @@ mod tests {
                 assert!(html.contains("Desk &lt;&amp;&gt;"), "{name} html: {html}");
                 assert!(!html.contains("<b>bye"), "{name} html lets markup through");
                 assert!(html.contains("token=b"), "{name} html has no link: {html}");
+                // The ticket's time, in the reader's zone (the data's `tz`).
+                if matches!(kind, Kind::TicketCreated | Kind::NewTicket) {
+                    assert!(text.contains("2026-07-01 12:00 CEST"), "{name}: {text}");
+                    assert!(html.contains("2026-07-01 12:00 CEST"), "{name}: {html}");
+                }
             }
         }
     }

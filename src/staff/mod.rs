@@ -96,9 +96,10 @@ async fn ticket_list(
     if let Some(html) = pg.kept_page(&key, &inputs) {
         return Ok(html);
     }
+    let time = pg.time();
     let data = json!({
         "filter": filter,
-        "tickets": result.tickets.into_iter().map(list::Row::from).collect::<Vec<_>>(),
+        "tickets": result.tickets.into_iter().map(|t| list::Row::new(t, &time)).collect::<Vec<_>>(),
         "total": result.total,
         "capped": result.total > list::COUNT_CAP,
         "page": filter.page,

@@ -1,7 +1,8 @@
-//! A staff member's own preferences: the language of their mail, which notifications they
-//! want (a new ticket in their categories, a requester's reply, a ticket assigned to them),
-//! their password, whether two-factor sign-in is on (its own page: `two_factor`), and where they
-//! are signed in, with "sign out everywhere".
+//! A staff member's own preferences: the language of their mail, their time zone (empty: the
+//! desk's), which notifications they want (a new ticket in their categories, a requester's
+//! reply, a ticket assigned to them), whether they are away, their password, whether two-factor
+//! sign-in is on (its own page: `two_factor`), and where they are signed in, with "sign out
+//! everywhere".
 
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
@@ -29,16 +30,18 @@ async fn prefs_page(
     app: &State<App>,
     cookies: &CookieJar<'_>,
 ) -> Result<Html> {
-    render(&staff, &page, app, cookies, FieldErrors::new()).await
+    render(&staff, &page, app, cookies, FieldErrors::new(), None).await
 }
 
-/// The preferences page; `errors` are the password form's.
+/// The preferences page; `errors` are the refused form's, `typed_zone` the zone typed in a
+/// refused preferences form (else the stored one is shown).
 async fn render(
     staff: &StaffUser,
     page: &Page<'_>,
     app: &App,
     cookies: &CookieJar<'_>,
     errors: FieldErrors,
+    typed_zone: Option<String>,
 ) -> Result<Html> {
     let (id, config) = (staff.id, app.config.clone());
     let token = session_token(cookies).unwrap_or_default();
@@ -57,11 +60,14 @@ async fn render(
         .until
         .map(|t| crate::util::format_date(t - 1))
         .unwrap_or_default();
+    let timezone = typed_zone.unwrap_or_else(|| staff.timezone.clone());
+    let desk_zone = app.settings().timezone.clone();
     page.render(
         "staff/preferences.html",
         json!({ "prefs": prefs, "mail_enabled": mail_enabled, "sessions": sessions,
                 "two_factor": two_factor, "errors": errors, "away": away.away,
-                "away_until": away_until }),
+                "away_until": away_until, "timezone": timezone, "desk_zone": desk_zone,
+                "zone_names": crate::desk_time::zone_names() }),
     )
 }
 
@@ -126,7 +132,7 @@ async fn change_password(
     let new_hash = match new_hash {
         Some(hash) if errors.is_empty() => hash?,
         _ => {
-            let html = render(&staff, &page, app, cookies, errors).await?;
+            let html = render(&staff, &page, app, cookies, errors, None).await?;
             return Ok(Answer::from((Status::UnprocessableEntity, html)));
         }
     };
@@ -189,6 +195,8 @@ struct PrefsForm {
     away: bool,
     #[field(default = String::new())]
     away_until: String,
+    /// Their own zone; empty for the desk's. A POST without the field keeps it as it is.
+    timezone: Option<String>,
 }
 
 impl CsrfForm for PrefsForm {
@@ -206,6 +214,16 @@ async fn save(
     form: Checked<PrefsForm>,
 ) -> PageResult {
     let form = form.0;
+    let timezone = match form.timezone.as_deref().map(str::trim) {
+        None => Some(staff.timezone.clone()),
+        Some("") => Some(String::new()),
+        Some(name) => crate::desk_time::canonical_name(name),
+    };
+    let Some(timezone) = timezone else {
+        let errors = FieldErrors::one("timezone", "prefs_error_timezone");
+        let html = render(&staff, &page, app, cookies, errors, form.timezone).await?;
+        return Ok(Answer::from((Status::UnprocessableEntity, html)));
+    };
     let lang = Lang::from_code(&form.lang).unwrap_or(page.lang);
     let until = match form.away_until.trim() {
         "" => None,
@@ -214,7 +232,8 @@ async fn save(
             _ if !form.away => None,
             _ => {
                 let errors = FieldErrors::one("away_until", "error_away_until");
-                let html = render(&staff, &page, app, cookies, errors).await?;
+                let html =
+                    render(&staff, &page, app, cookies, errors, form.timezone.clone()).await?;
                 return Ok(Answer::from((Status::UnprocessableEntity, html)));
             }
         },
@@ -233,7 +252,8 @@ async fn save(
     app.db
         .write(move |c| {
             users::set_notify_prefs(c, id, &prefs)?;
-            assignment::set_away(c, id, &away)
+            assignment::set_away(c, id, &away)?;
+            users::set_timezone(c, id, &timezone)
         })
         .await?;
     // The desk follows the language chosen for mail.

@@ -6,6 +6,7 @@ use rusqlite::types::Value;
 use serde::Serialize;
 
 use super::{RefData, TICKET_COLUMNS, Ticket, ticket_from_row};
+use crate::desk_time::format::ViewerTime;
 use crate::error::Result;
 
 pub const PER_PAGE: i64 = 25;
@@ -72,8 +73,9 @@ pub struct Filter {
     pub access: crate::auth::access::Access,
 }
 
-/// One row of the list page: only what `staff/list.html` shows, the date already formatted,
-/// so a page of rows costs the template little (this loop dominated the page's render time).
+/// One row of the list page: only what `staff/list.html` shows, the time already formatted for
+/// the viewer, so a page of rows costs the template little (this loop dominated the page's
+/// render time).
 #[derive(Debug, Serialize)]
 pub struct Row {
     pub id: i64,
@@ -89,13 +91,18 @@ pub struct Row {
     pub priority_slug: String,
     pub category: String,
     pub assignee: Option<String>,
+    /// The last change in the viewer's zone, relative to now ("2 hours ago") and for machines.
     pub updated: String,
+    pub updated_ago: String,
+    pub updated_iso: String,
 }
 
-impl From<Ticket> for Row {
-    fn from(t: Ticket) -> Row {
+impl Row {
+    pub fn new(t: Ticket, time: &ViewerTime<'_>) -> Row {
         Row {
-            updated: crate::util::format_datetime(t.updated_at),
+            updated: time.absolute(t.updated_at),
+            updated_ago: time.relative(t.updated_at),
+            updated_iso: crate::desk_time::format::iso(t.updated_at),
             id: t.id,
             tracking_id: t.tracking_id,
             subject: t.subject,

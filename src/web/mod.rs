@@ -25,7 +25,9 @@ use serde_json::{Value, json};
 use crate::auth::StaffUser;
 use crate::config::Config;
 use crate::db::Db;
+use crate::desk_time::format::{Phrases, ViewerTime};
 use crate::error::{Error, Result};
+use crate::i18n::LANGS;
 use crate::i18n::localize::Localized;
 use crate::i18n::templates::load_templates;
 pub use crate::i18n::{I18n, Lang};
@@ -72,6 +74,8 @@ pub struct App {
     /// The templates with each language's strings baked in, in `LANGS` order.
     templates: Vec<Localized>,
     pub i18n: I18n,
+    /// Each language's words for times, in `LANGS` order.
+    phrases: Vec<Phrases>,
     settings: RwLock<Arc<Settings>>,
     pub login_throttle: Throttle,
     pub lookup_throttle: Throttle,
@@ -92,6 +96,10 @@ impl App {
             db,
             config,
             templates: load_templates(&i18n)?,
+            phrases: LANGS
+                .iter()
+                .map(|lang| Phrases::from_catalog(i18n.catalog(*lang)))
+                .collect(),
             i18n,
             settings: RwLock::new(Arc::new(settings)),
             login_throttle: Throttle::new(5, Duration::from_secs(15 * 60)),
@@ -166,6 +174,11 @@ impl App {
         Ok(localized.tera.render(template, ctx)?)
     }
 
+    /// `lang`'s words for times.
+    pub fn phrases(&self, lang: Lang) -> &Phrases {
+        &self.phrases[lang.index()]
+    }
+
     /// The desk settings; shared, since nearly every page reads them.
     pub fn settings(&self) -> Arc<Settings> {
         self.settings
@@ -209,13 +222,16 @@ impl<'r> FromRequest<'r> for ClientIp {
     }
 }
 
-/// Request guard for any page: language, CSRF token, the logged-in staff member (if any) and a
-/// flash message, all added to every template's context.
+/// Request guard for any page: language, CSRF token, the logged-in staff member (if any), a
+/// flash message, the moment of the request and the viewer's time zone, all added to every
+/// template's context (`now`, `tz`: what the time filters take).
 pub struct Page<'r> {
     pub app: &'r App,
     pub lang: Lang,
     pub csrf: String,
     pub staff: Option<StaffUser>,
+    /// When the request came in (unix seconds): "2 hours ago" is counted from it.
+    pub now: i64,
     flash: Option<(String, String)>,
     path: String,
 }
@@ -237,6 +253,7 @@ impl<'r> FromRequest<'r> for Page<'r> {
             lang: lang::of_request(req),
             csrf: csrf::token(req.cookies()),
             staff,
+            now: crate::db::now(),
             flash,
             path: req.uri().path().to_string(),
         })
@@ -244,6 +261,25 @@ impl<'r> FromRequest<'r> for Page<'r> {
 }
 
 impl Page<'_> {
+    /// The zone this viewer sees times in: a staff member's own, else the desk's (requesters
+    /// and anyone not logged in always see the desk's).
+    pub fn zone_name(&self) -> String {
+        let desk = self.app.settings().timezone.clone();
+        match &self.staff {
+            Some(s) => crate::desk_time::viewer_zone(&s.timezone, &desk).to_string(),
+            None => desk,
+        }
+    }
+
+    /// The viewer's zone, the request's moment and language, for times formatted in Rust.
+    pub fn time(&self) -> ViewerTime<'_> {
+        ViewerTime {
+            zone: crate::desk_time::zone_or_utc(&self.zone_name()),
+            now: self.now,
+            phrases: self.app.phrases(self.lang),
+        }
+    }
+
     pub fn t(&self, key: &str) -> String {
         self.app.i18n.get(self.lang, key).to_string()
     }
@@ -298,7 +334,8 @@ impl Page<'_> {
     }
 
     /// What a kept page shows besides a ticket's own messages and history (see
-    /// `page_cache::KeptPages`); the viewer is added here.
+    /// `page_cache::KeptPages`); the viewer (their zone with them) is added here, and the
+    /// minute, since relative times ("5 min ago") move with the clock.
     pub fn page_inputs(
         &self,
         revision: i64,
@@ -311,7 +348,7 @@ impl Page<'_> {
             refdata: refdata.clone(),
             settings: settings.clone(),
             path: self.path.clone(),
-            extra: json!([extra, self.staff]),
+            extra: json!([extra, self.staff, self.now / 60]),
         }
     }
 
@@ -378,6 +415,8 @@ impl Page<'_> {
         ctx.insert("staff", &self.staff);
         ctx.insert("desk_name", &settings.desk_name);
         ctx.insert("path", &self.path);
+        ctx.insert("now", &self.now);
+        ctx.insert("tz", &self.zone_name());
         if let Some((kind, msg)) = &self.flash {
             let text = if self.app.i18n.has(msg) {
                 self.t(msg)
@@ -409,6 +448,8 @@ pub fn error_page(req: &Request<'_>, status: Status) -> (Status, Html) {
     ctx.insert("staff", &Option::<StaffUser>::None);
     ctx.insert("desk_name", &app.settings().desk_name);
     ctx.insert("path", req.uri().path().as_str());
+    ctx.insert("now", &crate::db::now());
+    ctx.insert("tz", &app.settings().timezone);
     // The error page carries no forms, so it needs no CSRF token.
     ctx.insert("csrf_token", "");
     match app.render(lang, "error.html", &mut ctx) {

@@ -1,0 +1,94 @@
+//! The desk's time: its time zone, business hours and holidays (`calendar`, stored by `store`),
+//! and how times are shown to a person in their own zone (`format`). Times are unix seconds in
+//! UTC everywhere else in the program; this module is where they meet a wall clock.
+//!
+//! Time zones come from `jiff` with the IANA time-zone database bundled into the binary, so the
+//! desk computes the same local times on a machine without `/usr/share/zoneinfo`.
+
+pub mod calendar;
+pub mod format;
+pub mod store;
+
+pub use calendar::{
+    BusinessCalendar, Interval, add_business_minutes, business_minutes_between, is_business_time,
+    next_business_time,
+};
+
+use jiff::tz::TimeZone;
+
+/// The desk's zone until an admin picks one.
+pub const DEFAULT_ZONE: &str = "UTC";
+
+/// The time zone named `name` (an IANA name such as `Europe/Madrid`; case is ignored), from the
+/// bundled database. Lookups are cached by jiff, so pages may call this for every time shown.
+pub fn zone(name: &str) -> Option<TimeZone> {
+    let name = name.trim();
+    if name.is_empty() {
+        return None;
+    }
+    jiff::tz::db().get(name).ok()
+}
+
+/// The canonical spelling of a zone name (`europe/madrid` → `Europe/Madrid`), or None when the
+/// database does not know it.
+pub fn canonical_name(name: &str) -> Option<String> {
+    let tz = zone(name)?;
+    Some(tz.iana_name().unwrap_or(DEFAULT_ZONE).to_string())
+}
+
+/// The zone named `name`, or UTC when it is empty or unknown (a stored name the bundled
+/// database no longer knows must not take pages down).
+pub fn zone_or_utc(name: &str) -> TimeZone {
+    zone(name).unwrap_or(TimeZone::UTC)
+}
+
+/// Every zone name of the bundled database, sorted, for the pickers on the settings pages.
+pub fn zone_names() -> Vec<String> {
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.to_string())
+        // The legacy aliases (`EST5EDT`, `Etc/GMT+3`, ...) still work when typed; the list
+        // offers the names people look for.
+        .filter(|n| n.contains('/') && !n.starts_with("Etc/") && !n.starts_with("SystemV/"))
+        .collect();
+    names.push(DEFAULT_ZONE.to_string());
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The zone a person sees times in: their own when they chose one, else the desk's.
+pub fn viewer_zone<'a>(own: &'a str, desk: &'a str) -> &'a str {
+    if own.trim().is_empty() { desk } else { own }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zone_names_are_checked_against_the_bundled_database() {
+        assert_eq!(
+            canonical_name("europe/madrid").as_deref(),
+            Some("Europe/Madrid")
+        );
+        assert_eq!(canonical_name("UTC").as_deref(), Some("UTC"));
+        assert_eq!(canonical_name("Mars/Olympus_Mons"), None);
+        assert_eq!(canonical_name(""), None);
+        // A POSIX TZ string is not a zone name.
+        assert_eq!(canonical_name("CET-1CEST,M3.5.0,M10.5.0/3"), None);
+        let names = zone_names();
+        assert!(names.iter().any(|n| n == "America/New_York"));
+        assert!(names.iter().any(|n| n == "UTC"));
+        assert!(names.len() > 300, "{}", names.len());
+    }
+
+    #[test]
+    fn the_viewer_sees_their_own_zone_or_the_desks() {
+        assert_eq!(viewer_zone("", "Europe/Madrid"), "Europe/Madrid");
+        assert_eq!(
+            viewer_zone("America/New_York", "Europe/Madrid"),
+            "America/New_York"
+        );
+    }
+}
