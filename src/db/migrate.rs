@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0013_outbox_message_id.sql"),
     include_str!("migrations/0014_audit_filters.sql"),
     include_str!("migrations/0015_password_resets.sql"),
+    include_str!("migrations/0019_canned_replies.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;
