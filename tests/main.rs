@@ -11,6 +11,7 @@ mod admin;
 mod admin_audit;
 mod admin_mail;
 mod browser;
+mod canned_replies;
 mod cli;
 mod crash;
 mod csrf;
