@@ -160,6 +160,32 @@ fn another_categorys_ticket_page_file_and_suggestions_are_not_found() {
     assert!(!page.contains("Docking station flickers"));
     let page = get_ok(&d.admin, &format!("/staff/tickets/{general_id}"));
     assert!(page.contains("Docking station flickers"));
+    // A canned reply rendered for the other category's ticket (it would carry the requester's
+    // name and address) is not found either.
+    let token = csrf(&d.admin, "/staff/canned/new");
+    let res = post_form(
+        &d.admin,
+        "/staff/canned/new",
+        &[
+            ("csrf_token", &token),
+            ("title", "Hello"),
+            ("body", "Hello {{ requester.name }}"),
+            ("scope", "shared"),
+        ],
+    );
+    assert_eq!(res.status(), Status::SeeOther);
+    let cid = d.app.count("SELECT MAX(id) FROM canned_replies");
+    let canned = |client: &rocket::local::blocking::Client, ticket: i64| {
+        client
+            .get(format!("/staff/tickets/{ticket}/canned/{cid}"))
+            .dispatch()
+            .status()
+    };
+    assert_eq!(canned(&d.agent, id), Status::NotFound);
+    assert_eq!(
+        canned(&d.agent, ticket_id(&d.app, &d.general_tid)),
+        Status::Ok
+    );
     // Suggestions while typing: the agent's session sees only General's open tickets.
     let json = d
         .agent

@@ -8,11 +8,19 @@ use rocket::http::Status;
 fn catalog(lang: &str) -> HashMap<String, String> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/i18n");
     let mut map = HashMap::new();
-    for file in [
-        format!("{dir}/{lang}.json"),
-        format!("{dir}/{lang}.admin.json"),
-        format!("{dir}/{lang}.kb.json"),
-    ] {
+    // `LANG.json` and every part `LANG.AREA.json` beside it.
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("catalog dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            name == format!("{lang}.json")
+                || (name.starts_with(&format!("{lang}.")) && name.ends_with(".json"))
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() >= 4, "catalog parts for {lang}: {files:?}");
+    for file in files {
         let text = std::fs::read_to_string(&file).expect("catalog file");
         let part: HashMap<String, String> =
             serde_json::from_str(&text).expect("catalog is a flat JSON object");

@@ -13,6 +13,7 @@ mod admin_mail;
 mod auto_assign;
 mod auto_close;
 mod browser;
+mod canned_replies;
 mod category_access;
 mod cli;
 mod crash;

@@ -73,6 +73,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.json"),
             include_str!("en.admin.json"),
             include_str!("en.kb.json"),
+            include_str!("en.canned.json"),
         ],
     ),
     (
@@ -81,6 +82,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.json"),
             include_str!("es.admin.json"),
             include_str!("es.kb.json"),
+            include_str!("es.canned.json"),
         ],
     ),
 ];

@@ -1,6 +1,8 @@
 //! The agents' desk: the ticket list, a ticket's page with its actions, and tickets opened on an
 //! employee's behalf.
 
+mod canned;
+mod canned_use;
 mod login;
 mod login_code;
 mod password;
@@ -117,21 +119,29 @@ async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64
         .map(|(_, html)| html)
 }
 
-/// The staff ticket page; `rejected` is a refused form (its values and errors) to show again.
-/// A plain view is kept (see `page_cache::KeptPages`); a refused form never is.
+/// A reply form to show again: what was typed (or inserted from a canned reply) and, for a
+/// refused one, its problems.
+struct Draft {
+    pub(super) form: serde_json::Value,
+    pub(super) errors: FieldErrors,
+}
+
+/// The staff ticket page, with a `draft` of the reply form to show again if given.
+/// A plain view is kept (see `page_cache::KeptPages`); one with a draft never is.
 async fn render_ticket(
     page: &Page<'_>,
     app: &App,
     staff: &StaffUser,
     id: i64,
-    rejected: Option<(serde_json::Value, FieldErrors)>,
+    draft: Option<Draft>,
 ) -> Result<(Status, Html)> {
     let refdata = refdata(app, page).await?;
-    let lang = page.lang;
+    let (lang, me) = (page.lang, staff.id);
     let access = staff.access.clone();
-    // The sidebar (the requester's other tickets, popular articles) is cheap to load and
-    // decides, with the ticket's revision, whether the page kept from last time still holds.
-    let (mut ticket, mut history, articles) = app
+    // The sidebar (the requester's other tickets, popular articles) and the canned replies
+    // offered are cheap to load and decide, with the ticket's revision, whether the page kept
+    // from last time still holds.
+    let (mut ticket, mut history, articles, canned) = app
         .db
         .read_quick(move |c| {
             let ticket = tickets::get(c, id)?
@@ -139,11 +149,12 @@ async fn render_ticket(
                 .ok_or(Error::NotFound)?;
             let history = tickets::by_requester(c, &ticket.requester_email, id, 10, &access)?;
             let articles = crate::kb::popular_articles(c, lang)?;
-            Ok((ticket, history, articles))
+            let canned = tickets::canned::offered(c, me, ticket.category_id)?;
+            Ok((ticket, history, articles, canned))
         })
         .await?;
     // The other tickets by id and revision (their names come with the reference data), the
-    // articles by address and title.
+    // articles by address and title, the canned replies as listed.
     let sidebar = json!([
         history
             .iter()
@@ -153,11 +164,12 @@ async fn render_ticket(
             .iter()
             .map(|a| (&a.slug, &a.title))
             .collect::<Vec<_>>(),
+        canned,
     ]);
     let settings = app.settings();
     let key = page.ticket_page_key("staff/ticket.html", id);
     let inputs = page.page_inputs(ticket.revision, &refdata, &settings, sidebar);
-    if rejected.is_none()
+    if draft.is_none()
         && let Some(html) = page.kept_page(&key, &inputs)
     {
         return Ok((Status::Ok, html));
@@ -171,16 +183,18 @@ async fn render_ticket(
     for t in &mut history {
         refdata.decorate(t);
     }
-    let (status, form, errors) = match rejected {
-        Some((form, errors)) => (Status::UnprocessableEntity, form, errors),
+    let kept = draft.is_none();
+    let (status, form, errors) = match draft {
+        Some(d) if !d.errors.is_empty() => (Status::UnprocessableEntity, d.form, d.errors),
+        Some(d) => (Status::Ok, d.form, d.errors),
         None => (Status::Ok, json!({}), FieldErrors::new()),
     };
     let data = json!({
         "ticket": ticket, "messages": messages, "events": events, "refdata": &*refdata,
         "form": form, "errors": errors, "settings": settings, "history": history,
-        "kb_links": crate::kb::article_links(app, articles),
+        "kb_links": crate::kb::article_links(app, articles), "canned": canned,
     });
-    let html = if status == Status::Ok {
+    let html = if kept {
         page.render_kept(key, inputs, data)?
     } else {
         page.render("staff/ticket.html", data)?
@@ -204,6 +218,25 @@ struct StaffReplyForm<'r> {
     #[field(default = false)]
     silent: bool,
     attachments: Vec<TempFile<'r>>,
+    /// The canned reply chosen in the list (for "Insert" without JavaScript).
+    #[field(default = String::new())]
+    canned: String,
+    /// The canned reply whose text was inserted: its changes go with the reply, its use counts.
+    #[field(default = String::new())]
+    canned_id: String,
+    /// Ticked: apply that canned reply's field changes.
+    #[field(default = false)]
+    canned_apply: bool,
+}
+
+impl StaffReplyForm<'_> {
+    /// What was typed, to show the form again.
+    fn values(&self) -> serde_json::Value {
+        json!({
+            "message": self.message, "status": self.status, "silent": self.silent,
+            "canned": self.canned, "canned_id": self.canned_id, "canned_apply": self.canned_apply,
+        })
+    }
 }
 
 impl CsrfForm for StaffReplyForm<'_> {
@@ -221,6 +254,14 @@ async fn reply(
     form: Checked<StaffReplyForm<'_>>,
 ) -> PageResult {
     let form = form.0;
+    if form.kind == "insert" {
+        let (choice, message) = (&form.canned, &form.message);
+        let draft =
+            canned_use::insert(&page, app, &staff, id, choice, message, form.values()).await?;
+        return Ok(Answer::from(
+            render_ticket(&page, app, &staff, id, Some(draft)).await?,
+        ));
+    }
     let kind = if form.kind == "note" {
         MessageKind::Note
     } else {
@@ -228,12 +269,21 @@ async fn reply(
     };
     let mut errors = FieldErrors::new();
     validate::message(&form.message, &mut errors);
+    let canned = canned_use::chosen(&page, app, &staff, id, &form.canned_id, &mut errors).await?;
     let uploads = checked_uploads(&form.attachments, &app.settings(), &mut errors).await;
     if !errors.is_empty() {
-        let values =
-            json!({ "message": form.message, "status": form.status, "silent": form.silent });
+        let mut values = form.values();
+        match &canned {
+            Some(prepared) => values["canned_used"] = canned_use::used_json(prepared),
+            // Gone: the form must not send it again, or it could never be sent.
+            None => values["canned_id"] = json!(""),
+        }
+        let draft = Draft {
+            form: values,
+            errors,
+        };
         return Ok(Answer::from(
-            render_ticket(&page, app, &staff, id, Some((values, errors))).await?,
+            render_ticket(&page, app, &staff, id, Some(draft)).await?,
         ));
     }
     let message = NewMessage {
@@ -241,17 +291,28 @@ async fn reply(
         body: form.message.trim().to_string(),
         attachments: uploads,
     };
-    let changes = Changes {
-        status: form.status.parse::<i64>().ok(),
-        ..Changes::default()
+    // The canned reply's changes, unless unticked; a status chosen on the form wins.
+    let mut changes = match &canned {
+        Some(prepared) if form.canned_apply => prepared.reply.changes(staff.id),
+        _ => Changes::default(),
     };
+    if let Ok(status) = form.status.parse::<i64>() {
+        changes.status = Some(status);
+    }
+    let used = canned.map(|prepared| prepared.id);
     let who = actor(&staff);
     let mut ctx = Ctx::new(app.mail_ctx(), now());
     if form.silent {
         ctx = ctx.silent();
     }
     app.db
-        .write(move |c| Desk::new(c, &ctx).reply(&who, id, &message, &changes))
+        .write(move |c| {
+            Desk::new(c, &ctx).reply(&who, id, &message, &changes)?;
+            if let Some(canned_id) = used {
+                tickets::canned::record_use(c, canned_id, ctx.now)?;
+            }
+            Ok(())
+        })
         .await?;
     Ok(Answer::from(Redirect::to(format!(
         "/staff/tickets/{id}#latest"
@@ -427,6 +488,8 @@ pub fn routes() -> Vec<Route> {
         create_ticket,
         staff_home
     ];
+    all.extend(canned_use::routes());
+    all.extend(canned::routes());
     all.extend(prefs::routes());
     all.extend(login::routes());
     all.extend(login_code::routes());

@@ -4,13 +4,17 @@
 //! resolve, reopen), called through `crate::workflow::Desk` so that notifications and whatever
 //! else reacts to the `events` run in the same transaction. All SQL on tickets, messages,
 //! attachments, history and the reference tables is in `store` (and the list queries in `list`,
-//! the reference data in `refdata`); no other module writes these tables.
+//! the reference data in `refdata`); no other module writes these tables. Canned replies
+//! (`canned`, their own table) and the placeholders their text may hold (`placeholders`) live
+//! here too.
 
 pub mod actions;
 pub mod assignment;
+pub mod canned;
 pub mod categories;
 pub mod events;
 pub mod list;
+pub mod placeholders;
 pub mod refdata;
 pub mod statuses;
 pub mod store;

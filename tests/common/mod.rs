@@ -2,6 +2,7 @@
 //! helpers to run the real binary on a real socket.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod dovecot;
 pub mod multipart;
 pub mod server;
