@@ -9,7 +9,8 @@
 //!   open one clears it;
 //! - a requester's reply on a ticket waiting on them, resolved or closed puts it back "in
 //!   progress";
-//! - only staff write replies and notes, and change anything but a ticket's status;
+//! - only staff write replies and notes, and change anything but a ticket's status; an
+//!   automation rule (`ActorKind::Rule`) may do what staff do but write to the requester;
 //! - the one exception: an email claiming to be from staff that the desk could not verify
 //!   (`ActorKind::UnverifiedEmail`) is kept as an internal note, and may do nothing else;
 //! - a ticket is assigned only to an active staff account who works its category;
@@ -127,6 +128,8 @@ pub fn reply(
         (ActorKind::UnverifiedEmail, kind) => {
             kind == MessageKind::Note && *changes == Changes::default()
         }
+        // A rule writes internal notes; what the requester reads is written by a person.
+        (ActorKind::Rule, kind) => kind == MessageKind::Note,
         (_, MessageKind::Requester) => true,
         (_, MessageKind::Staff | MessageKind::Note) => actor.is_staff(),
     };
@@ -137,6 +140,10 @@ pub fn reply(
         store::insert_message(conn, ticket_id, message.kind, actor, &message.body, now)?;
     store::insert_attachments(conn, ticket_id, message_id, &message.attachments, now)?;
     store::count_message(conn, ticket_id, now, message.kind == MessageKind::Staff)?;
+    if actor.kind == ActorKind::Rule {
+        // No person wrote it: the history says which rule did, beside its field changes.
+        store::insert_history(conn, ticket_id, actor, "note", None, None, now)?;
+    }
     let mut events = vec![Event {
         ticket_id,
         by: actor.clone(),
@@ -286,7 +293,9 @@ fn change(
     now: i64,
     events: &mut Vec<Event>,
 ) -> Result<()> {
-    if (field != Field::Status && !actor.is_staff()) || actor.kind == ActorKind::UnverifiedEmail {
+    if (field != Field::Status && !actor.acts_as_staff())
+        || actor.kind == ActorKind::UnverifiedEmail
+    {
         return Err(Error::Forbidden);
     }
     let old = store::field_value(conn, ticket_id, field)?.ok_or(Error::NotFound)?;

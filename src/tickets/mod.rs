@@ -18,7 +18,7 @@ pub mod validate;
 
 use rand::Rng;
 use rand::rngs::OsRng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
 pub use events::{Event, What};
@@ -142,6 +142,8 @@ pub struct Message {
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryEntry {
     pub actor_name: String,
+    /// `ActorKind::as_str`: pages mark what a rule did as such.
+    pub actor_kind: String,
     pub field: String,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
@@ -229,6 +231,15 @@ impl Actor {
         }
     }
 
+    /// An automation rule (`crate::rules`), named as the rule is, so the history says which.
+    pub fn rule(name: &str) -> Actor {
+        Actor {
+            kind: ActorKind::Rule,
+            staff_id: None,
+            name: name.to_string(),
+        }
+    }
+
     pub fn system() -> Actor {
         Actor {
             kind: ActorKind::System,
@@ -240,10 +251,16 @@ impl Actor {
     pub fn is_staff(&self) -> bool {
         self.staff_id.is_some()
     }
+
+    /// Whether it may do to a ticket what staff do (change any field, write internal notes):
+    /// staff, and the rules admins set up, which act for the desk through the same actions.
+    pub fn acts_as_staff(&self) -> bool {
+        self.is_staff() || self.kind == ActorKind::Rule
+    }
 }
 
 /// Where a ticket came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
     Portal,
@@ -262,6 +279,18 @@ impl Channel {
             Channel::Api => "api",
             Channel::System => "system",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        [
+            Channel::Portal,
+            Channel::Staff,
+            Channel::Email,
+            Channel::Api,
+            Channel::System,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
     }
 }
 
