@@ -88,6 +88,7 @@ const DOMAIN: &[&str] = &[
     "outbox.rs",
     "jobs/",
     "audit.rs",
+    "rules/",
 ];
 
 #[test]

@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0014_audit_filters.sql"),
     include_str!("migrations/0015_password_resets.sql"),
     include_str!("migrations/0016_staff_access.sql"),
+    include_str!("migrations/0020_rules.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;
