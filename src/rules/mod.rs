@@ -314,10 +314,10 @@ impl Condition {
 /// "ya NO funciona" but not "no, ahora funciona".
 fn contains(words: &[String], entries: &[String]) -> bool {
     entries.iter().any(|entry| {
-        let wanted: Vec<&str> = entry.split(' ').collect();
+        let len = entry.split(' ').count();
         words
-            .windows(wanted.len())
-            .any(|w| w.iter().zip(&wanted).all(|(a, b)| a == b))
+            .windows(len)
+            .any(|w| w.iter().map(String::as_str).eq(entry.split(' ')))
     })
 }
 
