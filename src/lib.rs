@@ -19,6 +19,7 @@ pub mod mail;
 pub mod notify;
 pub mod outbox;
 pub mod portal;
+pub mod rules;
 pub mod search;
 pub mod settings;
 pub mod staff;

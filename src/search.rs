@@ -1,8 +1,11 @@
 //! Full-text search helpers shared by the ticket list, the knowledge base and the suggestions:
 //! turning what people type into a safe FTS5 query, turning FTS5 snippets into safe HTML, and
-//! rebuilding the search tables (`helpdesk reindex`).
+//! rebuilding the search tables (`helpdesk reindex`), and the same accent folding in Rust for
+//! text matched outside SQLite (rules' words, slugs).
 
 use rusqlite::Connection;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 use crate::error::Result;
 
@@ -85,6 +88,26 @@ pub fn highlight(snippet: &str) -> String {
     out
 }
 
+/// Text folded as the search index folds it (`remove_diacritics 2`): lowercase, accents and other
+/// combining marks dropped after canonical decomposition, so "Contraseña", "CONTRASEÑA" and
+/// "contrasena" are the same, as are precomposed and decomposed accents.
+pub fn fold(text: &str) -> String {
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The words of `text`, folded: runs of letters and digits, anything else separates them (as in
+/// `match_expr`).
+pub fn folded_words(text: &str) -> Vec<String> {
+    fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// SQL that fills `ticket_search` for tickets with `id` in `[?1, ?2)`.
 const FILL_TICKETS: &str = "INSERT INTO ticket_search (rowid, subject, body, notes, requester)
     SELECT t.id, t.subject,
@@ -151,6 +174,17 @@ mod tests {
         assert_eq!(
             match_any_expr("my printer is OFFLINE!"),
             Some("\"printer\"* OR \"OFFLINE\"*".into())
+        );
+    }
+
+    #[test]
+    fn folding_drops_case_and_accents_composed_or_not() {
+        assert_eq!(fold("Contraseña CADUCÓ"), "contrasena caduco");
+        // "e" followed by a combining acute accent, as some mail programs send it.
+        assert_eq!(fold("impresio\u{301}n"), "impresion");
+        assert_eq!(
+            folded_words("¿La IMPRESÓRA, falla?"),
+            vec!["la", "impresora", "falla"]
         );
     }
 

@@ -1,7 +1,8 @@
 //! One home for ticket changes: `Desk` runs a ticket action and then every reaction to the
 //! events it returned, in the same transaction, so a change and its consequences (the mail it
-//! sends today; rules, SLA clocks, webhooks and live updates later) are committed together or not
-//! at all, wherever the change comes from: the portal, the desk, an email, the API or a job.
+//! sends, the automation rules' changes; SLA clocks, webhooks and live updates later) are
+//! committed together or not at all, wherever the change comes from: the portal, the desk, an
+//! email, the API or a job.
 //!
 //! Adding a reaction means adding one call in `react`; no handler needs to know.
 
@@ -90,7 +91,11 @@ impl<'a> Desk<'a> {
         self.react(events)
     }
 
-    fn react(&self, events: Vec<Event>) -> Result<Vec<Event>> {
+    fn react(&self, mut events: Vec<Event>) -> Result<Vec<Event>> {
+        // The rules first: their changes are events too, which the reactions below see (their
+        // own loop guard is in `rules::run`).
+        let by_rules = crate::rules::run::react(self.conn, &events, self.ctx.now)?;
+        events.extend(by_rules);
         notifications(self.conn, &self.ctx.mail, &events)?;
         Ok(events)
     }
@@ -139,8 +144,9 @@ fn notifications(conn: &Connection, mail: &MailCtx, events: &[Event]) -> Result<
             } => notify::ticket_assigned(conn, mail, ticket, *assignee, &event.by)?,
             What::Changed { .. } => {}
             What::Resolved => {
-                // The requester resolving their own ticket needs no mail about it.
-                if event.by.is_staff() && !resolve_mailed.contains(&ticket) {
+                // The requester resolving their own ticket needs no mail about it; staff or a
+                // rule resolving it does.
+                if event.by.works_the_desk() && !resolve_mailed.contains(&ticket) {
                     notify::ticket_resolved(conn, mail, ticket, None)?;
                     resolve_mailed.push(ticket);
                 }

@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0017_staff_totp.sql"),
     include_str!("migrations/0018_desk_time.sql"),
     include_str!("migrations/0019_canned_replies.sql"),
+    include_str!("migrations/0020_rules.sql"),
     include_str!("migrations/0021_auto_assign.sql"),
 ];
 

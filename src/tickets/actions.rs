@@ -9,8 +9,9 @@
 //!   open one clears it;
 //! - a requester's reply on a ticket waiting on them, resolved or closed puts it back "in
 //!   progress";
-//! - only staff write replies, and only staff or the desk itself (rules, auto-assignment, jobs)
-//!   write notes and change anything but a ticket's status;
+//! - only staff write replies; staff and the desk itself (automation rules, auto-assignment,
+//!   scheduled jobs) write internal notes and change anything but a ticket's status; a rule
+//!   never writes to the requester;
 //! - the one exception: an email claiming to be from staff that the desk could not verify
 //!   (`ActorKind::UnverifiedEmail`) is kept as an internal note, and may do nothing else;
 //! - a ticket is assigned only to an active staff account who works its category;
@@ -128,6 +129,8 @@ pub fn reply(
         (ActorKind::UnverifiedEmail, kind) => {
             kind == MessageKind::Note && *changes == Changes::default()
         }
+        // A rule writes internal notes; what the requester reads is written by a person.
+        (ActorKind::Rule, kind) => kind == MessageKind::Note,
         (_, MessageKind::Requester) => true,
         (_, MessageKind::Note) => actor.works_the_desk(),
         (_, MessageKind::Staff) => actor.is_staff(),
@@ -139,6 +142,10 @@ pub fn reply(
         store::insert_message(conn, ticket_id, message.kind, actor, &message.body, now)?;
     store::insert_attachments(conn, ticket_id, message_id, &message.attachments, now)?;
     store::count_message(conn, ticket_id, now, message.kind == MessageKind::Staff)?;
+    if actor.kind == ActorKind::Rule {
+        // No person wrote it: the history says which rule did, beside its field changes.
+        store::insert_history(conn, ticket_id, actor, "note", None, None, now)?;
+    }
     let mut events = vec![Event {
         ticket_id,
         by: actor.clone(),

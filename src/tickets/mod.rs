@@ -23,7 +23,7 @@ pub mod validate;
 
 use rand::Rng;
 use rand::rngs::OsRng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
 pub use events::{Event, What};
@@ -147,6 +147,8 @@ pub struct Message {
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryEntry {
     pub actor_name: String,
+    /// `ActorKind::as_str`: pages mark what a rule did as such.
+    pub actor_kind: String,
     pub field: String,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
@@ -234,6 +236,15 @@ impl Actor {
         }
     }
 
+    /// An automation rule (`crate::rules`), named as the rule is, so the history says which.
+    pub fn rule(name: &str) -> Actor {
+        Actor {
+            kind: ActorKind::Rule,
+            staff_id: None,
+            name: name.to_string(),
+        }
+    }
+
     pub fn system() -> Actor {
         Actor {
             kind: ActorKind::System,
@@ -273,7 +284,7 @@ impl Actor {
 }
 
 /// Where a ticket came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
     Portal,
@@ -292,6 +303,18 @@ impl Channel {
             Channel::Api => "api",
             Channel::System => "system",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        [
+            Channel::Portal,
+            Channel::Staff,
+            Channel::Email,
+            Channel::Api,
+            Channel::System,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
     }
 }
 

@@ -6,8 +6,8 @@ use crate::auth::access::Access;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    Actor, AttachmentFile, AttachmentMeta, Field, HistoryEntry, Message, MessageKind, Ticket,
-    Upload,
+    Actor, AttachmentFile, AttachmentMeta, Channel, Field, HistoryEntry, Message, MessageKind,
+    Ticket, Upload,
 };
 use crate::error::{Error, Result};
 
@@ -292,6 +292,57 @@ pub fn get_by_tracking_id(conn: &Connection, tracking_id: &str) -> Result<Option
         .optional()?)
 }
 
+/// A ticket with the channel it came in through: what the rules look at, in one read.
+pub fn with_channel(conn: &Connection, id: i64) -> Result<Option<(Ticket, Channel)>> {
+    let sql = format!("SELECT {TICKET_COLUMNS}, channel FROM tickets WHERE id = ?1");
+    let row = conn
+        .prepare_cached(&sql)?
+        .query_row([id], |r| Ok((ticket_from_row(r)?, r.get::<_, String>(14)?)))
+        .optional()?;
+    Ok(row.map(|(t, channel)| (t, channel_of(&channel))))
+}
+
+fn channel_of(stored: &str) -> Channel {
+    // Every stored value is one of ours (migration 0010); anything else came from no person.
+    Channel::parse(stored).unwrap_or(Channel::System)
+}
+
+/// A recent ticket and its text, for trying a rule on it ("Test this rule").
+pub struct RecentTicket {
+    pub ticket: Ticket,
+    pub channel: Channel,
+    pub first_message: String,
+    /// The newest message of any kind (the first one when there is no other).
+    pub last_message: String,
+}
+
+/// The `limit` newest tickets, newest first, each with its first and newest message.
+pub fn newest_with_text(conn: &Connection, limit: i64) -> Result<Vec<RecentTicket>> {
+    let columns = TICKET_COLUMNS
+        .split(", ")
+        .map(|c| format!("t.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns}, t.channel,
+             coalesce((SELECT body FROM messages WHERE ticket_id = t.id ORDER BY id LIMIT 1), ''),
+             coalesce((SELECT body FROM messages WHERE ticket_id = t.id ORDER BY id DESC LIMIT 1), '')
+         FROM tickets t ORDER BY t.id DESC LIMIT ?1"
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map([limit], |r| {
+            Ok(RecentTicket {
+                ticket: ticket_from_row(r)?,
+                channel: channel_of(&r.get::<_, String>(14)?),
+                first_message: r.get(15)?,
+                last_message: r.get(16)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
 /// The language the requester wrote in (a code; see `Lang::from_code`).
 pub fn requester_lang(conn: &Connection, ticket_id: i64) -> Result<String> {
     Ok(conn
@@ -351,13 +402,14 @@ pub fn messages(conn: &Connection, ticket_id: i64, include_notes: bool) -> Resul
 /// The ticket's history, oldest first.
 pub fn history(conn: &Connection, ticket_id: i64) -> Result<Vec<HistoryEntry>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT actor_name, field, old_value, new_value, created_at FROM ticket_events
+        "SELECT actor_name, field, old_value, new_value, created_at, actor_kind FROM ticket_events
          WHERE ticket_id = ?1 ORDER BY id",
     )?;
     let rows = stmt
         .query_map([ticket_id], |r| {
             Ok(HistoryEntry {
                 actor_name: r.get(0)?,
+                actor_kind: r.get(5)?,
                 field: r.get(1)?,
                 old_value: r.get(2)?,
                 new_value: r.get(3)?,
