@@ -94,7 +94,7 @@ impl<'a> Desk<'a> {
     fn react(&self, mut events: Vec<Event>) -> Result<Vec<Event>> {
         // The rules first: their changes are events too, which the reactions below see (their
         // own loop guard is in `rules::run`).
-        let by_rules = crate::rules::run::react(self.conn, &events, self.ctx.now)?;
+        let by_rules = crate::rules::run::react(self.conn, &events, self.ctx.now, &self.ctx.mail)?;
         events.extend(by_rules);
         notifications(self.conn, &self.ctx.mail, &events)?;
         Ok(events)

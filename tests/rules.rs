@@ -616,3 +616,146 @@ fn the_edit_form_shows_the_saved_rule_and_saving_it_again_keeps_it() {
         3
     );
 }
+
+/// The desk open round the clock every day, with or without today (and the days either side,
+/// so a run at midnight cannot slip out) as holidays.
+fn always_open(app: &TestApp, holiday_today: bool) {
+    app.db
+        .write_blocking(move |c| {
+            c.execute_batch(
+                "DELETE FROM business_hours; DELETE FROM holidays;
+                 INSERT INTO business_hours (weekday, start_min, end_min)
+                 VALUES (1,0,1440),(2,0,1440),(3,0,1440),(4,0,1440),(5,0,1440),(6,0,1440),(7,0,1440);",
+            )?;
+            if holiday_today {
+                c.execute_batch(
+                    "INSERT INTO holidays (day, name) VALUES (date('now','-1 day'), 'a'),
+                     (date('now'), 'b'), (date('now','+1 day'), 'c');",
+                )?;
+            }
+            Ok(())
+        })
+        .expect("desk hours");
+}
+
+#[test]
+fn a_rule_mails_from_its_template_within_business_hours_only() {
+    let app = TestApp::with_config(|c| c.smtp_url = "smtp://127.0.0.1:9".to_string());
+    login(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD);
+    on_created(
+        &app,
+        "Acknowledge in hours",
+        &[
+            ("business_hours", "yes"),
+            ("email_to", "requester"),
+            ("email_subject", "We are on it: {{ ticket.subject }}"),
+            (
+                "email_body",
+                "Hello {{requester.name}}, your request {{ ticket.tracking_id }} is in {{ ticket.category }}.",
+            ),
+        ],
+    );
+    on_created(
+        &app,
+        "Copy to the boss",
+        &[
+            ("email_to", "address"),
+            ("email_address", "Boss@Office.example"),
+            ("email_subject", "New: {{ ticket.subject }}"),
+            ("email_body", "From {{ requester.email }}"),
+        ],
+    );
+    let portal = app.other_client();
+    always_open(&app, false);
+    let tid = submit(
+        &portal,
+        "ana@office.example",
+        "Toner empty",
+        "No toner on floor 2.",
+    );
+    let mail = |to: &str, like: &str| {
+        let (to, like) = (to.to_string(), like.to_string());
+        app.db
+            .read_blocking(move |c| {
+                let mut stmt = c.prepare(
+                    "SELECT subject || '\n' || body_text FROM outbox WHERE to_addr = ?1 AND subject LIKE ?2",
+                )?;
+                let rows = stmt
+                    .query_map([to, like], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .expect("outbox")
+    };
+    let acks = mail("ana@office.example", "%We are on it%");
+    assert_eq!(acks.len(), 1, "{acks:?}");
+    assert!(
+        acks[0].starts_with(&format!("[#{tid}] We are on it: Toner empty")),
+        "{acks:?}"
+    );
+    assert!(
+        acks[0].contains(&format!(
+            "Hello Ana Garcia, your request {tid} is in Hardware."
+        )),
+        "{acks:?}"
+    );
+    let copies = mail("boss@office.example", "%New: Toner empty%");
+    assert_eq!(copies.len(), 1);
+    assert!(copies[0].contains("From ana@office.example"));
+    // On a holiday the desk is closed: no acknowledgement, the copy still goes.
+    always_open(&app, true);
+    submit(
+        &portal,
+        "ana@office.example",
+        "Scanner jammed",
+        "Paper stuck.",
+    );
+    assert!(mail("ana@office.example", "%We are on it: Scanner%").is_empty());
+    assert_eq!(
+        mail("boss@office.example", "%New: Scanner jammed%").len(),
+        1
+    );
+    // The form shows the saved mail action, and refuses unknown placeholders and bad addresses.
+    let page = get_ok(&app.client, "/admin/rules");
+    assert!(page.contains("Acknowledge in hours"));
+    let token = csrf(&app.client, "/admin/rules/new");
+    let res = post_form(
+        &app.client,
+        "/admin/rules",
+        &[
+            ("csrf_token", &token),
+            ("name", "Broken mail"),
+            ("active", "true"),
+            ("event", "created"),
+            ("by", "any"),
+            ("match_mode", "all"),
+            ("email_to", "requester"),
+            ("email_subject", "Hi {{ ticket.nonsense }}"),
+            ("email_body", "Body {{ requester.name"),
+        ],
+    );
+    assert_eq!(res.status(), Status::UnprocessableEntity);
+    let body = res.into_string().unwrap_or_default();
+    assert!(body.contains("ticket.nonsense"), "{body}");
+    let res = post_form(
+        &app.client,
+        "/admin/rules",
+        &[
+            ("csrf_token", &token),
+            ("name", "Bad address"),
+            ("active", "true"),
+            ("event", "created"),
+            ("by", "any"),
+            ("match_mode", "all"),
+            ("email_to", "address"),
+            ("email_address", "not an address"),
+            ("email_subject", "Hi"),
+            ("email_body", "Body"),
+        ],
+    );
+    assert_eq!(res.status(), Status::UnprocessableEntity);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM rules WHERE name IN ('Broken mail', 'Bad address')"),
+        0
+    );
+}

@@ -52,6 +52,8 @@ struct RuleForm {
     #[field(default = String::new())]
     assigned: String,
     #[field(default = String::new())]
+    business_hours: String,
+    #[field(default = String::new())]
     set_category: String,
     #[field(default = String::new())]
     set_priority: String,
@@ -62,6 +64,14 @@ struct RuleForm {
     add_note: bool,
     #[field(default = String::new())]
     note: String,
+    #[field(default = String::new())]
+    email_to: String,
+    #[field(default = String::new())]
+    email_address: String,
+    #[field(default = String::new())]
+    email_subject: String,
+    #[field(default = String::new())]
+    email_body: String,
     stop: bool,
 }
 
@@ -89,12 +99,17 @@ impl RuleForm {
             subject_words: self.subject_words,
             message_words: self.message_words,
             assigned: self.assigned,
+            business_hours: self.business_hours,
             set_category: self.set_category,
             set_priority: self.set_priority,
             set_status: self.set_status,
             set_assignee: self.set_assignee,
             add_note: self.add_note,
             note: self.note,
+            email_to: self.email_to,
+            email_address: self.email_address,
+            email_subject: self.email_subject,
+            email_body: self.email_body,
             stop: self.stop,
         }
     }

@@ -161,10 +161,16 @@ fn queue(
         );
         (id, Some(root))
     };
+    // A rule's mail has the subject its rule wrote; every other kind says what happened.
+    let about = data
+        .get("rule_subject")
+        .and_then(|v| v.as_str())
+        .unwrap_or(&ticket.subject)
+        .to_string();
     let subject = format!(
         "[#{}] {}",
         ticket.tracking_id,
-        kind.subject(to.lang, &ticket.subject)
+        kind.subject(to.lang, &about)
     );
     crate::outbox::insert(
         conn,
@@ -306,6 +312,62 @@ pub fn ticket_resolved(
         None => json!({}),
     };
     queue(conn, ctx, &ticket, &requester, Kind::TicketResolved, extra)
+}
+
+/// An automation rule's mail (`rules::Action::SendEmail`): its subject and text with the
+/// ticket's placeholders filled in, to the requester, the assignee, the category's agents or an
+/// address. Nothing when mail is off or there is nobody to send to (no assignee yet).
+pub fn rule_mail(
+    conn: &Connection,
+    ctx: &MailCtx,
+    ticket_id: i64,
+    to: &crate::rules::MailTo,
+    subject: &str,
+    body: &str,
+) -> Result<()> {
+    use crate::rules::MailTo;
+    if !ctx.enabled(conn)? {
+        return Ok(());
+    }
+    let (mut ticket, requester) = load(conn, ticket_id)?;
+    tickets::RefData::load(conn)?.decorate(&mut ticket);
+    let (kind, recipients) = match to {
+        MailTo::Requester => (Kind::RuleToRequester, vec![requester]),
+        MailTo::Address(addr) => (
+            Kind::RuleToRequester,
+            vec![Recipient {
+                addr: addr.clone(),
+                ..requester
+            }],
+        ),
+        MailTo::Assignee => (
+            Kind::RuleToStaff,
+            match ticket.assignee_id {
+                Some(id) => staff_member(conn, "active", id, ticket.category_id)?
+                    .into_iter()
+                    .collect(),
+                None => Vec::new(),
+            },
+        ),
+        MailTo::CategoryAgents => (
+            Kind::RuleToStaff,
+            audience(conn, "active", ticket.category_id, None)?,
+        ),
+    };
+    let mut values = crate::tickets::placeholders::PlaceholderValues::for_ticket(
+        &ticket,
+        ticket.assignee.as_deref().unwrap_or(""),
+        &ctx.desk_name,
+        &ctx.base_url,
+    );
+    values.set("agent.name", ticket.assignee.clone().unwrap_or_default());
+    let subject = crate::tickets::placeholders::render(subject, &values);
+    let body = crate::tickets::placeholders::render(body, &values);
+    let extra = json!({ "rule_subject": subject, "body": body });
+    for r in &recipients {
+        queue(conn, ctx, &ticket, r, kind, extra.clone())?;
+    }
+    Ok(())
 }
 
 /// A resolved ticket closed by itself after `days` days without a word from the requester.

@@ -27,9 +27,13 @@ pub enum Kind {
     Assigned,
     /// To the requester: a resolved ticket closed by itself after days without a reply.
     TicketClosed,
+    /// An automation rule's mail to the requester or an outside address (its own subject).
+    RuleToRequester,
+    /// An automation rule's mail to staff (its own subject).
+    RuleToStaff,
 }
 
-pub const KINDS: [Kind; 7] = [
+pub const KINDS: [Kind; 9] = [
     Kind::TicketCreated,
     Kind::StaffReplied,
     Kind::TicketResolved,
@@ -37,6 +41,8 @@ pub const KINDS: [Kind; 7] = [
     Kind::RequesterReplied,
     Kind::Assigned,
     Kind::TicketClosed,
+    Kind::RuleToRequester,
+    Kind::RuleToStaff,
 ];
 
 impl Kind {
@@ -49,6 +55,7 @@ impl Kind {
             Kind::RequesterReplied => "requester_replied",
             Kind::Assigned => "assigned",
             Kind::TicketClosed => "ticket_closed",
+            Kind::RuleToRequester | Kind::RuleToStaff => "rule_mail",
         }
     }
 
@@ -56,7 +63,7 @@ impl Kind {
     pub fn to_staff(self) -> bool {
         matches!(
             self,
-            Kind::NewTicket | Kind::RequesterReplied | Kind::Assigned
+            Kind::NewTicket | Kind::RequesterReplied | Kind::Assigned | Kind::RuleToStaff
         )
     }
 
@@ -77,6 +84,8 @@ impl Kind {
             (Kind::Assigned, Lang::Es) => "Asignado a usted",
             (Kind::TicketClosed, Lang::En) => "Closed",
             (Kind::TicketClosed, Lang::Es) => "Cerrada",
+            // A rule's mail carries the subject its rule wrote (see `notify::rule_mail`).
+            (Kind::RuleToRequester | Kind::RuleToStaff, _) => return ticket_subject.to_string(),
         };
         format!("{lead}: {ticket_subject}")
     }

@@ -76,6 +76,8 @@ pub enum Condition {
     MessageContains(Vec<String>),
     /// Whether the ticket has an assignee.
     Assigned(bool),
+    /// Whether the change happens within the desk's business hours (`desk_time`).
+    BusinessHours(bool),
 }
 
 /// One thing a rule does, in order.
@@ -89,8 +91,38 @@ pub enum Action {
     SetAssignee(Option<i64>),
     /// An internal note with this text.
     AddNote(String),
+    /// A mail from the rule's template (placeholders filled from the ticket, see
+    /// `tickets::placeholders`), queued with the change.
+    SendEmail {
+        to: MailTo,
+        subject: String,
+        body: String,
+    },
     /// No later rule runs for this change.
     Stop,
+}
+
+/// Who a rule's mail goes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailTo {
+    Requester,
+    /// Nobody while the ticket has no assignee.
+    Assignee,
+    /// The category's agents (every staff member who works it, when it has none).
+    CategoryAgents,
+    Address(String),
+}
+
+impl MailTo {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            MailTo::Requester => "requester",
+            MailTo::Assignee => "assignee",
+            MailTo::CategoryAgents => "category_agents",
+            MailTo::Address(_) => "address",
+        }
+    }
 }
 
 impl Action {
@@ -102,6 +134,7 @@ impl Action {
             Action::SetStatus(_) => "set_status",
             Action::SetAssignee(_) => "set_assignee",
             Action::AddNote(_) => "add_note",
+            Action::SendEmail { .. } => "send_email",
             Action::Stop => "stop",
         }
     }
@@ -201,6 +234,8 @@ pub struct Facts {
     pub requester_email: String,
     pub subject: Text,
     pub message: Option<Text>,
+    /// Whether the change falls within business hours (only worked out when a rule asks).
+    pub business_hours: bool,
 }
 
 impl Facts {
@@ -214,6 +249,7 @@ impl Facts {
             requester_email: ticket.requester_email.to_lowercase(),
             subject: Text::new(ticket.subject.clone()),
             message: message.map(Text::new),
+            business_hours: false,
         }
     }
 }
@@ -280,6 +316,12 @@ impl Compiled {
             .any(|c| matches!(c, Condition::MessageContains(_)))
     }
 
+    pub fn looks_at_business_hours(&self) -> bool {
+        self.conditions
+            .iter()
+            .any(|c| matches!(c, Condition::BusinessHours(_)))
+    }
+
     pub fn stops(&self) -> bool {
         self.actions.contains(&Action::Stop)
     }
@@ -305,6 +347,7 @@ impl Condition {
                 .as_ref()
                 .is_some_and(|m| contains(m.words(), entries)),
             Condition::Assigned(yes) => f.assignee_id.is_some() == *yes,
+            Condition::BusinessHours(yes) => f.business_hours == *yes,
         }
     }
 }

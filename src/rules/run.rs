@@ -13,13 +13,14 @@ use rusqlite::Connection;
 
 use super::{Action, Compiled, Facts, Trigger, Who, active};
 use crate::error::{Error, Result};
+use crate::notify::MailCtx;
 use crate::tickets::actions::{self, Changes, NewMessage};
 use crate::tickets::store::{self as ticket_store, RecentTicket};
 use crate::tickets::{Actor, Event, Field, MessageKind, What};
 
 /// Runs the rules for `events` (one action's); returns the events of the rules' own changes,
 /// which the other reactions (notifications) then see like any.
-pub fn react(conn: &Connection, events: &[Event], now: i64) -> Result<Vec<Event>> {
+pub fn react(conn: &Connection, events: &[Event], now: i64, mail: &MailCtx) -> Result<Vec<Event>> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
@@ -55,6 +56,7 @@ pub fn react(conn: &Connection, events: &[Event], now: i64) -> Result<Vec<Event>
         };
         let mut run = Run {
             conn,
+            mail,
             ticket_id,
             now,
             fired: HashSet::new(),
@@ -87,6 +89,7 @@ fn added_message<'e>(events: impl Iterator<Item = &'e Event>) -> Option<String> 
 /// The rules' work on one ticket for one change.
 struct Run<'a> {
     conn: &'a Connection,
+    mail: &'a MailCtx,
     ticket_id: i64,
     now: i64,
     /// Rules that already ran for this change: none runs twice.
@@ -107,6 +110,10 @@ impl Run<'_> {
             return Ok(Vec::new());
         };
         let mut facts = Facts::new(&ticket, channel, message);
+        if rules.iter().any(Compiled::looks_at_business_hours) {
+            let calendar = crate::desk_time::store::load_calendar(self.conn)?;
+            facts.business_hours = crate::desk_time::is_business_time(self.now, &calendar);
+        }
         let mut caused = Vec::new();
         for rule in rules {
             if rule.event != trigger
@@ -164,6 +171,10 @@ impl Run<'_> {
                 };
                 actions::reply(conn, actor, id, &note, &Changes::default(), now)
             }
+            Action::SendEmail { to, subject, body } => {
+                crate::notify::rule_mail(conn, self.mail, id, to, subject, body)?;
+                Ok(Vec::new())
+            }
             Action::Stop => Ok(Vec::new()),
         };
         match outcome {
@@ -217,6 +228,12 @@ pub const TRIED: i64 = 100;
 pub fn try_on_recent(conn: &Connection, rule: &super::Rule) -> Result<(Vec<RecentTicket>, usize)> {
     let compiled = Compiled::new(rule);
     let recent = ticket_store::newest_with_text(conn, TRIED)?;
+    // Business hours as they were when each ticket came in.
+    let calendar = if compiled.looks_at_business_hours() {
+        Some(crate::desk_time::store::load_calendar(conn)?)
+    } else {
+        None
+    };
     let tried = recent.len();
     let matched = recent
         .into_iter()
@@ -225,7 +242,12 @@ pub fn try_on_recent(conn: &Connection, rule: &super::Rule) -> Result<(Vec<Recen
                 Trigger::Created => &r.first_message,
                 Trigger::Updated => &r.last_message,
             };
-            compiled.matches(&Facts::new(&r.ticket, r.channel, Some(message.clone())))
+            let mut facts = Facts::new(&r.ticket, r.channel, Some(message.clone()));
+            if let Some(calendar) = &calendar {
+                facts.business_hours =
+                    crate::desk_time::is_business_time(r.ticket.created_at, calendar);
+            }
+            compiled.matches(&facts)
         })
         .collect();
     Ok((matched, tried))

@@ -5,12 +5,16 @@
 use rusqlite::Connection;
 use serde::Serialize;
 
-use super::{Action, By, Condition, Match, RuleDef, Trigger, entry_words, same_name, store};
+use super::{
+    Action, By, Condition, MailTo, Match, RuleDef, Trigger, entry_words, same_name, store,
+};
 use crate::error::{FieldErrors, Result};
+use crate::tickets::placeholders;
 use crate::tickets::{Channel, RefData};
 
 const MAX_NAME: usize = 100;
 const MAX_NOTE: usize = 5_000;
+const MAX_SUBJECT: usize = 200;
 const MAX_ENTRIES: usize = 50;
 const MAX_ENTRY: usize = 100;
 
@@ -46,6 +50,8 @@ pub struct RuleInput {
     pub message_words: String,
     /// "", "yes" or "no".
     pub assigned: String,
+    /// "", "yes" (within business hours) or "no" (outside them).
+    pub business_hours: String,
     /// Ids, "" = leave as it is; for the assignee "none" unassigns.
     pub set_category: String,
     pub set_priority: String,
@@ -53,6 +59,11 @@ pub struct RuleInput {
     pub set_assignee: String,
     pub add_note: bool,
     pub note: String,
+    /// "" (no mail), "requester", "assignee", "category_agents" or "address".
+    pub email_to: String,
+    pub email_address: String,
+    pub email_subject: String,
+    pub email_body: String,
     pub stop: bool,
 }
 
@@ -98,6 +109,9 @@ impl RuleInput {
                 Condition::SubjectContains(w) => f.subject_words = w.join(", "),
                 Condition::MessageContains(w) => f.message_words = w.join(", "),
                 Condition::Assigned(yes) => f.assigned = if *yes { "yes" } else { "no" }.into(),
+                Condition::BusinessHours(yes) => {
+                    f.business_hours = if *yes { "yes" } else { "no" }.into()
+                }
             }
         }
         for a in &def.actions {
@@ -110,6 +124,14 @@ impl RuleInput {
                 Action::AddNote(text) => {
                     f.add_note = true;
                     f.note = text.clone();
+                }
+                Action::SendEmail { to, subject, body } => {
+                    f.email_to = to.as_str().into();
+                    if let MailTo::Address(addr) = to {
+                        f.email_address = addr.clone();
+                    }
+                    f.email_subject = subject.clone();
+                    f.email_body = body.clone();
                 }
                 Action::Stop => f.stop = true,
             }
@@ -220,6 +242,12 @@ pub fn validate(
         "no" => conditions.push(Condition::Assigned(false)),
         _ => errors.add("assigned", "admin_rule_error_choice"),
     }
+    match input.business_hours.as_str() {
+        "" => {}
+        "yes" => conditions.push(Condition::BusinessHours(true)),
+        "no" => conditions.push(Condition::BusinessHours(false)),
+        _ => errors.add("business_hours", "admin_rule_error_choice"),
+    }
 
     let mut actions = Vec::new();
     let set_category = match one_id(&input.set_category) {
@@ -266,6 +294,9 @@ pub fn validate(
             actions.push(Action::AddNote(note.to_string()));
         }
     }
+    if let Some(action) = send_email(input, &mut errors) {
+        actions.push(action);
+    }
     if input.stop {
         actions.push(Action::Stop);
     }
@@ -285,6 +316,48 @@ pub fn validate(
         })),
         _ => Ok(Err(errors)),
     }
+}
+
+/// The mail action, when one is asked for and its fields are right (else their errors).
+fn send_email(input: &RuleInput, errors: &mut FieldErrors) -> Option<Action> {
+    let to = match input.email_to.as_str() {
+        "" => return None,
+        "requester" => MailTo::Requester,
+        "assignee" => MailTo::Assignee,
+        "category_agents" => MailTo::CategoryAgents,
+        "address" => {
+            let addr = input.email_address.trim();
+            if !valid_email(addr) {
+                errors.add("email_address", "admin_rule_error_email");
+                return None;
+            }
+            MailTo::Address(addr.to_lowercase())
+        }
+        _ => {
+            errors.add("email_to", "admin_rule_error_choice");
+            return None;
+        }
+    };
+    let subject = input.email_subject.trim();
+    let body = input.email_body.trim();
+    let mut fine = true;
+    if subject.is_empty() || subject.chars().count() > MAX_SUBJECT || subject.contains('\n') {
+        errors.add("email_subject", "admin_rule_error_email_subject");
+        fine = false;
+    } else {
+        fine &= placeholders::check(subject, "email_subject", errors);
+    }
+    if body.is_empty() || body.chars().count() > MAX_NOTE {
+        errors.add("email_body", "admin_rule_error_email_body");
+        fine = false;
+    } else {
+        fine &= placeholders::check(body, "email_body", errors);
+    }
+    fine.then(|| Action::SendEmail {
+        to,
+        subject: subject.to_string(),
+        body: body.to_string(),
+    })
 }
 
 /// Ids from checkboxes; `None` when one is not a number or not `known`.
