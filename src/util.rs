@@ -46,23 +46,6 @@ pub fn safe_next(next: &str, fallback: &str) -> String {
     }
 }
 
-/// The end of day `YYYY-MM-DD` (the next midnight, UTC) as unix seconds; `None` unless a real
-/// date in exactly that form.
-pub fn day_end(s: &str) -> Option<i64> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = time::Date::parse(s, format).ok()?;
-    Some(date.next_day()?.midnight().assume_utc().unix_timestamp())
-}
-
-/// The UTC day of a unix time as `YYYY-MM-DD`.
-pub fn format_date(unix: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(format).ok())
-        .unwrap_or_default()
-}
-
 pub fn format_size(bytes: u64) -> String {
     if bytes >= 1024 * 1024 {
         format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))

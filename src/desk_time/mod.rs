@@ -62,6 +62,22 @@ pub fn viewer_zone<'a>(own: &'a str, desk: &'a str) -> &'a str {
     if own.trim().is_empty() { desk } else { own }
 }
 
+/// The end of the local day `YYYY-MM-DD` in `zone` (its next midnight, or the first instant of
+/// the next day when a clock change skips midnight) as unix seconds; None unless a real date.
+pub fn day_end(day: &str, zone: &TimeZone) -> Option<i64> {
+    let date: jiff::civil::Date = day.trim().parse().ok()?;
+    let next = date.tomorrow().ok()?;
+    let start = zone.to_timestamp(next.at(0, 0, 0, 0)).ok()?;
+    Some(start.as_second())
+}
+
+/// The local date of unix time `t` in `zone`, as `YYYY-MM-DD`.
+pub fn local_date(t: i64, zone: &TimeZone) -> String {
+    jiff::Timestamp::from_second(t)
+        .map(|ts| ts.to_zoned_datetime(zone.clone()).date().to_string())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +89,12 @@ mod tests {
             Some("Europe/Madrid")
         );
         assert_eq!(canonical_name("UTC").as_deref(), Some("UTC"));
+        let madrid = zone("Europe/Madrid").unwrap();
+        // 2026-12-24 ends at 23:00 UTC in Madrid (CET, UTC+1).
+        assert_eq!(day_end("2026-12-24", &madrid), Some(1_798_153_200));
+        assert_eq!(local_date(1_798_153_199, &madrid), "2026-12-24");
+        assert_eq!(local_date(1_798_153_200, &madrid), "2026-12-25");
+        assert_eq!(day_end("2026-02-30", &madrid), None);
         assert_eq!(canonical_name("Mars/Olympus_Mons"), None);
         assert_eq!(canonical_name(""), None);
         // A POSIX TZ string is not a zone name.

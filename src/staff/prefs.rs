@@ -55,10 +55,14 @@ async fn render(
             Ok((users::notify_prefs(c, id)?, on, open, away, two_factor))
         })
         .await?;
-    // The last day of an absence, as the form takes it back.
+    // The last day of an absence, as the form takes it back, in the viewer's zone.
+    let viewer_zone = crate::desk_time::zone_or_utc(crate::desk_time::viewer_zone(
+        &staff.timezone,
+        &app.settings().timezone,
+    ));
     let away_until = away
         .until
-        .map(|t| crate::util::format_date(t - 1))
+        .map(|t| crate::desk_time::local_date(t - 1, &viewer_zone))
         .unwrap_or_default();
     let timezone = typed_zone.unwrap_or_else(|| staff.timezone.clone());
     let desk_zone = app.settings().timezone.clone();
@@ -227,7 +231,13 @@ async fn save(
     let lang = Lang::from_code(&form.lang).unwrap_or(page.lang);
     let until = match form.away_until.trim() {
         "" => None,
-        day => match crate::util::day_end(day) {
+        day => match crate::desk_time::day_end(
+            day,
+            &crate::desk_time::zone_or_utc(crate::desk_time::viewer_zone(
+                &staff.timezone,
+                &app.settings().timezone,
+            )),
+        ) {
             Some(end) if form.away && end > now() => Some(end),
             _ if !form.away => None,
             _ => {
