@@ -35,6 +35,24 @@ t0=$(ms_now)
 "$BIN" --db "$DB" demo --tickets "$TICKETS" --articles "$ARTICLES" >"$WORK/demo.out" 2>&1 \
     || { cat "$WORK/demo.out" >&2; exit 1; }
 demo_ms=$(( $(ms_now) - t0 ))
+# RULES (20 by default) active automation rules, as a busy desk has: each looks at the category
+# and the new ticket's words (so each submission reads and folds its message) and would raise the
+# priority; none matches the bench's tickets, so every one is evaluated in full.
+RULES=${RULES:-20}
+python3 - "$DB" "$RULES" <<'PY'
+import json, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1])
+high = c.execute("SELECT id FROM priorities WHERE slug = 'high'").fetchone()[0]
+now = int(time.time())
+for i in range(int(sys.argv[2])):
+    conditions = [{"category_is": [1 + i % 5]}, {"message_contains": [f"zyxwv{i}", "no arranca"]}]
+    c.execute(
+        "INSERT INTO rules (name, active, position, event, by_whom, match_mode, conditions, actions,"
+        " created_at, updated_at) VALUES (?, 1, ?, 'created', 'any', 'all', ?, ?, ?, ?)",
+        (f"Bench rule {i}", i, json.dumps(conditions), json.dumps([{"set_priority": high}]), now, now),
+    )
+c.commit()
+PY
 # Each demo agent gets its own password, printed once as "  EMAIL  PASSWORD".
 MARTA_PASSWORD=$(awk '$1 == "marta@demo.example" { print $2 }' "$WORK/demo.out")
 [ -n "$MARTA_PASSWORD" ] || { echo "no password for marta@demo.example in the demo output:" >&2; cat "$WORK/demo.out" >&2; exit 1; }
@@ -176,6 +194,7 @@ echo "| page | p50 | p99 |"
 echo "|---|---:|---:|"
 printf '%s\n' "${SINGLE[@]}"
 echo
+echo "- active automation rules during the run: $RULES"
 echo "- tickets stored by the submission run: $((after - before)); replies stored by the reply run: $((replies_after - replies_before))"
 echo "- demo --tickets $TICKETS --articles $ARTICLES: $((demo_ms / 1000)).$(printf '%03d' $((demo_ms % 1000)))s"
 echo "- cold start to first answered request: ${cold_ms} ms"
