@@ -31,6 +31,7 @@ mod mail_in;
 mod mail_trust;
 mod password_reset;
 mod portal;
+mod recurring;
 mod search;
 mod security;
 mod sessions;
