@@ -32,6 +32,7 @@ mod mail_trust;
 mod password_reset;
 mod portal;
 mod recurring;
+mod recurring_restart;
 mod search;
 mod security;
 mod sessions;
