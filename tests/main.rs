@@ -31,6 +31,8 @@ mod mail_in;
 mod mail_trust;
 mod password_reset;
 mod portal;
+mod recurring;
+mod recurring_restart;
 mod rules;
 mod search;
 mod security;

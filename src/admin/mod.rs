@@ -1,5 +1,5 @@
 //! Admin pages (role admin): staff accounts, categories, statuses, priorities, automation rules,
-//! settings, mail, background jobs, audit.
+//! recurring tickets, settings, mail, background jobs, audit.
 //!
 //! Every page takes the `AdminUser` guard (anonymous → login, agents → 403) and every form the
 //! `Checked` CSRF guard. A valid POST answers a 303 redirect with a flash; an invalid one renders
@@ -12,6 +12,7 @@ mod jobs;
 mod mail;
 mod mail_queue;
 mod mail_store;
+mod recurring;
 mod rules;
 mod settings;
 mod staff;
@@ -32,6 +33,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(categories::routes());
     all.extend(workflow::routes());
     all.extend(rules::routes());
+    all.extend(recurring::routes());
     all.extend(settings::routes());
     all.extend(mail::routes());
     all.extend(mail_queue::routes());

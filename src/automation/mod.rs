@@ -2,3 +2,4 @@
 //! tickets through the same actions as a person, as a system actor named in the history.
 
 pub mod auto_close;
+pub mod recurring;

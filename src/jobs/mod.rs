@@ -34,6 +34,8 @@ pub const MAIL_FETCH: &str = "mail_fetch";
 pub const SESSIONS_PURGE: &str = "sessions_purge";
 /// Closes resolved tickets nobody answered for `auto_close_days`.
 pub const AUTO_CLOSE: &str = "auto_close";
+/// Opens the recurring tickets that fell due (Admin > Recurring).
+pub const RECURRING_TICKETS: &str = "recurring_tickets";
 
 /// Every job, in the order they are listed.
 pub const JOBS: &[Job] = &[
@@ -55,6 +57,12 @@ pub const JOBS: &[Job] = &[
         jobs_interval,
         always,
         crate::automation::auto_close::pass,
+    ),
+    Job::new(
+        RECURRING_TICKETS,
+        jobs_interval,
+        always,
+        crate::automation::recurring::pass,
     ),
 ];
 

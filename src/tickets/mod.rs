@@ -272,6 +272,16 @@ impl Actor {
         }
     }
 
+    /// The desk opening a recurring ticket (`automation::recurring`): the history names the
+    /// schedule, `name`.
+    pub fn recurring(name: &str) -> Actor {
+        Actor {
+            kind: ActorKind::System,
+            staff_id: None,
+            name: name.to_string(),
+        }
+    }
+
     pub fn is_staff(&self) -> bool {
         self.staff_id.is_some()
     }
@@ -292,6 +302,8 @@ pub enum Channel {
     Email,
     Api,
     System,
+    /// Opened by a recurring ticket's schedule (`automation::recurring`).
+    Recurring,
 }
 
 impl Channel {
@@ -302,6 +314,7 @@ impl Channel {
             Channel::Email => "email",
             Channel::Api => "api",
             Channel::System => "system",
+            Channel::Recurring => "recurring",
         }
     }
 
