@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod portal;
 pub mod search;
 pub mod settings;
+pub mod sla;
 pub mod staff;
 pub mod tickets;
 pub mod util;

@@ -1,7 +1,7 @@
 //! One home for ticket changes: `Desk` runs a ticket action and then every reaction to the
 //! events it returned, in the same transaction, so a change and its consequences (the mail it
-//! sends today; rules, SLA clocks, webhooks and live updates later) are committed together or not
-//! at all, wherever the change comes from: the portal, the desk, an email, the API or a job.
+//! sends, the service-level clocks; rules, webhooks and live updates later) are committed together
+//! or not at all, wherever the change comes from: the portal, the desk, an email, the API or a job.
 //!
 //! Adding a reaction means adding one call in `react`; no handler needs to know.
 
@@ -90,7 +90,22 @@ impl<'a> Desk<'a> {
         self.react(events)
     }
 
+    /// Writes what the desk did about a ticket on its own in its history (an escalation that
+    /// fired), changing nothing else.
+    pub fn record(
+        &self,
+        actor: &Actor,
+        ticket_id: i64,
+        field: &str,
+        text: &str,
+    ) -> Result<Vec<Event>> {
+        let events = actions::record(self.conn, actor, ticket_id, field, text, self.ctx.now)?;
+        self.react(events)
+    }
+
     fn react(&self, events: Vec<Event>) -> Result<Vec<Event>> {
+        // The service-level clocks first, so whatever reacts after sees the due times.
+        crate::sla::react(self.conn, &events, self.ctx.now)?;
         notifications(self.conn, &self.ctx.mail, &events)?;
         Ok(events)
     }

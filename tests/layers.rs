@@ -90,6 +90,7 @@ const DOMAIN: &[&str] = &[
     "audit.rs",
     "automation/",
     "desk_time/",
+    "sla/",
 ];
 
 #[test]

@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0018_desk_time.sql"),
     include_str!("migrations/0019_canned_replies.sql"),
     include_str!("migrations/0021_auto_assign.sql"),
+    include_str!("migrations/0022_sla.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;

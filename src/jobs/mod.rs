@@ -34,6 +34,8 @@ pub const MAIL_FETCH: &str = "mail_fetch";
 pub const SESSIONS_PURGE: &str = "sessions_purge";
 /// Closes resolved tickets nobody answered for `auto_close_days`.
 pub const AUTO_CLOSE: &str = "auto_close";
+/// Fires the service-level escalation steps that fell due.
+pub const SLA_ESCALATE: &str = "sla_escalate";
 
 /// Every job, in the order they are listed.
 pub const JOBS: &[Job] = &[
@@ -55,6 +57,12 @@ pub const JOBS: &[Job] = &[
         jobs_interval,
         always,
         crate::automation::auto_close::pass,
+    ),
+    Job::new(
+        SLA_ESCALATE,
+        jobs_interval,
+        always,
+        crate::sla::escalate::pass,
     ),
 ];
 

@@ -212,10 +212,21 @@ fn audience(
     category_id: i64,
     skip: Option<i64>,
 ) -> Result<Vec<Recipient>> {
+    audience_of(conn, Some(pref), category_id, skip)
+}
+
+/// As `audience`, whatever their preferences with `pref` None (mail nobody may turn off).
+fn audience_of(
+    conn: &Connection,
+    pref: Option<&str>,
+    category_id: i64,
+    skip: Option<i64>,
+) -> Result<Vec<Recipient>> {
     // `pref` is one of our column names, never user text.
+    let wants = pref.map(|p| format!("AND s.{p} = 1")).unwrap_or_default();
     let sql = format!(
         "SELECT s.email, s.lang, s.timezone FROM staff s
-         WHERE s.active = 1 AND s.{pref} = 1 AND s.id IS NOT ?2 AND {STAFF_SEES_CATEGORY_1}
+         WHERE s.active = 1 {wants} AND s.id IS NOT ?2 AND {STAFF_SEES_CATEGORY_1}
            AND (s.id IN (SELECT staff_id FROM category_agents WHERE category_id = ?1)
                 OR NOT EXISTS (SELECT 1 FROM category_agents ca JOIN staff x ON x.id = ca.staff_id
                                WHERE ca.category_id = ?1 AND x.active = 1))
@@ -235,9 +246,20 @@ fn staff_member(
     staff_id: i64,
     category_id: i64,
 ) -> Result<Option<Recipient>> {
+    staff_member_of(conn, Some(pref), staff_id, category_id)
+}
+
+/// As `staff_member`, whatever their preferences with `pref` None.
+fn staff_member_of(
+    conn: &Connection,
+    pref: Option<&str>,
+    staff_id: i64,
+    category_id: i64,
+) -> Result<Option<Recipient>> {
+    let wants = pref.map(|p| format!("AND s.{p} = 1")).unwrap_or_default();
     let sql = format!(
         "SELECT s.email, s.lang, s.timezone FROM staff s
-         WHERE s.id = ?2 AND s.active = 1 AND s.{pref} = 1 AND {STAFF_SEES_CATEGORY_1}"
+         WHERE s.id = ?2 AND s.active = 1 {wants} AND {STAFF_SEES_CATEGORY_1}"
     );
     Ok(conn
         .prepare_cached(&sql)?
@@ -369,10 +391,80 @@ pub fn ticket_assigned(
     let (ticket, _) = load(conn, ticket_id)?;
     if let Some(agent) = staff_member(conn, "notify_assigned", assignee, ticket.category_id)? {
         // Handed out by the desk itself (auto-assignment): the mail says so in words.
-        let extra = json!({ "author": by.name, "by_desk": by.kind == tickets::ActorKind::System });
+        let extra = json!({
+            "author": by.name, "by_desk": by.kind == tickets::ActorKind::System,
+            "by_escalation": by.name == tickets::ESCALATION_ACTOR,
+        });
         queue(conn, ctx, &ticket, &agent, Kind::Assigned, extra)?;
     }
     Ok(())
+}
+
+/// Whom a service-level escalation mails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffGroup {
+    /// The ticket's assignee; the category's agents while nobody has it.
+    Assignee,
+    /// The agents of the ticket's category; every staff member when it has none.
+    CategoryAgents,
+    /// Every active admin.
+    Admins,
+}
+
+/// What an escalation mail says: which target of which policy reached what share, and when it
+/// is (was) due.
+#[derive(Debug, Clone, Copy)]
+pub struct Escalation<'a> {
+    pub policy: &'a str,
+    /// `first_response` or `resolution`.
+    pub target: &'a str,
+    /// 100: the target is breached.
+    pub percent: i64,
+    pub due_at: i64,
+}
+
+/// An escalation mail about a ticket to `group`, whatever their notification preferences, each
+/// in their language and zone. Returns how many were queued (none while mail is off).
+pub fn sla_escalation(
+    conn: &Connection,
+    ctx: &MailCtx,
+    ticket_id: i64,
+    group: StaffGroup,
+    escalation: &Escalation<'_>,
+) -> Result<usize> {
+    if !ctx.enabled(conn)? {
+        return Ok(0);
+    }
+    let (ticket, _) = load(conn, ticket_id)?;
+    let category = ticket.category_id;
+    let to = match (group, ticket.assignee_id) {
+        (StaffGroup::Assignee, Some(id)) => staff_member_of(conn, None, id, category)?
+            .into_iter()
+            .collect(),
+        (StaffGroup::Assignee | StaffGroup::CategoryAgents, _) => {
+            audience_of(conn, None, category, None)?
+        }
+        (StaffGroup::Admins, _) => conn
+            .prepare_cached(
+                "SELECT email, lang, timezone FROM staff WHERE active = 1 AND role = 'admin'
+                 ORDER BY id",
+            )?
+            .query_map([], recipient)?
+            .collect::<rusqlite::Result<Vec<_>>>()?,
+    };
+    let kind = if escalation.percent >= 100 {
+        Kind::SlaBreached
+    } else {
+        Kind::SlaWarning
+    };
+    let extra = json!({
+        "policy": escalation.policy, "target": escalation.target,
+        "percent": escalation.percent, "due_at": escalation.due_at,
+    });
+    for agent in &to {
+        queue(conn, ctx, &ticket, agent, kind, extra.clone())?;
+    }
+    Ok(to.len())
 }
 
 /// A password-reset link to a staff member, in their language. Returns whether a mail was
