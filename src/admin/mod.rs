@@ -1,5 +1,5 @@
-//! Admin pages (role admin): staff accounts, categories, statuses, priorities, settings, mail,
-//! background jobs, audit.
+//! Admin pages (role admin): staff accounts, categories, statuses, priorities, settings, service
+//! levels, mail, background jobs, audit.
 //!
 //! Every page takes the `AdminUser` guard (anonymous → login, agents → 403) and every form the
 //! `Checked` CSRF guard. A valid POST answers a 303 redirect with a flash; an invalid one renders
@@ -13,6 +13,7 @@ mod mail;
 mod mail_queue;
 mod mail_store;
 mod settings;
+mod sla;
 mod staff;
 mod workflow;
 
@@ -31,6 +32,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(categories::routes());
     all.extend(workflow::routes());
     all.extend(settings::routes());
+    all.extend(sla::routes());
     all.extend(mail::routes());
     all.extend(mail_queue::routes());
     all.extend(jobs::routes());

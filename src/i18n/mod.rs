@@ -74,6 +74,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.admin.json"),
             include_str!("en.kb.json"),
             include_str!("en.canned.json"),
+            include_str!("en.sla.json"),
         ],
     ),
     (
@@ -83,6 +84,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.admin.json"),
             include_str!("es.kb.json"),
             include_str!("es.canned.json"),
+            include_str!("es.sla.json"),
         ],
     ),
 ];

@@ -7,6 +7,7 @@ mod login;
 mod login_code;
 mod password;
 mod prefs;
+mod ticket_sla;
 mod two_factor;
 
 use rocket::form::FromForm;
@@ -61,34 +62,53 @@ async fn ticket_list(
     dir: Option<&str>,
     page: Option<i64>,
 ) -> Result<Html> {
+    let view = View::parse(view);
+    // The deadline views read soonest (most overdue) first unless another order is asked for.
+    let sort = match sort {
+        None if matches!(view, View::Overdue | View::DueToday) => Sort::Due,
+        s => Sort::parse(s),
+    };
+    let time = pg.time();
     let filter = Filter {
-        view: View::parse(view),
+        view,
         status: opt_id(status),
         priority: opt_id(priority),
         category: opt_id(category),
         assignee: opt_id(assignee),
         q: clean(q.unwrap_or(""), 200),
-        sort: Sort::parse(sort),
-        asc: dir == Some("asc"),
+        sort,
+        // Deadlines read soonest first unless asked otherwise; everything else newest first.
+        asc: match dir {
+            Some("asc") => true,
+            Some("desc") => false,
+            _ => sort == Sort::Due,
+        },
         page: page.unwrap_or(1).clamp(1, 100_000),
         access: staff.access.clone(),
+        now: time.now,
+        day_end: crate::desk_time::day_end(time.now, &time.zone),
     };
     let refdata = refdata(app, &pg).await?;
     let (f, rd, me) = (filter.clone(), refdata.clone(), staff.id);
     let result = app.db.read(move |c| list::list(c, &f, me, &rd)).await?;
     let num = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-    // The filter as a query string, for the pager links (Tera escapes the `&`s).
-    let qs = format!(
-        "view={}&status={}&priority={}&category={}&assignee={}&q={}&sort={}&dir={}",
-        format!("{:?}", filter.view).to_lowercase(),
-        num(filter.status),
-        num(filter.priority),
-        num(filter.category),
-        num(filter.assignee),
-        crate::util::url_encode(&filter.q),
-        format!("{:?}", filter.sort).to_lowercase(),
-        if filter.asc { "asc" } else { "desc" }
-    );
+    // The filter as a query string, for the pager links (Tera escapes the `&`s), and sorted
+    // by deadline for the due column's heading (the other way round when it already is).
+    let query = |sort: Sort, asc: bool| {
+        format!(
+            "view={}&status={}&priority={}&category={}&assignee={}&q={}&sort={}&dir={}",
+            filter.view.as_str(),
+            num(filter.status),
+            num(filter.priority),
+            num(filter.category),
+            num(filter.assignee),
+            crate::util::url_encode(&filter.q),
+            sort.as_str(),
+            if asc { "asc" } else { "desc" }
+        )
+    };
+    let qs = query(filter.sort, filter.asc);
+    let due_sort_qs = query(Sort::Due, !(filter.sort == Sort::Due && filter.asc));
     // Kept while the same tickets, at the same revisions, are listed (a search's snippets come
     // from the tickets' text, which moves their revisions too).
     let listed: Vec<(i64, i64)> = result.tickets.iter().map(|t| (t.id, t.revision)).collect();
@@ -98,7 +118,6 @@ async fn ticket_list(
     if let Some(html) = pg.kept_page(&key, &inputs) {
         return Ok(html);
     }
-    let time = pg.time();
     let data = json!({
         "filter": filter,
         "tickets": result.tickets.into_iter().map(|t| list::Row::new(t, &time)).collect::<Vec<_>>(),
@@ -108,6 +127,7 @@ async fn ticket_list(
         "has_next": result.has_next,
         "refdata": &*refdata,
         "qs": qs,
+        "due_sort_qs": due_sort_qs,
     });
     pg.render_kept(key, inputs, data)
 }
@@ -136,12 +156,12 @@ async fn render_ticket(
     draft: Option<Draft>,
 ) -> Result<(Status, Html)> {
     let refdata = refdata(app, page).await?;
-    let (lang, me) = (page.lang, staff.id);
+    let (lang, me, now) = (page.lang, staff.id, page.now);
     let access = staff.access.clone();
     // The sidebar (the requester's other tickets, popular articles) and the canned replies
     // offered are cheap to load and decide, with the ticket's revision, whether the page kept
     // from last time still holds.
-    let (mut ticket, mut history, articles, canned) = app
+    let (mut ticket, mut history, articles, canned, sla) = app
         .db
         .read_quick(move |c| {
             let ticket = tickets::get(c, id)?
@@ -150,7 +170,8 @@ async fn render_ticket(
             let history = tickets::by_requester(c, &ticket.requester_email, id, 10, &access)?;
             let articles = crate::kb::popular_articles(c, lang)?;
             let canned = tickets::canned::offered(c, me, ticket.category_id)?;
-            Ok((ticket, history, articles, canned))
+            let sla = crate::sla::status::status(c, id, now)?;
+            Ok((ticket, history, articles, canned, sla))
         })
         .await?;
     // The other tickets by id and revision (their names come with the reference data), the
@@ -165,6 +186,7 @@ async fn render_ticket(
             .map(|a| (&a.slug, &a.title))
             .collect::<Vec<_>>(),
         canned,
+        sla,
     ]);
     let settings = app.settings();
     let key = page.ticket_page_key("staff/ticket.html", id);
@@ -193,6 +215,7 @@ async fn render_ticket(
         "ticket": ticket, "messages": messages, "events": events, "refdata": &*refdata,
         "form": form, "errors": errors, "settings": settings, "history": history,
         "kb_links": crate::kb::article_links(app, articles), "canned": canned,
+        "sla": ticket_sla::card(page, sla.as_ref()),
     });
     let html = if kept {
         page.render_kept(key, inputs, data)?
