@@ -34,6 +34,7 @@ mod portal;
 mod search;
 mod security;
 mod sessions;
+mod sla;
 mod staff;
 mod ticket_pages;
 mod timeouts;
