@@ -35,6 +35,7 @@ mod search;
 mod security;
 mod sessions;
 mod sla;
+mod sla_escalation;
 mod staff;
 mod ticket_pages;
 mod timeouts;
