@@ -684,3 +684,42 @@ fn overdue_and_due_today_views_and_the_due_sort_keep_to_the_viewers_categories()
     );
     assert!(!es.contains(&e), "another category's ticket never shows");
 }
+
+#[test]
+fn the_due_sort_pages_through_the_tickets_with_a_deadline_then_those_without() {
+    let app = TestApp::new();
+    let admin = admin_client(&app);
+    simple_policy(&admin, "Medium", MEDIUM, "600", "6000");
+    // Software is Low by default: no policy, no deadline.
+    let software = "5";
+    let mut without = Vec::new();
+    for n in 0..27 {
+        without.push(ticket_in(&app, software, &format!("Licence {n}")));
+    }
+    let now = helpdesk::db::now();
+    let mut with = Vec::new();
+    for n in 0..3 {
+        let id = ticket_in(&app, HARDWARE, &format!("Broken screen {n}"));
+        backdate(&app, id, now - 3600 * (n + 1), now);
+        with.push(id);
+    }
+    let ids = |page: u32| -> Vec<i64> {
+        listed(
+            &admin,
+            &format!("/staff/tickets?view=all&sort=due&page={page}"),
+        )
+        .iter()
+        .map(|tid| ticket_id(&app, tid))
+        .collect()
+    };
+    let (first, second) = (ids(1), ids(2));
+    assert_eq!(first.len(), 25);
+    // The most overdue first, then the rest newest first.
+    assert_eq!(&first[..3], &[with[2], with[1], with[0]]);
+    let mut rest: Vec<i64> = first[3..].iter().chain(&second).copied().collect();
+    assert_eq!(rest.len(), 27, "{first:?} {second:?}");
+    assert_eq!(rest[0], *without.last().unwrap(), "newest first");
+    rest.sort_unstable();
+    assert_eq!(rest, without, "each once, across the pages");
+    assert!(ids(3).is_empty());
+}

@@ -329,10 +329,8 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
             "f.score, t.updated_at DESC, t.id DESC".to_string()
         }
         Sort::Relevance => format!("t.updated_at {dir}, t.id {dir}"),
-        // Soonest first walks `tickets_sla_due_first` (no deadline last); latest first walks
-        // `tickets_sla_due` backwards, where no deadline (NULL) comes last by itself.
-        Sort::Due if f.asc => "(t.sla_due_at IS NULL), t.sla_due_at, t.id".to_string(),
-        Sort::Due => "t.sla_due_at DESC, t.id DESC".to_string(),
+        // The tickets with a deadline, in its order (see `by_due` for the rest).
+        Sort::Due => format!("t.sla_due_at {dir}, t.id {dir}"),
     };
     let join = if f.sort == Sort::Priority {
         "JOIN priorities p ON p.id = t.priority_id"
@@ -345,15 +343,19 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
         .collect::<Vec<_>>()
         .join(", ");
     let offset = (f.page.max(1) - 1) * PER_PAGE;
+    let query = Query {
+        with: &with,
+        columns: &columns,
+        joins: &format!("{fts_join} {join}"),
+        clauses: &clauses,
+        params: &params,
+    };
     // One row more than a page tells whether there is a next page.
-    let sql = format!(
-        "{with} SELECT {columns} FROM tickets t {fts_join} {join} {where_sql} ORDER BY {order} LIMIT {} OFFSET {offset}",
-        PER_PAGE + 1
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut tickets = stmt
-        .query_map(rusqlite::params_from_iter(params.iter()), ticket_from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut tickets = if f.sort == Sort::Due {
+        by_due(conn, &query, &order, offset)?
+    } else {
+        query.rows(conn, None, &order, PER_PAGE + 1, offset)?
+    };
     let has_next = tickets.len() as i64 > PER_PAGE;
     tickets.truncate(PER_PAGE as usize);
     for t in &mut tickets {
@@ -381,6 +383,94 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
         total,
         has_next,
     })
+}
+
+/// The parts of the list's query: its WITH clause, columns, joins and conditions with their
+/// parameters.
+struct Query<'a> {
+    with: &'a str,
+    columns: &'a str,
+    joins: &'a str,
+    clauses: &'a [String],
+    params: &'a [Value],
+}
+
+impl Query<'_> {
+    fn where_sql(&self, extra: Option<&str>) -> String {
+        let all: Vec<&str> = self
+            .clauses
+            .iter()
+            .map(String::as_str)
+            .chain(extra)
+            .collect();
+        if all.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", all.join(" AND "))
+        }
+    }
+
+    /// The matching tickets (and `extra`), in `order`.
+    fn rows(
+        &self,
+        conn: &Connection,
+        extra: Option<&str>,
+        order: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Ticket>> {
+        let (with, columns, joins) = (self.with, self.columns, self.joins);
+        let where_sql = self.where_sql(extra);
+        let sql = format!(
+            "{with} SELECT {columns} FROM tickets t {joins} {where_sql} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+        );
+        let rows = conn
+            .prepare_cached(&sql)?
+            .query_map(
+                rusqlite::params_from_iter(self.params.iter()),
+                ticket_from_row,
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    fn count(&self, conn: &Connection, extra: Option<&str>) -> Result<i64> {
+        let (with, joins) = (self.with, self.joins);
+        let where_sql = self.where_sql(extra);
+        let sql = format!("{with} SELECT COUNT(*) FROM tickets t {joins} {where_sql}");
+        Ok(conn
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(self.params.iter()), |r| r.get(0))?)
+    }
+}
+
+/// A page sorted by deadline: the tickets with one in its order (walking `tickets_sla_due`,
+/// where only open tickets are), then those without, newest change first, by the list's usual
+/// plan. One query each way: a single ORDER BY that puts NULLs last would walk every ticket
+/// without a deadline, closed ones included, to find the open ones among them.
+fn by_due(conn: &Connection, query: &Query<'_>, order: &str, offset: i64) -> Result<Vec<Ticket>> {
+    let wanted = PER_PAGE + 1;
+    let mut rows = query.rows(
+        conn,
+        Some("t.sla_due_at IS NOT NULL"),
+        order,
+        wanted,
+        offset,
+    )?;
+    let missing = wanted - rows.len() as i64;
+    if missing > 0 {
+        // The deadlines ran out on this page, so they number offset + what it got, unless it
+        // got none (then the page starts past them: count them).
+        let with_due = if rows.is_empty() {
+            query.count(conn, Some("t.sla_due_at IS NOT NULL"))?
+        } else {
+            offset + rows.len() as i64
+        };
+        let skip = (offset - with_due).max(0);
+        let rest = "t.updated_at DESC, t.id DESC";
+        rows.extend(query.rows(conn, Some("t.sla_due_at IS NULL"), rest, missing, skip)?);
+    }
+    Ok(rows)
 }
 
 /// The best-matching passage of each ticket the search matched (not those found by email).

@@ -74,7 +74,5 @@ CREATE INDEX sla_firings_step ON sla_firings(step_id);
 -- in time, met, closed or no policy) and when less than a quarter of its target is left.
 ALTER TABLE tickets ADD COLUMN sla_due_at INTEGER;
 ALTER TABLE tickets ADD COLUMN sla_warn_at INTEGER;
--- Overdue, due today and the due sort latest first walk this; the soonest-first sort, which
--- puts tickets without a deadline last, walks the second.
-CREATE INDEX tickets_sla_due ON tickets(sla_due_at);
-CREATE INDEX tickets_sla_due_first ON tickets((sla_due_at IS NULL), sla_due_at);
+-- The overdue and due-today views and the due sort walk it; only open tickets have a value.
+CREATE INDEX tickets_sla_due ON tickets(sla_due_at) WHERE sla_due_at IS NOT NULL;
