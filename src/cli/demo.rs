@@ -13,6 +13,8 @@ use crate::auth::{Role, users};
 use crate::config::Config;
 use crate::db::{Db, now};
 use crate::error::{Error, Result};
+use crate::sla::policies::NewPolicy;
+use crate::sla::{self, Targets};
 use crate::tickets::store::{self, TicketRow};
 use crate::tickets::{Actor, MessageKind, new_tracking_id};
 
@@ -184,6 +186,66 @@ const REQUESTER_REPLIES: &[&str] = &[
     "It happened again this morning.",
 ];
 
+/// The demo's service levels: (name, priority slug, category name or any, first response and
+/// resolution in minutes, business hours). Five policies, the count the submission budget is
+/// measured with; no escalation steps, so starting a server on demo data mails nobody.
+const SLA_POLICIES: &[(&str, &str, Option<&str>, i64, i64, bool)] = &[
+    (
+        "Critical, around the clock",
+        "critical",
+        None,
+        30,
+        240,
+        false,
+    ),
+    ("High", "high", None, 60, 480, true),
+    (
+        "High, Network & Wi-Fi",
+        "high",
+        Some("Network & Wi-Fi"),
+        30,
+        240,
+        true,
+    ),
+    ("Medium", "medium", None, 240, 1440, true),
+    ("Low", "low", None, 480, 2400, true),
+];
+
+/// Adds the demo's service levels to a desk that has none.
+fn add_sla_policies(c: &rusqlite::Connection, now: i64) -> Result<()> {
+    if !sla::policies::all(c)?.is_empty() {
+        return Ok(());
+    }
+    for (name, priority, category, first, resolution, business_hours) in SLA_POLICIES {
+        let priority_id: i64 = c.query_row(
+            "SELECT id FROM priorities WHERE slug = ?1",
+            [priority],
+            |r| r.get(0),
+        )?;
+        let category_id: Option<i64> = match category {
+            Some(name) => Some(c.query_row(
+                "SELECT id FROM categories WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )?),
+            None => None,
+        };
+        let policy = NewPolicy {
+            name: name.to_string(),
+            priority_id,
+            category_id,
+            targets: Targets {
+                first_response_minutes: *first,
+                resolution_minutes: *resolution,
+                business_hours: *business_hours,
+            },
+            steps: Vec::new(),
+        };
+        sla::save_policy(c, None, &policy, now)?;
+    }
+    Ok(())
+}
+
 const NOTES: &[&str] = &[
     "Same issue as last month; the switch on that floor needs replacing.",
     "Checked the logs: driver update failed overnight.",
@@ -284,6 +346,9 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let now = now();
+        add_sla_policies(c, now)?;
+        // Each ticket's clock, as the desk would have kept it: loaded once for the whole run.
+        let sla_setup = sla::Setup::load(c)?;
         let span = 730 * 86_400; // two years of history
         let mut people: Vec<(String, String)> = Vec::new();
         for f in FIRST {
@@ -425,6 +490,9 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
                     )?;
                 }
             }
+            // Its clock at its last change: a ticket waiting, on hold or closed since then stands
+            // still from that moment.
+            sla::refresh(c, &sla_setup, ticket_id, true, updated)?;
             if i % 1000 == 0 {
                 bar.set_position(i);
             }
