@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::{done, rejected};
 use crate::auth::AdminUser;
 use crate::db::now;
-use crate::desk_time::format::duration;
+use crate::desk_time::format::target_length;
 use crate::error::{Error, FieldErrors, Result};
 use crate::sla::form::{self, MAX_STEPS, PolicyInput, STEP_FIELDS, StepInput};
 use crate::sla::{Action, Policy, Target, policies};
@@ -181,8 +181,8 @@ async fn rows(page: &Page<'_>, app: &App, all: &[Policy]) -> Result<Vec<Value>> 
                 "id": p.id, "name": p.name,
                 "priority": rd.priority(p.priority_id).map(|x| x.label.as_str()).unwrap_or(""),
                 "category": p.category_id.and_then(|c| rd.category(c)).map(|c| c.name.as_str()),
-                "first_response": duration(p.targets.first_response_minutes * 60, phrases),
-                "resolution": duration(p.targets.resolution_minutes * 60, phrases),
+                "first_response": target_length(p.targets.first_response_minutes, p.targets.business_hours, phrases),
+                "resolution": target_length(p.targets.resolution_minutes, p.targets.business_hours, phrases),
                 "business_hours": p.targets.business_hours, "steps": p.steps.len(),
             })
         })

@@ -24,7 +24,7 @@ pub fn card(page: &Page<'_>, status: Option<&SlaStatus>) -> Value {
             };
             json!({
                 "target": t.target, "state": t.state, "text": text,
-                "length": format::duration(t.minutes * 60, time.phrases),
+                "length": format::target_length(t.minutes, status.business_hours, time.phrases),
                 "due": time.absolute(t.due_at), "due_iso": format::iso(t.due_at),
             })
         })
