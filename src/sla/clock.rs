@@ -115,10 +115,13 @@ pub fn advance(
         (_, Some(None)) | (None, None) => return None,
         (Some(old), None) => (old.clone(), false),
         (old, Some(Some((policy_id, targets)))) => {
+            // Only other targets move the ones already met (a category change under the same
+            // policy keeps them).
+            let same = old.is_some_and(|o| o.policy_id == Some(policy_id) && o.targets == targets);
             let mut clock = old.cloned().unwrap_or_default();
             clock.policy_id = Some(policy_id);
             clock.targets = targets;
-            (clock, true)
+            (clock, !same)
         }
     };
     let still = stands_still(facts);

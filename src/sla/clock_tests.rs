@@ -107,6 +107,30 @@ fn a_pause_moves_the_targets_not_yet_met_by_the_business_time_it_lasted() {
         iso(add_business_minutes(clock.resolution_due_at, 480, &cal))
     );
     assert_eq!(iso(resumed.resolution_due_at), "2026-06-03T15:00:00Z");
+    // Matched again under the same policy (its category changed): still kept; under other
+    // targets (its priority changed) counted again, the pause included.
+    let same = advance(
+        Some(&resumed),
+        &ticket,
+        targets(240, 960, true),
+        &cal,
+        tuesday_ten,
+    );
+    assert_eq!(
+        same.unwrap().first_response_due_at,
+        clock.first_response_due_at
+    );
+    let other = advance(
+        Some(&resumed),
+        &ticket,
+        targets(60, 960, true),
+        &cal,
+        tuesday_ten,
+    );
+    assert_eq!(
+        iso(other.unwrap().first_response_due_at),
+        "2026-06-02T08:00:00Z"
+    );
     let (due, warn) = list_columns(&resumed, &ticket, &cal);
     assert_eq!(due, Some(resumed.resolution_due_at));
     // 75% of 16 hours = 12 hours (+ the 8 paused): Wednesday 13:00 CEST.

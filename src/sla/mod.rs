@@ -237,8 +237,9 @@ pub fn refresh(
 }
 
 /// Computes a ticket's clock again from its stored times, under the policy its priority and
-/// category match now, as a change of its priority does. For times set by hand (tests, the demo
-/// generator); a pause the ticket is in is counted from `now`.
+/// category match now, as a change of its priority does (a target already met keeps its due time
+/// unless the policy's targets differ). For times set by hand, as tests do; a pause the ticket
+/// enters is counted from `now`.
 pub fn recompute(conn: &Connection, ticket_id: i64, now: i64) -> Result<()> {
     let setup = Setup::load(conn)?;
     refresh(conn, &setup, ticket_id, true, now)
