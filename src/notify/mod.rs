@@ -11,7 +11,10 @@ use crate::auth::access::STAFF_SEES_CATEGORY_1;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
+mod escalation;
 pub mod templates;
+
+pub use escalation::{Escalation, StaffGroup, sla_escalation};
 
 use crate::config::Config;
 use crate::db::now;
@@ -398,73 +401,6 @@ pub fn ticket_assigned(
         queue(conn, ctx, &ticket, &agent, Kind::Assigned, extra)?;
     }
     Ok(())
-}
-
-/// Whom a service-level escalation mails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StaffGroup {
-    /// The ticket's assignee; the category's agents while nobody has it.
-    Assignee,
-    /// The agents of the ticket's category; every staff member when it has none.
-    CategoryAgents,
-    /// Every active admin.
-    Admins,
-}
-
-/// What an escalation mail says: which target of which policy reached what share, and when it
-/// is (was) due.
-#[derive(Debug, Clone, Copy)]
-pub struct Escalation<'a> {
-    pub policy: &'a str,
-    /// `first_response` or `resolution`.
-    pub target: &'a str,
-    /// 100: the target is breached.
-    pub percent: i64,
-    pub due_at: i64,
-}
-
-/// An escalation mail about a ticket to `group`, whatever their notification preferences, each
-/// in their language and zone. Returns how many were queued (none while mail is off).
-pub fn sla_escalation(
-    conn: &Connection,
-    ctx: &MailCtx,
-    ticket_id: i64,
-    group: StaffGroup,
-    escalation: &Escalation<'_>,
-) -> Result<usize> {
-    if !ctx.enabled(conn)? {
-        return Ok(0);
-    }
-    let (ticket, _) = load(conn, ticket_id)?;
-    let category = ticket.category_id;
-    let to = match (group, ticket.assignee_id) {
-        (StaffGroup::Assignee, Some(id)) => staff_member_of(conn, None, id, category)?
-            .into_iter()
-            .collect(),
-        (StaffGroup::Assignee | StaffGroup::CategoryAgents, _) => {
-            audience_of(conn, None, category, None)?
-        }
-        (StaffGroup::Admins, _) => conn
-            .prepare_cached(
-                "SELECT email, lang, timezone FROM staff WHERE active = 1 AND role = 'admin'
-                 ORDER BY id",
-            )?
-            .query_map([], recipient)?
-            .collect::<rusqlite::Result<Vec<_>>>()?,
-    };
-    let kind = if escalation.percent >= 100 {
-        Kind::SlaBreached
-    } else {
-        Kind::SlaWarning
-    };
-    let extra = json!({
-        "policy": escalation.policy, "target": escalation.target,
-        "percent": escalation.percent, "due_at": escalation.due_at,
-    });
-    for agent in &to {
-        queue(conn, ctx, &ticket, agent, kind, extra.clone())?;
-    }
-    Ok(to.len())
 }
 
 /// A password-reset link to a staff member, in their language. Returns whether a mail was

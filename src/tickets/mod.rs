@@ -14,6 +14,7 @@ pub mod canned;
 pub mod categories;
 pub mod events;
 pub mod list;
+mod list_query;
 pub mod placeholders;
 pub mod refdata;
 pub mod statuses;
