@@ -6,6 +6,8 @@
 # Needs wrk, curl and python3 (apt-get install wrk curl). Prints a Markdown table: requests/s,
 # p50/p99 latency, and each rate as a ratio to the framework floor (/healthz), plus demo-data
 # time, cold start, resident memory and binary size. ARTICLES=1000 knowledge-base articles. Bounded: one wrk run per scenario.
+# ONLY=REGEX runs just the scenarios whose name matches (grep -E), besides the floor, e.g.
+# ONLY='by due|overdue' benches/run.sh.
 set -euo pipefail
 
 TICKETS=${1:-100000}
@@ -13,6 +15,7 @@ DURATION=${2:-10s}
 ARTICLES=${ARTICLES:-1000}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-16}
+ONLY=${ONLY:-}
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 for tool in wrk curl python3; do
@@ -126,9 +129,12 @@ count_tickets() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv
 
 FLOOR=
 ROWS=()
+# Whether scenario NAME runs (ONLY unset, or matching it); the floor always does.
+wanted() { [ -z "$ONLY" ] || [ -z "$FLOOR" ] || grep -Eq -- "$ONLY" <<<"$1"; }
 # bench NAME PATH [COOKIE] [LUA]
 bench() {
     local name=$1 path=$2 cookie=${3:-} script=${4:-} out
+    wanted "$name" || return 0
     local args=(-t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency)
     [ -n "$cookie" ] && args+=(-H "Cookie: $cookie")
     [ -n "$script" ] && args+=(-s "$script")
@@ -151,6 +157,9 @@ bench "requester ticket page" "/tickets/$TRACKING" "$PORTAL_COOKIE"
 bench "staff ticket list (open view)" /staff/tickets "$STAFF_COOKIE"
 bench "staff ticket list (all, page 100)" "/staff/tickets?view=all&page=100" "$STAFF_COOKIE"
 bench "staff list filtered (category + status)" "/staff/tickets?view=all&category=2&status=6" "$STAFF_COOKIE"
+# Service levels: the demo's open tickets have due times (some breached).
+bench "staff ticket list by due time (open view)" "/staff/tickets?sort=due&dir=asc" "$STAFF_COOKIE"
+bench "staff ticket list, overdue view" "/staff/tickets?view=overdue" "$STAFF_COOKIE"
 bench "staff search (q=printer)" "/staff/tickets?view=all&q=printer" "$STAFF_COOKIE"
 bench "staff search (q=printer offline)" "/staff/tickets?view=all&q=printer+offline" "$STAFF_COOKIE"
 bench "staff ticket page" "/staff/tickets/$TICKET_ID" "$STAFF_COOKIE"
@@ -160,12 +169,16 @@ bench "knowledge base search (/kb?q=)" "/kb?q=printer"
 SINGLE=()
 single() {
     local name=$1 path=$2 cookie=${3:-} out
+    wanted "$name" || return 0
     local args=(-t1 -c1 -d"$DURATION" --latency)
     [ -n "$cookie" ] && args+=(-H "Cookie: $cookie")
     out=$(wrk "${args[@]}" "$BASE$path")
     SINGLE+=("| $name | $(awk '$1 == "50%" {print $2}' <<<"$out") | $(awk '$1 == "99%" {print $2}' <<<"$out") |")
 }
 single "staff ticket list (open view)" /staff/tickets "$STAFF_COOKIE"
+single "staff ticket list by due time (open view)" "/staff/tickets?sort=due&dir=asc" "$STAFF_COOKIE"
+single "staff ticket list by due time (all, page 60: past the deadlines)" "/staff/tickets?view=all&sort=due&dir=asc&page=60" "$STAFF_COOKIE"
+single "staff ticket list, overdue view" "/staff/tickets?view=overdue" "$STAFF_COOKIE"
 single "staff ticket page" "/staff/tickets/$TICKET_ID" "$STAFF_COOKIE"
 single "staff search (q=printer)" "/staff/tickets?view=all&q=printer" "$STAFF_COOKIE"
 single "staff search, open view (q=printer offline)" "/staff/tickets?q=printer+offline" "$STAFF_COOKIE"

@@ -22,6 +22,7 @@ pub mod portal;
 pub mod rules;
 pub mod search;
 pub mod settings;
+pub mod sla;
 pub mod staff;
 pub mod tickets;
 pub mod util;

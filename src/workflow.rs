@@ -1,8 +1,8 @@
 //! One home for ticket changes: `Desk` runs a ticket action and then every reaction to the
 //! events it returned, in the same transaction, so a change and its consequences (the mail it
-//! sends, the automation rules' changes; SLA clocks, webhooks and live updates later) are
-//! committed together or not at all, wherever the change comes from: the portal, the desk, an
-//! email, the API or a job.
+//! sends, the automation rules' changes, the service-level clocks; webhooks and live updates
+//! later) are committed together or not at all, wherever the change comes from: the portal, the
+//! desk, an email, the API or a job.
 //!
 //! Adding a reaction means adding one call in `react`; no handler needs to know.
 
@@ -91,11 +91,27 @@ impl<'a> Desk<'a> {
         self.react(events)
     }
 
+    /// Writes what the desk did about a ticket on its own in its history (an escalation that
+    /// fired), changing nothing else.
+    pub fn record(
+        &self,
+        actor: &Actor,
+        ticket_id: i64,
+        field: &str,
+        text: &str,
+    ) -> Result<Vec<Event>> {
+        let events = actions::record(self.conn, actor, ticket_id, field, text, self.ctx.now)?;
+        self.react(events)
+    }
+
     fn react(&self, mut events: Vec<Event>) -> Result<Vec<Event>> {
         // The rules first: their changes are events too, which the reactions below see (their
         // own loop guard is in `rules::run`).
         let by_rules = crate::rules::run::react(self.conn, &events, self.ctx.now, &self.ctx.mail)?;
         events.extend(by_rules);
+        // Then the service-level clocks (a rule's new priority moves the targets too), so the
+        // mail after sees the due times.
+        crate::sla::react(self.conn, &events, self.ctx.now)?;
         notifications(self.conn, &self.ctx.mail, &events)?;
         Ok(events)
     }

@@ -91,6 +91,7 @@ const DOMAIN: &[&str] = &[
     "automation/",
     "desk_time/",
     "rules/",
+    "sla/",
 ];
 
 #[test]

@@ -1,5 +1,5 @@
 //! Admin pages (role admin): staff accounts, categories, statuses, priorities, automation rules,
-//! recurring tickets, settings, mail, background jobs, audit.
+//! recurring tickets, settings, service levels, mail, background jobs, audit.
 //!
 //! Every page takes the `AdminUser` guard (anonymous → login, agents → 403) and every form the
 //! `Checked` CSRF guard. A valid POST answers a 303 redirect with a flash; an invalid one renders
@@ -15,6 +15,7 @@ mod mail_store;
 mod recurring;
 mod rules;
 mod settings;
+mod sla;
 mod staff;
 mod workflow;
 
@@ -35,6 +36,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(rules::routes());
     all.extend(recurring::routes());
     all.extend(settings::routes());
+    all.extend(sla::routes());
     all.extend(mail::routes());
     all.extend(mail_queue::routes());
     all.extend(jobs::routes());

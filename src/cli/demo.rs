@@ -13,6 +13,7 @@ use crate::auth::{Role, users};
 use crate::config::Config;
 use crate::db::{Db, now};
 use crate::error::{Error, Result};
+use crate::sla;
 use crate::tickets::store::{self, TicketRow};
 use crate::tickets::{Actor, MessageKind, new_tracking_id};
 
@@ -284,6 +285,9 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let now = now();
+        super::demo_sla::add_policies(c, now)?;
+        // Each ticket's clock, as the desk would have kept it: loaded once for the whole run.
+        let sla_setup = sla::Setup::load(c)?;
         let span = 730 * 86_400; // two years of history
         let mut people: Vec<(String, String)> = Vec::new();
         for f in FIRST {
@@ -425,6 +429,9 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
                     )?;
                 }
             }
+            // Its clock at its last change: a ticket waiting, on hold or closed since then stands
+            // still from that moment.
+            sla::refresh(c, &sla_setup, ticket_id, true, updated)?;
             if i % 1000 == 0 {
                 bar.set_position(i);
             }

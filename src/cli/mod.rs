@@ -2,6 +2,7 @@
 
 mod demo;
 mod demo_kb;
+mod demo_sla;
 mod ops;
 mod reindex;
 

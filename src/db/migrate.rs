@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0019_canned_replies.sql"),
     include_str!("migrations/0020_rules.sql"),
     include_str!("migrations/0021_auto_assign.sql"),
+    include_str!("migrations/0022_sla.sql"),
     include_str!("migrations/0023_recurring.sql"),
 ];
 

@@ -119,6 +119,28 @@ pub fn duration(seconds: i64, p: &Phrases) -> String {
     }
 }
 
+/// A length of working time, never in days (a day of business hours is not 24 of them): "35
+/// min", "24 h", "2 h 10 min".
+pub fn hours(seconds: i64, p: &Phrases) -> String {
+    let minutes = seconds.max(0) / 60;
+    let (hours, mins) = (minutes / 60, minutes % 60);
+    match (hours, mins) {
+        (0, m) => with_n(&p.minutes, m),
+        (h, 0) => with_n(&p.short_hours, h),
+        (h, m) => format!("{} {}", with_n(&p.short_hours, h), with_n(&p.minutes, m)),
+    }
+}
+
+/// A service-level target's length: business time in hours (8 of them are a working day, not a
+/// third of one), calendar time in days and hours.
+pub fn target_length(minutes: i64, business_hours: bool, p: &Phrases) -> String {
+    if business_hours {
+        hours(minutes * 60, p)
+    } else {
+        duration(minutes * 60, p)
+    }
+}
+
 /// `t` relative to `now`: "2 hours ago", "in 35 min", "just now" (under a minute either way).
 pub fn relative(t: i64, now: i64, p: &Phrases) -> String {
     let diff = now.saturating_sub(t);
@@ -320,6 +342,8 @@ mod tests {
         assert_eq!(due(now + 20, now, &en), "due now");
         assert_eq!(due(now - 20, now, &es), "vence ahora");
         assert_eq!(duration(10 * 60, &en), "10 min");
+        assert_eq!(hours(1440 * 60, &en), "24 h");
+        assert_eq!(hours(130 * 60, &es), "2 h 10 min");
         assert_eq!(duration(2 * 86_400, &es), "2 d");
     }
 

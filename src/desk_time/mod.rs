@@ -57,6 +57,21 @@ pub fn zone_names() -> Vec<String> {
     names
 }
 
+/// The end of the local day at instant `t` in `zone`: the next local midnight (the start of the
+/// next day, however long a clock change makes this one).
+pub fn day_end(t: i64, zone: &TimeZone) -> i64 {
+    let Ok(ts) = jiff::Timestamp::from_second(t) else {
+        return t;
+    };
+    zone.to_datetime(ts)
+        .date()
+        .tomorrow()
+        .ok()
+        // A midnight a clock change skips maps to the instant after the gap.
+        .and_then(|day| zone.to_timestamp(day.at(0, 0, 0, 0)).ok())
+        .map_or(t, |start| start.as_second())
+}
+
 /// The zone a person sees times in: their own when they chose one, else the desk's.
 pub fn viewer_zone<'a>(own: &'a str, desk: &'a str) -> &'a str {
     if own.trim().is_empty() { desk } else { own }
@@ -64,7 +79,7 @@ pub fn viewer_zone<'a>(own: &'a str, desk: &'a str) -> &'a str {
 
 /// The end of the local day `YYYY-MM-DD` in `zone` (its next midnight, or the first instant of
 /// the next day when a clock change skips midnight) as unix seconds; None unless a real date.
-pub fn day_end(day: &str, zone: &TimeZone) -> Option<i64> {
+pub fn date_end(day: &str, zone: &TimeZone) -> Option<i64> {
     let date: jiff::civil::Date = day.trim().parse().ok()?;
     let next = date.tomorrow().ok()?;
     let start = zone.to_timestamp(next.at(0, 0, 0, 0)).ok()?;
@@ -91,10 +106,10 @@ mod tests {
         assert_eq!(canonical_name("UTC").as_deref(), Some("UTC"));
         let madrid = zone("Europe/Madrid").unwrap();
         // 2026-12-24 ends at 23:00 UTC in Madrid (CET, UTC+1).
-        assert_eq!(day_end("2026-12-24", &madrid), Some(1_798_153_200));
+        assert_eq!(date_end("2026-12-24", &madrid), Some(1_798_153_200));
         assert_eq!(local_date(1_798_153_199, &madrid), "2026-12-24");
         assert_eq!(local_date(1_798_153_200, &madrid), "2026-12-25");
-        assert_eq!(day_end("2026-02-30", &madrid), None);
+        assert_eq!(date_end("2026-02-30", &madrid), None);
         assert_eq!(canonical_name("Mars/Olympus_Mons"), None);
         assert_eq!(canonical_name(""), None);
         // A POSIX TZ string is not a zone name.
@@ -103,6 +118,26 @@ mod tests {
         assert!(names.iter().any(|n| n == "America/New_York"));
         assert!(names.iter().any(|n| n == "UTC"));
         assert!(names.len() > 300, "{}", names.len());
+    }
+
+    #[test]
+    fn the_day_ends_at_the_next_local_midnight() {
+        let utc = |t: &str| t.parse::<jiff::Timestamp>().unwrap().as_second();
+        let madrid = zone("Europe/Madrid").unwrap();
+        // 23:30 in Madrid on 28 March 2026 (CET); the next midnight is still CET.
+        assert_eq!(
+            day_end(utc("2026-03-28T22:30:00Z"), &madrid),
+            utc("2026-03-28T23:00:00Z")
+        );
+        // The 29th has 23 hours: it ends at 22:00Z (midnight CEST).
+        assert_eq!(
+            day_end(utc("2026-03-29T10:00:00Z"), &madrid),
+            utc("2026-03-29T22:00:00Z")
+        );
+        assert_eq!(
+            day_end(utc("2026-07-01T10:00:00Z"), &TimeZone::UTC),
+            utc("2026-07-02T00:00:00Z")
+        );
     }
 
     #[test]

@@ -75,6 +75,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.kb.json"),
             include_str!("en.canned.json"),
             include_str!("en.recurring.json"),
+            include_str!("en.sla.json"),
         ],
     ),
     (
@@ -85,6 +86,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.kb.json"),
             include_str!("es.canned.json"),
             include_str!("es.recurring.json"),
+            include_str!("es.sla.json"),
         ],
     ),
 ];

@@ -36,6 +36,8 @@ pub const SESSIONS_PURGE: &str = "sessions_purge";
 pub const AUTO_CLOSE: &str = "auto_close";
 /// Opens the recurring tickets that fell due (Admin > Recurring).
 pub const RECURRING_TICKETS: &str = "recurring_tickets";
+/// Fires the service-level escalation steps that fell due.
+pub const SLA_ESCALATE: &str = "sla_escalate";
 
 /// Every job, in the order they are listed.
 pub const JOBS: &[Job] = &[
@@ -63,6 +65,12 @@ pub const JOBS: &[Job] = &[
         jobs_interval,
         always,
         crate::automation::recurring::pass,
+    ),
+    Job::new(
+        SLA_ESCALATE,
+        jobs_interval,
+        always,
+        crate::sla::escalate::pass,
     ),
 ];
 

@@ -11,7 +11,10 @@ use crate::auth::access::STAFF_SEES_CATEGORY_1;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
+mod escalation;
 pub mod templates;
+
+pub use escalation::{Escalation, StaffGroup, sla_escalation};
 
 use crate::config::Config;
 use crate::db::now;
@@ -218,10 +221,21 @@ fn audience(
     category_id: i64,
     skip: Option<i64>,
 ) -> Result<Vec<Recipient>> {
+    audience_of(conn, Some(pref), category_id, skip)
+}
+
+/// As `audience`, whatever their preferences with `pref` None (mail nobody may turn off).
+fn audience_of(
+    conn: &Connection,
+    pref: Option<&str>,
+    category_id: i64,
+    skip: Option<i64>,
+) -> Result<Vec<Recipient>> {
     // `pref` is one of our column names, never user text.
+    let wants = pref.map(|p| format!("AND s.{p} = 1")).unwrap_or_default();
     let sql = format!(
         "SELECT s.email, s.lang, s.timezone FROM staff s
-         WHERE s.active = 1 AND s.{pref} = 1 AND s.id IS NOT ?2 AND {STAFF_SEES_CATEGORY_1}
+         WHERE s.active = 1 {wants} AND s.id IS NOT ?2 AND {STAFF_SEES_CATEGORY_1}
            AND (s.id IN (SELECT staff_id FROM category_agents WHERE category_id = ?1)
                 OR NOT EXISTS (SELECT 1 FROM category_agents ca JOIN staff x ON x.id = ca.staff_id
                                WHERE ca.category_id = ?1 AND x.active = 1))
@@ -241,9 +255,20 @@ fn staff_member(
     staff_id: i64,
     category_id: i64,
 ) -> Result<Option<Recipient>> {
+    staff_member_of(conn, Some(pref), staff_id, category_id)
+}
+
+/// As `staff_member`, whatever their preferences with `pref` None.
+fn staff_member_of(
+    conn: &Connection,
+    pref: Option<&str>,
+    staff_id: i64,
+    category_id: i64,
+) -> Result<Option<Recipient>> {
+    let wants = pref.map(|p| format!("AND s.{p} = 1")).unwrap_or_default();
     let sql = format!(
         "SELECT s.email, s.lang, s.timezone FROM staff s
-         WHERE s.id = ?2 AND s.active = 1 AND s.{pref} = 1 AND {STAFF_SEES_CATEGORY_1}"
+         WHERE s.id = ?2 AND s.active = 1 {wants} AND {STAFF_SEES_CATEGORY_1}"
     );
     Ok(conn
         .prepare_cached(&sql)?
@@ -431,7 +456,10 @@ pub fn ticket_assigned(
     let (ticket, _) = load(conn, ticket_id)?;
     if let Some(agent) = staff_member(conn, "notify_assigned", assignee, ticket.category_id)? {
         // Handed out by the desk itself (auto-assignment): the mail says so in words.
-        let extra = json!({ "author": by.name, "by_desk": by.kind == tickets::ActorKind::System });
+        let extra = json!({
+            "author": by.name, "by_desk": by.kind == tickets::ActorKind::System,
+            "by_escalation": by.name == tickets::ESCALATION_ACTOR,
+        });
         queue(conn, ctx, &ticket, &agent, Kind::Assigned, extra)?;
     }
     Ok(())

@@ -31,9 +31,13 @@ pub enum Kind {
     RuleToRequester,
     /// An automation rule's mail to staff (its own subject).
     RuleToStaff,
+    /// To staff: a service-level target of the ticket is running out (an escalation step).
+    SlaWarning,
+    /// To staff: a service-level target of the ticket is breached (an escalation step).
+    SlaBreached,
 }
 
-pub const KINDS: [Kind; 9] = [
+pub const KINDS: [Kind; 11] = [
     Kind::TicketCreated,
     Kind::StaffReplied,
     Kind::TicketResolved,
@@ -43,6 +47,8 @@ pub const KINDS: [Kind; 9] = [
     Kind::TicketClosed,
     Kind::RuleToRequester,
     Kind::RuleToStaff,
+    Kind::SlaWarning,
+    Kind::SlaBreached,
 ];
 
 impl Kind {
@@ -56,6 +62,8 @@ impl Kind {
             Kind::Assigned => "assigned",
             Kind::TicketClosed => "ticket_closed",
             Kind::RuleToRequester | Kind::RuleToStaff => "rule_mail",
+            Kind::SlaWarning => "sla_warning",
+            Kind::SlaBreached => "sla_breached",
         }
     }
 
@@ -63,7 +71,12 @@ impl Kind {
     pub fn to_staff(self) -> bool {
         matches!(
             self,
-            Kind::NewTicket | Kind::RequesterReplied | Kind::Assigned | Kind::RuleToStaff
+            Kind::NewTicket
+                | Kind::RequesterReplied
+                | Kind::Assigned
+                | Kind::RuleToStaff
+                | Kind::SlaWarning
+                | Kind::SlaBreached
         )
     }
 
@@ -84,6 +97,10 @@ impl Kind {
             (Kind::Assigned, Lang::Es) => "Asignado a usted",
             (Kind::TicketClosed, Lang::En) => "Closed",
             (Kind::TicketClosed, Lang::Es) => "Cerrada",
+            (Kind::SlaWarning, Lang::En) => "SLA warning",
+            (Kind::SlaWarning, Lang::Es) => "Aviso de SLA",
+            (Kind::SlaBreached, Lang::En) => "SLA breached",
+            (Kind::SlaBreached, Lang::Es) => "SLA incumplido",
             // A rule's mail carries the subject its rule wrote (see `notify::rule_mail`).
             (Kind::RuleToRequester | Kind::RuleToStaff, _) => return ticket_subject.to_string(),
         };
@@ -138,7 +155,9 @@ mod tests {
                            "tracking_id": "AAA-BBB-CCCC", "subject": "S & <T>",
                            "requester_name": "Ana", "requester_email": "ana@example.com",
                            "author": "Gus", "body": "Hi & <b>bye</b>", "lang": "en",
-                           "days": 7, "tz": "Europe/Madrid", "created_at": 1_782_900_000 });
+                           "days": 7, "tz": "Europe/Madrid", "created_at": 1_782_900_000,
+                           "policy": "High <24h>", "target": "first_response", "percent": 75,
+                           "due_at": 1_782_903_600 });
         for lang in crate::i18n::LANGS {
             for kind in KINDS {
                 let (text, html) = render(kind, lang, &data).unwrap();
@@ -155,6 +174,13 @@ mod tests {
                 if matches!(kind, Kind::TicketCreated | Kind::NewTicket) {
                     assert!(text.contains("2026-07-01 12:00 CEST"), "{name}: {text}");
                     assert!(html.contains("2026-07-01 12:00 CEST"), "{name}: {html}");
+                }
+                // The due time, in the reader's zone too.
+                if matches!(kind, Kind::SlaWarning | Kind::SlaBreached) {
+                    assert!(text.contains("2026-07-01 13:00 CEST"), "{name}: {text}");
+                    assert!(html.contains("2026-07-01 13:00 CEST"), "{name}: {html}");
+                    assert!(text.contains("High <24h>"), "{name}: {text}");
+                    assert!(html.contains("High &lt;24h&gt;"), "{name}: {html}");
                 }
             }
         }

@@ -7,6 +7,8 @@ mod login;
 mod login_code;
 mod password;
 mod prefs;
+mod ticket_list;
+mod ticket_sla;
 mod two_factor;
 
 use rocket::form::FromForm;
@@ -22,7 +24,6 @@ use crate::error::FieldErrors;
 use crate::error::{Error, Result};
 use crate::portal::{TicketForm, form_values};
 use crate::tickets::actions::{Changes, NewMessage};
-use crate::tickets::list::{self, Filter, Sort, View};
 use crate::tickets::validate::{self, MAX_NAME, MAX_SUBJECT};
 use crate::tickets::{self, Actor, Channel, MessageKind, NewTicket, RefData};
 use crate::util::clean;
@@ -38,78 +39,6 @@ fn actor(staff: &StaffUser) -> Actor {
 
 async fn refdata(app: &App, page: &Page<'_>) -> Result<std::sync::Arc<RefData>> {
     app.refdata(page.lang).await
-}
-
-/// Parses an optional numeric filter; anything else means "no filter".
-fn opt_id(v: Option<&str>) -> Option<i64> {
-    v.and_then(|s| s.parse().ok())
-}
-
-#[allow(clippy::too_many_arguments)]
-#[get("/tickets?<view>&<status>&<priority>&<category>&<assignee>&<q>&<sort>&<dir>&<page>")]
-async fn ticket_list(
-    staff: StaffUser,
-    pg: Page<'_>,
-    app: &State<App>,
-    view: Option<&str>,
-    status: Option<&str>,
-    priority: Option<&str>,
-    category: Option<&str>,
-    assignee: Option<&str>,
-    q: Option<&str>,
-    sort: Option<&str>,
-    dir: Option<&str>,
-    page: Option<i64>,
-) -> Result<Html> {
-    let filter = Filter {
-        view: View::parse(view),
-        status: opt_id(status),
-        priority: opt_id(priority),
-        category: opt_id(category),
-        assignee: opt_id(assignee),
-        q: clean(q.unwrap_or(""), 200),
-        sort: Sort::parse(sort),
-        asc: dir == Some("asc"),
-        page: page.unwrap_or(1).clamp(1, 100_000),
-        access: staff.access.clone(),
-    };
-    let refdata = refdata(app, &pg).await?;
-    let (f, rd, me) = (filter.clone(), refdata.clone(), staff.id);
-    let result = app.db.read(move |c| list::list(c, &f, me, &rd)).await?;
-    let num = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-    // The filter as a query string, for the pager links (Tera escapes the `&`s).
-    let qs = format!(
-        "view={}&status={}&priority={}&category={}&assignee={}&q={}&sort={}&dir={}",
-        format!("{:?}", filter.view).to_lowercase(),
-        num(filter.status),
-        num(filter.priority),
-        num(filter.category),
-        num(filter.assignee),
-        crate::util::url_encode(&filter.q),
-        format!("{:?}", filter.sort).to_lowercase(),
-        if filter.asc { "asc" } else { "desc" }
-    );
-    // Kept while the same tickets, at the same revisions, are listed (a search's snippets come
-    // from the tickets' text, which moves their revisions too).
-    let listed: Vec<(i64, i64)> = result.tickets.iter().map(|t| (t.id, t.revision)).collect();
-    let fingerprint = json!([result.total, result.has_next, listed]);
-    let key = pg.list_page_key("staff/list.html", format!("{qs}&page={}", filter.page));
-    let inputs = pg.page_inputs(0, &refdata, &app.settings(), fingerprint);
-    if let Some(html) = pg.kept_page(&key, &inputs) {
-        return Ok(html);
-    }
-    let time = pg.time();
-    let data = json!({
-        "filter": filter,
-        "tickets": result.tickets.into_iter().map(|t| list::Row::new(t, &time)).collect::<Vec<_>>(),
-        "total": result.total,
-        "capped": result.total > list::COUNT_CAP,
-        "page": filter.page,
-        "has_next": result.has_next,
-        "refdata": &*refdata,
-        "qs": qs,
-    });
-    pg.render_kept(key, inputs, data)
 }
 
 #[get("/tickets/<id>")]
@@ -136,12 +65,12 @@ async fn render_ticket(
     draft: Option<Draft>,
 ) -> Result<(Status, Html)> {
     let refdata = refdata(app, page).await?;
-    let (lang, me) = (page.lang, staff.id);
+    let (lang, me, now) = (page.lang, staff.id, page.now);
     let access = staff.access.clone();
     // The sidebar (the requester's other tickets, popular articles) and the canned replies
     // offered are cheap to load and decide, with the ticket's revision, whether the page kept
     // from last time still holds.
-    let (mut ticket, mut history, articles, canned) = app
+    let (mut ticket, mut history, articles, canned, sla) = app
         .db
         .read_quick(move |c| {
             let ticket = tickets::get(c, id)?
@@ -150,7 +79,8 @@ async fn render_ticket(
             let history = tickets::by_requester(c, &ticket.requester_email, id, 10, &access)?;
             let articles = crate::kb::popular_articles(c, lang)?;
             let canned = tickets::canned::offered(c, me, ticket.category_id)?;
-            Ok((ticket, history, articles, canned))
+            let sla = crate::sla::status::status(c, id, now)?;
+            Ok((ticket, history, articles, canned, sla))
         })
         .await?;
     // The other tickets by id and revision (their names come with the reference data), the
@@ -165,6 +95,7 @@ async fn render_ticket(
             .map(|a| (&a.slug, &a.title))
             .collect::<Vec<_>>(),
         canned,
+        sla,
     ]);
     let settings = app.settings();
     let key = page.ticket_page_key("staff/ticket.html", id);
@@ -193,6 +124,7 @@ async fn render_ticket(
         "ticket": ticket, "messages": messages, "events": events, "refdata": &*refdata,
         "form": form, "errors": errors, "settings": settings, "history": history,
         "kb_links": crate::kb::article_links(app, articles), "canned": canned,
+        "sla": ticket_sla::card(page, sla.as_ref()),
     });
     let html = if kept {
         page.render_kept(key, inputs, data)?
@@ -479,7 +411,7 @@ fn staff_home(_staff: StaffUser) -> Redirect {
 
 pub fn routes() -> Vec<Route> {
     let mut all = routes![
-        ticket_list,
+        ticket_list::ticket_list,
         ticket_page,
         reply,
         update,

@@ -231,7 +231,7 @@ async fn save(
     let lang = Lang::from_code(&form.lang).unwrap_or(page.lang);
     let until = match form.away_until.trim() {
         "" => None,
-        day => match crate::desk_time::day_end(
+        day => match crate::desk_time::date_end(
             day,
             &crate::desk_time::zone_or_utc(crate::desk_time::viewer_zone(
                 &staff.timezone,

@@ -361,3 +361,34 @@ fn change(
     }));
     Ok(())
 }
+
+/// Writes an entry in the ticket's history that changes no field: what the desk did about the
+/// ticket on its own, such as a service-level escalation that fired (`field` names what, the
+/// text what exactly). Reports no event: nothing about the ticket changed.
+pub fn record(
+    conn: &Connection,
+    actor: &Actor,
+    ticket_id: i64,
+    field: &str,
+    text: &str,
+    now: i64,
+) -> Result<Vec<Event>> {
+    if !actor.works_the_desk() {
+        return Err(Error::Forbidden);
+    }
+    store::get(conn, ticket_id)?.ok_or(Error::NotFound)?;
+    store::insert_history(conn, ticket_id, actor, field, None, Some(text), now)?;
+    Ok(Vec::new())
+}
+
+/// Keeps the ticket's service-level deadline for the staff list, as the SLA clock
+/// (`crate::sla`) computed it from the ticket's own changes: bookkeeping, with no history and no
+/// event of its own.
+pub fn set_sla_due(
+    conn: &Connection,
+    ticket_id: i64,
+    due_at: Option<i64>,
+    warn_at: Option<i64>,
+) -> Result<()> {
+    store::set_sla_due(conn, ticket_id, due_at, warn_at)
+}

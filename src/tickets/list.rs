@@ -5,7 +5,8 @@ use rusqlite::Connection;
 use rusqlite::types::Value;
 use serde::Serialize;
 
-use super::{RefData, TICKET_COLUMNS, Ticket, ticket_from_row};
+use super::list_query::{Query, by_due};
+use super::{RefData, TICKET_COLUMNS, Ticket};
 use crate::desk_time::format::ViewerTime;
 use crate::error::Result;
 
@@ -14,22 +15,44 @@ pub const PER_PAGE: i64 = 25;
 pub const COUNT_CAP: i64 = 1_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum View {
     Open,
     Mine,
     Unassigned,
     All,
+    /// Tickets whose service-level deadline has passed.
+    Overdue,
+    /// Tickets whose deadline comes before the end of the viewer's day.
+    DueToday,
 }
 
 impl View {
-    pub fn parse(s: Option<&str>) -> View {
-        match s {
-            Some("mine") => View::Mine,
-            Some("unassigned") => View::Unassigned,
-            Some("all") => View::All,
-            _ => View::Open,
+    pub const ALL: [View; 6] = [
+        View::Open,
+        View::Mine,
+        View::Unassigned,
+        View::All,
+        View::Overdue,
+        View::DueToday,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Open => "open",
+            View::Mine => "mine",
+            View::Unassigned => "unassigned",
+            View::All => "all",
+            View::Overdue => "overdue",
+            View::DueToday => "due_today",
         }
+    }
+
+    pub fn parse(s: Option<&str>) -> View {
+        View::ALL
+            .into_iter()
+            .find(|v| Some(v.as_str()) == s)
+            .unwrap_or(View::Open)
     }
 }
 
@@ -42,17 +65,36 @@ pub enum Sort {
     Subject,
     /// Best match first (bm25); only with a text search, else the same as Updated.
     Relevance,
+    /// By the service-level deadline; tickets without one come last either way.
+    Due,
 }
 
 impl Sort {
-    pub fn parse(s: Option<&str>) -> Sort {
-        match s {
-            Some("created") => Sort::Created,
-            Some("priority") => Sort::Priority,
-            Some("subject") => Sort::Subject,
-            Some("relevance") => Sort::Relevance,
-            _ => Sort::Updated,
+    pub const ALL: [Sort; 6] = [
+        Sort::Updated,
+        Sort::Created,
+        Sort::Priority,
+        Sort::Subject,
+        Sort::Relevance,
+        Sort::Due,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Updated => "updated",
+            Sort::Created => "created",
+            Sort::Priority => "priority",
+            Sort::Subject => "subject",
+            Sort::Relevance => "relevance",
+            Sort::Due => "due",
         }
+    }
+
+    pub fn parse(s: Option<&str>) -> Sort {
+        Sort::ALL
+            .into_iter()
+            .find(|v| Some(v.as_str()) == s)
+            .unwrap_or(Sort::Updated)
     }
 }
 
@@ -71,6 +113,12 @@ pub struct Filter {
     /// The viewer's categories: the list never shows a ticket outside them.
     #[serde(skip)]
     pub access: crate::auth::access::Access,
+    /// The moment of the request and the end of the viewer's day (the next midnight in their
+    /// zone), for the overdue and due-today views.
+    #[serde(skip)]
+    pub now: i64,
+    #[serde(skip)]
+    pub day_end: i64,
 }
 
 /// One row of the list page: only what `staff/list.html` shows, the time already formatted for
@@ -95,11 +143,28 @@ pub struct Row {
     pub updated: String,
     pub updated_ago: String,
     pub updated_iso: String,
+    /// The service-level deadline, if one runs: in the viewer's zone, against now ("due in 35
+    /// min", "breached by 2 h 10 min"), for machines, and how close it is: `breached`, `soon`
+    /// (less than a quarter of its target left) or `fine`.
+    pub due: Option<String>,
+    pub due_text: Option<String>,
+    pub due_iso: Option<String>,
+    pub due_class: &'static str,
 }
 
 impl Row {
     pub fn new(t: Ticket, time: &ViewerTime<'_>) -> Row {
+        let due_class = match (t.sla_due_at, t.sla_warn_at) {
+            (Some(due), _) if due <= time.now => "breached",
+            (Some(_), Some(warn)) if warn <= time.now => "soon",
+            (Some(_), _) => "fine",
+            (None, _) => "",
+        };
         Row {
+            due: t.sla_due_at.map(|d| time.absolute(d)),
+            due_text: t.sla_due_at.map(|d| time.due(d)),
+            due_iso: t.sla_due_at.map(crate::desk_time::format::iso),
+            due_class,
             updated: time.absolute(t.updated_at),
             updated_ago: time.relative(t.updated_at),
             updated_iso: crate::desk_time::format::iso(t.updated_at),
@@ -166,6 +231,17 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
             clauses.push("t.assignee_id IS NULL".into());
         }
         View::All => {}
+        // Only tickets with a running (or breached and paused) deadline have `sla_due_at`,
+        // none of them closed; its index finds them.
+        View::Overdue => {
+            clauses.push("t.sla_due_at <= ?".into());
+            params.push(Value::Integer(f.now));
+        }
+        View::DueToday => {
+            clauses.push("t.sla_due_at > ? AND t.sla_due_at < ?".into());
+            params.push(Value::Integer(f.now));
+            params.push(Value::Integer(f.day_end));
+        }
     }
     if let Some(s) = f.status {
         clauses.push("t.status_id = ?".into());
@@ -254,6 +330,8 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
             "f.score, t.updated_at DESC, t.id DESC".to_string()
         }
         Sort::Relevance => format!("t.updated_at {dir}, t.id {dir}"),
+        // The tickets with a deadline, in its order (see `by_due` for the rest).
+        Sort::Due => format!("t.sla_due_at {dir}, t.id {dir}"),
     };
     let join = if f.sort == Sort::Priority {
         "JOIN priorities p ON p.id = t.priority_id"
@@ -266,15 +344,19 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
         .collect::<Vec<_>>()
         .join(", ");
     let offset = (f.page.max(1) - 1) * PER_PAGE;
+    let query = Query {
+        with: &with,
+        columns: &columns,
+        joins: &format!("{fts_join} {join}"),
+        clauses: &clauses,
+        params: &params,
+    };
     // One row more than a page tells whether there is a next page.
-    let sql = format!(
-        "{with} SELECT {columns} FROM tickets t {fts_join} {join} {where_sql} ORDER BY {order} LIMIT {} OFFSET {offset}",
-        PER_PAGE + 1
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut tickets = stmt
-        .query_map(rusqlite::params_from_iter(params.iter()), ticket_from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut tickets = if f.sort == Sort::Due {
+        by_due(conn, &query, &order, offset)?
+    } else {
+        query.rows(conn, None, &order, PER_PAGE + 1, offset)?
+    };
     let has_next = tickets.len() as i64 > PER_PAGE;
     tickets.truncate(PER_PAGE as usize);
     for t in &mut tickets {

@@ -14,6 +14,7 @@ pub mod canned;
 pub mod categories;
 pub mod events;
 pub mod list;
+mod list_query;
 pub mod placeholders;
 pub mod refdata;
 pub mod statuses;
@@ -86,6 +87,10 @@ pub struct Ticket {
     /// Moves whenever anything shown on the ticket's pages changes (migration 0009).
     #[serde(skip)]
     pub revision: i64,
+    /// The next running service-level deadline and when less than a quarter of its target is
+    /// left (kept by `crate::sla`; None: no deadline runs).
+    pub sla_due_at: Option<i64>,
+    pub sla_warn_at: Option<i64>,
     // Display fields, filled by RefData::decorate.
     pub status: String,
     pub status_slug: String,
@@ -282,6 +287,16 @@ impl Actor {
         }
     }
 
+    /// The desk acting on a service-level escalation (`crate::sla::escalate`); pages show the
+    /// name translated (`actor_sla-escalation`).
+    pub fn escalation() -> Actor {
+        Actor {
+            kind: ActorKind::System,
+            staff_id: None,
+            name: ESCALATION_ACTOR.to_string(),
+        }
+    }
+
     pub fn is_staff(&self) -> bool {
         self.staff_id.is_some()
     }
@@ -292,6 +307,9 @@ impl Actor {
         self.is_staff() || matches!(self.kind, ActorKind::System | ActorKind::Rule)
     }
 }
+
+/// The name of `Actor::escalation` in the history.
+pub const ESCALATION_ACTOR: &str = "sla-escalation";
 
 /// Where a ticket came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,12 @@ use super::{
 use crate::error::{Error, Result};
 
 pub const TICKET_COLUMNS: &str = "id, tracking_id, access_token, subject, requester_name, requester_email, \
-     category_id, priority_id, status_id, assignee_id, created_at, updated_at, message_count, revision";
+     category_id, priority_id, status_id, assignee_id, created_at, updated_at, message_count, revision, \
+     sla_due_at, sla_warn_at";
+
+/// How many columns `TICKET_COLUMNS` names: a query that selects more after them reads those
+/// from this index on.
+const AFTER_TICKET: usize = 16;
 
 pub fn ticket_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
     Ok(Ticket {
@@ -30,6 +35,8 @@ pub fn ticket_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
         updated_at: r.get(11)?,
         message_count: r.get(12)?,
         revision: r.get(13)?,
+        sla_due_at: r.get(14)?,
+        sla_warn_at: r.get(15)?,
         ..Ticket::default()
     })
 }
@@ -245,6 +252,67 @@ pub fn set_resolved(conn: &Connection, ticket_id: i64, closed: bool, at: i64) ->
     Ok(())
 }
 
+/// What a ticket's service-level clock runs on (`crate::sla`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlaFacts {
+    pub created_at: i64,
+    pub priority_id: i64,
+    pub category_id: i64,
+    /// The status's built-in slug (custom statuses have none) and whether it closes a ticket.
+    pub status_slug: Option<String>,
+    pub closed: bool,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+}
+
+pub fn sla_facts(conn: &Connection, ticket_id: i64) -> Result<Option<SlaFacts>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT t.created_at, t.priority_id, t.category_id, s.slug, s.is_closed,
+                    t.first_response_at, t.resolved_at
+             FROM tickets t JOIN statuses s ON s.id = t.status_id WHERE t.id = ?1",
+        )?
+        .query_row([ticket_id], |r| {
+            Ok(SlaFacts {
+                created_at: r.get(0)?,
+                priority_id: r.get(1)?,
+                category_id: r.get(2)?,
+                status_slug: r.get(3)?,
+                closed: r.get(4)?,
+                first_response_at: r.get(5)?,
+                resolved_at: r.get(6)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Keeps the list's service-level columns; writes (and so moves the ticket's revision) only
+/// when they change. Not an "update" of the ticket: `updated_at` stays.
+pub fn set_sla_due(
+    conn: &Connection,
+    ticket_id: i64,
+    due_at: Option<i64>,
+    warn_at: Option<i64>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE tickets SET sla_due_at = ?2, sla_warn_at = ?3
+         WHERE id = ?1 AND (sla_due_at IS NOT ?2 OR sla_warn_at IS NOT ?3)",
+    )?
+    .execute(params![ticket_id, due_at, warn_at])?;
+    Ok(())
+}
+
+/// The priority ranked next above `priority_id` (the least urgent of the more urgent ones).
+pub fn priority_above(conn: &Connection, priority_id: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM priorities
+             WHERE rank > (SELECT rank FROM priorities WHERE id = ?1) ORDER BY rank, id LIMIT 1",
+        )?
+        .query_row([priority_id], |r| r.get(0))
+        .optional()?)
+}
+
 /// One entry of the ticket's history: who changed which field from what to what.
 #[allow(clippy::too_many_arguments)]
 pub fn insert_history(
@@ -297,7 +365,9 @@ pub fn with_channel(conn: &Connection, id: i64) -> Result<Option<(Ticket, Channe
     let sql = format!("SELECT {TICKET_COLUMNS}, channel FROM tickets WHERE id = ?1");
     let row = conn
         .prepare_cached(&sql)?
-        .query_row([id], |r| Ok((ticket_from_row(r)?, r.get::<_, String>(14)?)))
+        .query_row([id], |r| {
+            Ok((ticket_from_row(r)?, r.get::<_, String>(AFTER_TICKET)?))
+        })
         .optional()?;
     Ok(row.map(|(t, channel)| (t, channel_of(&channel))))
 }
@@ -334,9 +404,9 @@ pub fn newest_with_text(conn: &Connection, limit: i64) -> Result<Vec<RecentTicke
         .query_map([limit], |r| {
             Ok(RecentTicket {
                 ticket: ticket_from_row(r)?,
-                channel: channel_of(&r.get::<_, String>(14)?),
-                first_message: r.get(15)?,
-                last_message: r.get(16)?,
+                channel: channel_of(&r.get::<_, String>(AFTER_TICKET)?),
+                first_message: r.get(AFTER_TICKET + 1)?,
+                last_message: r.get(AFTER_TICKET + 2)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -535,4 +605,15 @@ pub fn count_requesters_outside(conn: &Connection, suffix: &str) -> Result<i64> 
     Ok(conn
         .prepare_cached("SELECT COUNT(*) FROM tickets WHERE requester_email NOT LIKE '%' || ?1")?
         .query_row([suffix], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod columns_tests {
+    #[test]
+    fn after_ticket_counts_the_ticket_columns() {
+        assert_eq!(
+            super::TICKET_COLUMNS.split(", ").count(),
+            super::AFTER_TICKET
+        );
+    }
 }

@@ -1,0 +1,103 @@
+//! The agents' ticket list (`/staff/tickets`): views, filters, sorting and paging, kept rendered
+//! while the tickets it lists are unchanged.
+
+use rocket::{State, get};
+use serde_json::json;
+
+use super::refdata;
+use crate::auth::StaffUser;
+use crate::error::Result;
+use crate::tickets::list::{self, Filter, Sort, View};
+use crate::util::clean;
+use crate::web::{App, Html, Page};
+
+/// Parses an optional numeric filter; anything else means "no filter".
+fn opt_id(v: Option<&str>) -> Option<i64> {
+    v.and_then(|s| s.parse().ok())
+}
+
+#[allow(clippy::too_many_arguments)]
+#[get("/tickets?<view>&<status>&<priority>&<category>&<assignee>&<q>&<sort>&<dir>&<page>")]
+pub(super) async fn ticket_list(
+    staff: StaffUser,
+    pg: Page<'_>,
+    app: &State<App>,
+    view: Option<&str>,
+    status: Option<&str>,
+    priority: Option<&str>,
+    category: Option<&str>,
+    assignee: Option<&str>,
+    q: Option<&str>,
+    sort: Option<&str>,
+    dir: Option<&str>,
+    page: Option<i64>,
+) -> Result<Html> {
+    let view = View::parse(view);
+    // The deadline views read soonest (most overdue) first unless another order is asked for.
+    let sort = match sort {
+        None if matches!(view, View::Overdue | View::DueToday) => Sort::Due,
+        s => Sort::parse(s),
+    };
+    let time = pg.time();
+    let filter = Filter {
+        view,
+        status: opt_id(status),
+        priority: opt_id(priority),
+        category: opt_id(category),
+        assignee: opt_id(assignee),
+        q: clean(q.unwrap_or(""), 200),
+        sort,
+        // Deadlines read soonest first unless asked otherwise; everything else newest first.
+        asc: match dir {
+            Some("asc") => true,
+            Some("desc") => false,
+            _ => sort == Sort::Due,
+        },
+        page: page.unwrap_or(1).clamp(1, 100_000),
+        access: staff.access.clone(),
+        now: time.now,
+        day_end: crate::desk_time::day_end(time.now, &time.zone),
+    };
+    let refdata = refdata(app, &pg).await?;
+    let (f, rd, me) = (filter.clone(), refdata.clone(), staff.id);
+    let result = app.db.read(move |c| list::list(c, &f, me, &rd)).await?;
+    let num = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    // The filter as a query string, for the pager links (Tera escapes the `&`s), and sorted
+    // by deadline for the due column's heading (the other way round when it already is).
+    let query = |sort: Sort, asc: bool| {
+        format!(
+            "view={}&status={}&priority={}&category={}&assignee={}&q={}&sort={}&dir={}",
+            filter.view.as_str(),
+            num(filter.status),
+            num(filter.priority),
+            num(filter.category),
+            num(filter.assignee),
+            crate::util::url_encode(&filter.q),
+            sort.as_str(),
+            if asc { "asc" } else { "desc" }
+        )
+    };
+    let qs = query(filter.sort, filter.asc);
+    let due_sort_qs = query(Sort::Due, !(filter.sort == Sort::Due && filter.asc));
+    // Kept while the same tickets, at the same revisions, are listed (a search's snippets come
+    // from the tickets' text, which moves their revisions too).
+    let listed: Vec<(i64, i64)> = result.tickets.iter().map(|t| (t.id, t.revision)).collect();
+    let fingerprint = json!([result.total, result.has_next, listed]);
+    let key = pg.list_page_key("staff/list.html", format!("{qs}&page={}", filter.page));
+    let inputs = pg.page_inputs(0, &refdata, &app.settings(), fingerprint);
+    if let Some(html) = pg.kept_page(&key, &inputs) {
+        return Ok(html);
+    }
+    let data = json!({
+        "filter": filter,
+        "tickets": result.tickets.into_iter().map(|t| list::Row::new(t, &time)).collect::<Vec<_>>(),
+        "total": result.total,
+        "capped": result.total > list::COUNT_CAP,
+        "page": filter.page,
+        "has_next": result.has_next,
+        "refdata": &*refdata,
+        "qs": qs,
+        "due_sort_qs": due_sort_qs,
+    });
+    pg.render_kept(key, inputs, data)
+}
