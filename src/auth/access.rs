@@ -67,14 +67,9 @@ pub fn of_account(conn: &Connection, account: &super::users::StaffAccount) -> Re
 
 /// The access of staff account `staff_id`; an unknown account may see nothing.
 pub fn of_staff(conn: &Connection, staff_id: i64) -> Result<Access> {
-    let row: Option<(String, bool)> = conn
-        .prepare_cached("SELECT role, all_categories FROM staff WHERE id = ?1")?
-        .query_row([staff_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    match row {
+    match super::users::get(conn, staff_id)? {
+        Some(account) => of_account(conn, &account),
         None => Ok(Access::Only(Vec::new())),
-        Some((role, all)) if role == super::Role::Admin.as_str() || all => Ok(Access::All),
-        Some(_) => Ok(Access::Only(categories(conn, staff_id)?)),
     }
 }
 

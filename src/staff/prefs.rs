@@ -56,10 +56,7 @@ async fn render(
         })
         .await?;
     // The last day of an absence, as the form takes it back, in the viewer's zone.
-    let viewer_zone = crate::desk_time::zone_or_utc(crate::desk_time::viewer_zone(
-        &staff.timezone,
-        &app.settings().timezone,
-    ));
+    let viewer_zone = page.time().zone;
     let away_until = away
         .until
         .map(|t| crate::desk_time::local_date(t - 1, &viewer_zone))
@@ -229,24 +226,21 @@ async fn save(
         return Ok(Answer::from((Status::UnprocessableEntity, html)));
     };
     let lang = Lang::from_code(&form.lang).unwrap_or(page.lang);
+    // The last day of an absence ends in the viewer's zone; only a day not over yet will do.
     let until = match form.away_until.trim() {
         "" => None,
-        day => match crate::desk_time::date_end(
-            day,
-            &crate::desk_time::zone_or_utc(crate::desk_time::viewer_zone(
-                &staff.timezone,
-                &app.settings().timezone,
-            )),
-        ) {
-            Some(end) if form.away && end > now() => Some(end),
-            _ if !form.away => None,
-            _ => {
-                let errors = FieldErrors::one("away_until", "error_away_until");
-                let html =
-                    render(&staff, &page, app, cookies, errors, form.timezone.clone()).await?;
-                return Ok(Answer::from((Status::UnprocessableEntity, html)));
+        _ if !form.away => None,
+        day => {
+            match crate::desk_time::date_end(day, &page.time().zone).filter(|end| *end > now()) {
+                Some(end) => Some(end),
+                None => {
+                    let errors = FieldErrors::one("away_until", "error_away_until");
+                    let html =
+                        render(&staff, &page, app, cookies, errors, form.timezone.clone()).await?;
+                    return Ok(Answer::from((Status::UnprocessableEntity, html)));
+                }
             }
-        },
+        }
     };
     let away = assignment::Away {
         away: form.away,
