@@ -106,6 +106,14 @@ impl Run<'_> {
         who: Who,
         message: Option<String>,
     ) -> Result<Vec<Event>> {
+        // No rule for this kind of change (say, only rules on new tickets and a staff reply):
+        // the ticket need not be read at all.
+        if !rules
+            .iter()
+            .any(|r| r.event == trigger && r.by.admits(who) && !self.fired.contains(&r.id))
+        {
+            return Ok(Vec::new());
+        }
         let Some((ticket, channel)) = ticket_store::with_channel(self.conn, self.ticket_id)? else {
             return Ok(Vec::new());
         };
