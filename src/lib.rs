@@ -4,6 +4,7 @@
 //! build the very same app.
 
 pub mod admin;
+pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod automation;
@@ -83,13 +84,15 @@ pub fn build_rocket_with(db: Db, config: Config) -> Result<Rocket<Build>> {
         .register("/", web::catchers())
         .register("/staff", web::staff_catchers())
         .register("/admin", web::staff_catchers())
+        .register("/api/v1", api::catchers())
         .mount("/", rocket::routes![web::assets::asset])
         .mount("/", portal::routes())
         .mount("/", kb::suggest_routes())
         .mount("/kb", kb::routes())
         .mount("/staff", staff::routes())
         .mount("/staff", kb::staff_routes())
-        .mount("/admin", admin::routes()))
+        .mount("/admin", admin::routes())
+        .mount("/api/v1", api::routes()))
 }
 
 /// Starts the background jobs (`jobs::start`) once the server is up.

@@ -4,6 +4,7 @@
 //! session cookie itself is the web layer's (`web::auth`).
 
 pub mod access;
+pub mod api_tokens;
 pub mod pending_logins;
 pub mod resets;
 pub mod sessions;

@@ -13,6 +13,7 @@ pub mod assignment;
 pub mod canned;
 pub mod categories;
 pub mod events;
+pub mod json;
 pub mod list;
 mod list_query;
 pub mod placeholders;

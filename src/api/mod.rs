@@ -1,0 +1,29 @@
+//! The REST API under `/api/v1`: JSON only, `Authorization: Bearer TOKEN` (no cookies, so no
+//! CSRF surface), one error shape `{"error": {"code", "message"}}` for every failure, from a
+//! handler, a guard or a catcher alike.
+//!
+//! The handlers call the same ticket actions (`workflow::Desk`) and queries the desk's pages
+//! call, as the token's staff member, so an API change behaves exactly like the same change in
+//! the desk.
+
+pub mod error;
+pub mod guard;
+pub mod reference;
+pub mod tickets;
+
+use rocket::{Catcher, Route};
+
+pub use error::{ApiError, ApiResult};
+pub use guard::{ApiUser, ApiWriter};
+
+/// Every route of the API (mounted at `/api/v1`).
+pub fn routes() -> Vec<Route> {
+    let mut routes = reference::routes();
+    routes.extend(tickets::routes());
+    routes
+}
+
+/// The API's catchers: the JSON error shape for every status.
+pub fn catchers() -> Vec<Catcher> {
+    error::catchers()
+}

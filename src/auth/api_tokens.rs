@@ -1,0 +1,185 @@
+//! API tokens (`api_tokens`): what a script or an integration presents as
+//! `Authorization: Bearer TOKEN`. A token acts as its staff member, with their role and category
+//! access, limited by its scope; only its SHA-256 is stored (like a session's), so the database
+//! alone opens nothing. A revoked token, or one of a deactivated account, stops at once: every
+//! request looks the token up.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::sessions::hash;
+use super::users::{self, StaffAccount};
+use crate::error::Result;
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Scope {
+    #[serde(rename = "read")]
+    Read,
+    #[serde(rename = "read-write")]
+    ReadWrite,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::ReadWrite => "read-write",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        match s {
+            "read" => Some(Scope::Read),
+            "read-write" => Some(Scope::ReadWrite),
+            _ => None,
+        }
+    }
+
+    pub fn may_write(self) -> bool {
+        self == Scope::ReadWrite
+    }
+}
+
+/// Every token starts with this, so a leaked one is easy to recognise (and to search for).
+pub const TOKEN_PREFIX: &str = "hd_";
+
+/// A token as listed to its owner and to admins (never the token itself).
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub staff_id: i64,
+    pub name: String,
+    pub scope: Scope,
+    /// The first characters of the token, to tell tokens apart.
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub last_used_ip: Option<String>,
+    pub revoked_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, staff_id, name, scope, prefix, created_at, last_used_at, last_used_ip,
+                       revoked_at";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiToken> {
+    let scope: String = r.get(3)?;
+    Ok(ApiToken {
+        id: r.get(0)?,
+        staff_id: r.get(1)?,
+        name: r.get(2)?,
+        scope: Scope::parse(&scope).unwrap_or(Scope::Read),
+        prefix: r.get(4)?,
+        created_at: r.get(5)?,
+        last_used_at: r.get(6)?,
+        last_used_ip: r.get(7)?,
+        revoked_at: r.get(8)?,
+    })
+}
+
+/// A new token's secret: `hd_` and 256 bits from the operating system's RNG, as hex.
+pub fn new_secret() -> String {
+    format!("{TOKEN_PREFIX}{}", crate::util::random_hex(32))
+}
+
+/// Whether `s` has the shape of a token (checked before any lookup).
+pub fn well_formed(s: &str) -> bool {
+    s.strip_prefix(TOKEN_PREFIX)
+        .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Creates a token for `staff_id`; returns its id and the token, which is shown once and never
+/// again.
+pub fn create(
+    conn: &Connection,
+    staff_id: i64,
+    name: &str,
+    scope: Scope,
+    now: i64,
+) -> Result<(i64, String)> {
+    let secret = new_secret();
+    let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
+    conn.prepare_cached(
+        "INSERT INTO api_tokens (staff_id, name, scope, token_hash, prefix, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        staff_id,
+        name,
+        scope.as_str(),
+        hash(&secret),
+        prefix,
+        now
+    ])?;
+    Ok((conn.last_insert_rowid(), secret))
+}
+
+/// The live (not revoked) token `secret` names, with its account (active or not: the caller
+/// decides).
+pub fn look_up(conn: &Connection, secret: &str) -> Result<Option<(ApiToken, StaffAccount)>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL");
+    let Some(token) = conn
+        .prepare_cached(&sql)?
+        .query_row([hash(secret)], from_row)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let Some(account) = users::get(conn, token.staff_id)? else {
+        return Ok(None);
+    };
+    Ok(Some((token, account)))
+}
+
+/// Records that the token was used now from `ip`.
+pub fn touch(conn: &Connection, id: i64, now: i64, ip: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE api_tokens SET last_used_at = ?2, last_used_ip = ?3 WHERE id = ?1",
+    )?
+    .execute(params![id, now, crate::util::clean(ip, 100)])?;
+    Ok(())
+}
+
+/// One member's tokens, newest first, revoked ones included.
+pub fn of_staff(conn: &Connection, staff_id: i64) -> Result<Vec<ApiToken>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM api_tokens WHERE staff_id = ?1 ORDER BY created_at DESC, id DESC"
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map([staff_id], from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Every token of the desk, newest first (Admin), with its owner's name.
+pub fn all(conn: &Connection) -> Result<Vec<(ApiToken, String)>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, (SELECT name FROM staff WHERE staff.id = api_tokens.staff_id)
+         FROM api_tokens ORDER BY created_at DESC, id DESC"
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map([], |r| Ok((from_row(r)?, r.get::<_, String>(9)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<ApiToken>> {
+    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+/// Revokes a token; false when it was already revoked or does not exist.
+pub fn revoke(conn: &Connection, id: i64, now: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        )?
+        .execute(params![id, now])?
+        > 0)
+}
