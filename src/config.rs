@@ -60,6 +60,9 @@ pub struct Config {
     /// Seconds a client has to send a form's whole body (uploads included) once its headers are
     /// in; slower gets 408 and the connection is closed.
     pub body_timeout_secs: u64,
+    /// Requests each API token may make per minute (a burst of that many at once, then that
+    /// average); 0 = no limit.
+    pub api_rate_per_minute: u32,
 }
 
 impl Default for Config {
@@ -88,6 +91,7 @@ impl Default for Config {
             mail_trusted_authserv_id: String::new(),
             jobs_interval_secs: 30,
             body_timeout_secs: 30,
+            api_rate_per_minute: 600,
         }
     }
 }
@@ -143,7 +147,8 @@ impl Config {
             imap_move_to,
             mail_trusted_authserv_id,
             jobs_interval_secs,
-            body_timeout_secs
+            body_timeout_secs,
+            api_rate_per_minute
         );
         match figment.data() {
             Ok(data) => {

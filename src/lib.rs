@@ -76,9 +76,11 @@ pub fn build_rocket_with(db: Db, config: Config) -> Result<Rocket<Build>> {
         figment = figment.merge(("workers", config.workers));
     }
     let headers = web::headers::SecurityHeaders::for_base_url(&config.base_url);
+    let api_limiter = api::RateLimiter::new(config.api_rate_per_minute);
     let app = App::new(db, config, settings)?;
     Ok(rocket::custom(figment)
         .manage(app)
+        .manage(api_limiter)
         .attach(headers)
         .attach(jobs_at_liftoff())
         .register("/", web::catchers())

@@ -1,11 +1,13 @@
 //! Who is calling: `ApiUser` turns `Authorization: Bearer TOKEN` into the token's staff member
 //! (with their role and category access, read afresh on every request, so a revoked token or a
-//! deactivated account stops at once); `ApiWriter` also requires the `read-write` scope.
+//! deactivated account stops at once); `ApiWriter` also requires the `read-write` scope. Each
+//! token's requests are limited per minute (`RateLimiter`, answering 429 with `Retry-After`).
 
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 
 use super::error::{ApiError, leave_for_catcher};
+use super::rate_limit::RateLimiter;
 use crate::auth::StaffUser;
 use crate::auth::access;
 use crate::auth::api_tokens::{self, Scope};
@@ -64,16 +66,22 @@ async fn authenticate(req: &Request<'_>) -> Result<ApiUser, ApiError> {
     if !account.active {
         return Err(ApiError::unauthorized("the token's account is deactivated"));
     }
+    if let Some(limiter) = req.rocket().state::<RateLimiter>() {
+        limiter
+            .check(token.id, std::time::Instant::now())
+            .map_err(ApiError::too_many)?;
+    }
     if token.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
         let ip = match req.guard::<ClientIp>().await {
             Outcome::Success(ip) => ip.0,
             _ => String::new(),
         };
-        let id = token.id;
-        // A failed bookkeeping write must not refuse the request.
+        let (id, staff_id) = (token.id, token.staff_id);
+        // A failed bookkeeping write must not refuse the request. A use from another address
+        // than the last one is noticed here, so within TOUCH_EVERY, and audited with the touch.
         if let Err(e) = app
             .db
-            .write(move |c| api_tokens::touch(c, id, now, &ip))
+            .write(move |c| api_tokens::record_use(c, id, staff_id, now, &ip))
             .await
         {
             log::warn!("API token {id}: last use not recorded: {e}");

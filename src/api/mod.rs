@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod guard;
+pub mod rate_limit;
 pub mod reference;
 pub mod tickets;
 
@@ -15,6 +16,7 @@ use rocket::{Catcher, Route};
 
 pub use error::{ApiError, ApiResult};
 pub use guard::{ApiUser, ApiWriter};
+pub use rate_limit::RateLimiter;
 
 /// Every route of the API (mounted at `/api/v1`).
 pub fn routes() -> Vec<Route> {

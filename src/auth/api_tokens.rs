@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::sessions::hash;
 use super::users::{self, StaffAccount};
-use crate::error::Result;
+use crate::error::{FieldErrors, Result};
 
 /// What a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -182,4 +182,88 @@ pub fn revoke(conn: &Connection, id: i64, now: i64) -> Result<bool> {
         )?
         .execute(params![id, now])?
         > 0)
+}
+
+/// The longest token name (characters).
+pub const MAX_NAME: usize = 100;
+
+/// A new token's name and scope as typed: the name trimmed, 1..=MAX_NAME characters without
+/// control characters; the scope `read` or `read-write`. Each problem is named by its field.
+pub fn check_new(name: &str, scope: &str) -> std::result::Result<(String, Scope), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let name = name.trim();
+    let length = name.chars().count();
+    if length == 0 {
+        errors.add("name", "tokens_error_name_required");
+    } else if length > MAX_NAME || name.chars().any(char::is_control) {
+        errors.add("name", "tokens_error_name");
+    }
+    let scope = Scope::parse(scope.trim());
+    if scope.is_none() {
+        errors.add("scope", "tokens_error_scope");
+    }
+    match scope {
+        Some(scope) if errors.is_empty() => Ok((name.to_string(), scope)),
+        _ => Err(errors),
+    }
+}
+
+/// Records a use of token `id` (of `staff_id`) now from `ip`, in the caller's transaction; when
+/// the token was last used from another address, that goes to the audit log with it
+/// (`api_token_new_address`). Returns whether it did.
+pub fn record_use(conn: &Connection, id: i64, staff_id: i64, now: i64, ip: &str) -> Result<bool> {
+    let ip = crate::util::clean(ip, 100);
+    let previous: Option<String> = conn
+        .prepare_cached("SELECT last_used_ip FROM api_tokens WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    touch(conn, id, now, &ip)?;
+    let moved = previous
+        .as_deref()
+        .is_some_and(|before| !before.is_empty() && before != ip);
+    if moved {
+        let detail = format!(
+            "token={id} previous={}",
+            previous.as_deref().unwrap_or_default()
+        );
+        crate::audit::record(
+            conn,
+            Some(staff_id),
+            "api_token_new_address",
+            &detail,
+            Some(&ip),
+        )?;
+    }
+    Ok(moved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_tokens_need_a_name_and_a_known_scope() {
+        assert_eq!(
+            check_new("  CI bot ", "read").ok(),
+            Some(("CI bot".to_string(), Scope::Read))
+        );
+        assert_eq!(
+            check_new("x", "read-write").ok(),
+            Some(("x".to_string(), Scope::ReadWrite))
+        );
+        let errors = check_new("   ", "write").unwrap_err();
+        assert_eq!(
+            errors.get("name").map(|e| e.key),
+            Some("tokens_error_name_required")
+        );
+        assert_eq!(
+            errors.get("scope").map(|e| e.key),
+            Some("tokens_error_scope")
+        );
+        let long = "a".repeat(MAX_NAME + 1);
+        assert!(check_new(&long, "read").is_err());
+        assert!(check_new(&"a".repeat(MAX_NAME), "read").is_ok());
+        assert!(check_new("a\u{7}b", "read").is_err());
+    }
 }
