@@ -1,10 +1,11 @@
 //! Admin pages (role admin): staff accounts, categories, statuses, priorities, automation rules,
-//! recurring tickets, settings, service levels, mail, background jobs, audit.
+//! recurring tickets, settings, service levels, mail, background jobs, audit, API tokens.
 //!
 //! Every page takes the `AdminUser` guard (anonymous → login, agents → 403) and every form the
 //! `Checked` CSRF guard. A valid POST answers a 303 redirect with a flash; an invalid one renders
 //! the form again (status 422) with the input kept and an error next to each field.
 
+mod api_tokens;
 mod audit;
 mod categories;
 mod desk_hours;
@@ -41,6 +42,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(mail_queue::routes());
     all.extend(jobs::routes());
     all.extend(audit::routes());
+    all.extend(api_tokens::routes());
     all
 }
 

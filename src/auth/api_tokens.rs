@@ -238,6 +238,42 @@ pub fn record_use(conn: &Connection, id: i64, staff_id: i64, now: i64, ip: &str)
     Ok(moved)
 }
 
+/// `create`, and `api_token_created` in the audit log (by the owner, from `ip`).
+pub fn create_recorded(
+    conn: &Connection,
+    staff_id: i64,
+    name: &str,
+    scope: Scope,
+    ip: Option<&str>,
+    now: i64,
+) -> Result<(i64, String)> {
+    let (id, secret) = create(conn, staff_id, name, scope, now)?;
+    let detail = format!("token={id} name={name} scope={}", scope.as_str());
+    crate::audit::record(conn, Some(staff_id), "api_token_created", &detail, ip)?;
+    Ok((id, secret))
+}
+
+/// `revoke`, and `api_token_revoked` in the audit log, done by staff member `actor` as `by`
+/// (`owner` or `admin`); false, and nothing recorded, when it was revoked already.
+pub fn revoke_recorded(
+    conn: &Connection,
+    token: &ApiToken,
+    actor: i64,
+    by: &str,
+    ip: Option<&str>,
+    now: i64,
+) -> Result<bool> {
+    if !revoke(conn, token.id, now)? {
+        return Ok(false);
+    }
+    let detail = format!(
+        "token={} name={} owner={} by={by}",
+        token.id, token.name, token.staff_id
+    );
+    crate::audit::record(conn, Some(actor), "api_token_revoked", &detail, ip)?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! The agents' desk: the ticket list, a ticket's page with its actions, and tickets opened on an
 //! employee's behalf.
 
+mod api_tokens;
 mod canned;
 mod canned_use;
 mod login;
@@ -427,5 +428,6 @@ pub fn routes() -> Vec<Route> {
     all.extend(login_code::routes());
     all.extend(two_factor::routes());
     all.extend(password::routes());
+    all.extend(api_tokens::routes());
     all
 }
