@@ -88,6 +88,11 @@ pub fn highlight(snippet: &str) -> String {
     out
 }
 
+/// A snippet made with `MARK_START`/`MARK_END` as plain text: the marks dropped.
+pub fn plain(snippet: &str) -> String {
+    snippet.replace(['\u{1}', '\u{2}'], "")
+}
+
 /// Text folded as the search index folds it (`remove_diacritics 2`): lowercase, accents and other
 /// combining marks dropped after canonical decomposition, so "Contraseña", "CONTRASEÑA" and
 /// "contrasena" are the same, as are precomposed and decomposed accents.

@@ -8,7 +8,7 @@ mod staff;
 pub mod store;
 mod suggest;
 
-pub use staff::{ArticleLink, article_links, popular_articles};
+pub use staff::{ArticleLink, article_links, article_url, popular_articles};
 
 use pulldown_cmark::{Options, Parser};
 use rocket::Route;

@@ -164,13 +164,36 @@ pub fn list(
 }
 
 /// Full-text search over every translation of the articles in `states`, best first; one result
-/// per article, in the reader's language when that translation matched too.
+/// per article, in the reader's language when that translation matched too. Snippets are safe
+/// HTML with the matched words in `<mark>`.
 pub fn search(
     conn: &Connection,
     lang: Lang,
     states: &[&str],
     expr: &str,
     limit: usize,
+) -> Result<Vec<Summary>> {
+    search_with(conn, lang, states, expr, limit, crate::search::highlight)
+}
+
+/// As `search`, with snippets as plain text (the API's).
+pub fn search_plain(
+    conn: &Connection,
+    lang: Lang,
+    states: &[&str],
+    expr: &str,
+    limit: usize,
+) -> Result<Vec<Summary>> {
+    search_with(conn, lang, states, expr, limit, crate::search::plain)
+}
+
+fn search_with(
+    conn: &Connection,
+    lang: Lang,
+    states: &[&str],
+    expr: &str,
+    limit: usize,
+    snippet: fn(&str) -> String,
 ) -> Result<Vec<Summary>> {
     // Ranked without snippets: with ORDER BY, SQLite computes every selected column for every
     // match before sorting, and snippets are the expensive part. Snippets follow for the few
@@ -216,12 +239,44 @@ pub fn search(
             snippets.insert(row.get::<_, i64>(0)?, row.get::<_, String>(1)?);
         }
         for (summary, translation) in &mut out {
-            summary.snippet = snippets
-                .remove(translation)
-                .map(|t| crate::search::highlight(&t));
+            summary.snippet = snippets.remove(translation).map(|t| snippet(&t));
         }
     }
     Ok(out.into_iter().map(|(s, _)| s).collect())
+}
+
+/// One page of the articles in `state`, by id, after article `after` (0: from the first): each
+/// with its title in `lang` (else the other language's) and the languages it is written in.
+pub fn page_by_id(
+    conn: &Connection,
+    lang: Lang,
+    state: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(Summary, Vec<String>)>> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS},
+             (SELECT group_concat(lang, ',') FROM
+                 (SELECT lang FROM kb_translations WHERE article_id = a.id ORDER BY lang))
+         FROM kb_articles a
+         LEFT JOIN kb_categories c ON c.id = a.category_id
+         JOIN kb_translations tr ON tr.id = (SELECT id FROM kb_translations
+             WHERE article_id = a.id ORDER BY lang = ?1 DESC, lang LIMIT 1)
+         WHERE a.state = ?2 AND a.id > ?3
+         ORDER BY a.id
+         LIMIT ?4"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params![lang.code(), state, after, limit], |r| {
+            let languages: String = r.get(13)?;
+            Ok((
+                summary_from_row(r)?,
+                languages.split(',').map(str::to_string).collect(),
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }
 
 fn load(conn: &Connection, clause: &str, key: &dyn rusqlite::ToSql) -> Result<Option<Article>> {
