@@ -11,6 +11,8 @@ mod admin;
 mod admin_audit;
 mod admin_mail;
 mod api_auth;
+mod api_reference;
+mod api_tokens;
 mod auto_assign;
 mod auto_close;
 mod browser;
