@@ -46,4 +46,5 @@ mod staff;
 mod ticket_pages;
 mod timeouts;
 mod two_factor;
+mod ux_refdata;
 mod workflow;

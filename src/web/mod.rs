@@ -136,12 +136,7 @@ impl App {
                 return Ok(data.clone());
             }
         }
-        let fresh = Arc::new(
-            self.db
-                .read(RefData::load)
-                .await?
-                .localize(&self.i18n, lang),
-        );
+        let fresh = Arc::new(self.db.read(RefData::load).await?.localize(lang));
         let mut cache = self
             .refdata_cache
             .write()
