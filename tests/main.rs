@@ -25,6 +25,7 @@ mod i18n;
 mod jobs;
 mod kb;
 mod kb_more;
+mod kb_staff;
 mod layers;
 mod mail;
 mod mail_imap;

@@ -3,8 +3,12 @@
 //! while an employee writes a ticket (`/suggest`). Articles may carry images and files
 //! (`/kb/files/<id>`), start from a ticket's message, and be linked from staff replies.
 
+pub mod categories;
+mod category_pages;
+mod editor;
 mod public;
 mod staff;
+pub mod staff_list;
 pub mod store;
 mod suggest;
 
