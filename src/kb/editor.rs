@@ -1,10 +1,10 @@
 //! The article editor: one tab per language (radio buttons styled as tabs, so it works without
 //! JavaScript; `static/app.js` makes them an ARIA tablist), a tab marked when its language is
-//! missing, a Markdown preview rendered by the article page's own sanitising renderer (the
-//! "Preview" button posts the form and gets it back, nothing saved), and the article's files.
+//! missing, and a Markdown preview rendered by the article page's own sanitising renderer (the
+//! "Preview" button posts the form and gets it back, nothing saved). The article's files are
+//! added in `article_files`.
 
 use rocket::form::FromForm;
-use rocket::fs::TempFile;
 use rocket::http::Status;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
@@ -72,7 +72,7 @@ fn blank() -> Value {
     })
 }
 
-fn article_values(a: &store::Article) -> Value {
+pub(super) fn article_values(a: &store::Article) -> Value {
     let mut v = blank();
     v["slug"] = json!(a.slug);
     v["category"] = json!(a.category_id.map(|c| c.to_string()).unwrap_or_default());
@@ -154,13 +154,13 @@ fn validate(form: &ArticleForm) -> std::result::Result<ArticleInput, FieldErrors
 }
 
 /// Which tab the editor opens on and whether it shows the previews.
-struct View {
+pub(super) struct View {
     tab: Lang,
     preview: bool,
 }
 
 impl View {
-    fn tab(code: Option<&str>) -> View {
+    pub(super) fn tab(code: Option<&str>) -> View {
         View {
             tab: code.and_then(Lang::from_code).unwrap_or(Lang::En),
             preview: false,
@@ -215,7 +215,7 @@ pub fn language_name(lang: Lang) -> &'static str {
     }
 }
 
-async fn render_editor(
+pub(super) async fn render_editor(
     page: &Page<'_>,
     app: &App,
     id: Option<i64>,
@@ -237,7 +237,7 @@ async fn render_editor(
         .await?;
     let files: Vec<Value> = files
         .into_iter()
-        .map(|f| json!({ "id": f.id, "filename": f.filename, "size": f.size, "snippet": snippet(&f) }))
+        .map(|f| json!({ "id": f.id, "filename": f.filename, "size": f.size, "snippet": super::article_files::snippet(&f) }))
         .collect();
     let tabs = tabs(&form, &errors, &view);
     let html = page.render(
@@ -249,33 +249,6 @@ async fn render_editor(
         }),
     )?;
     Ok((status, html))
-}
-
-/// The Markdown that shows a file in an article: an image inline, anything else as a link.
-fn snippet(f: &store::FileMeta) -> String {
-    let url = format!("/kb/files/{}", f.id);
-    // Brackets would end the link text early.
-    let text: String = f
-        .filename
-        .chars()
-        .map(|c| if matches!(c, '[' | ']') { ' ' } else { c })
-        .collect();
-    if is_image(&f.filename) {
-        let alt = text
-            .rsplit_once('.')
-            .map_or(text.as_str(), |(stem, _)| stem);
-        format!("![{alt}]({url})")
-    } else {
-        format!("[{text}]({url})")
-    }
-}
-
-/// Files shown inside articles rather than downloaded.
-pub fn is_image(filename: &str) -> bool {
-    matches!(
-        crate::tickets::uploads::extension(filename).as_str(),
-        "png" | "jpg" | "jpeg" | "gif" | "webp"
-    )
 }
 
 /// The editor, empty or (`from_message`) started from a message of a ticket: the ticket's
@@ -439,66 +412,6 @@ async fn update(
     save(staff, page, app, Some(id), form.0).await
 }
 
-#[derive(FromForm)]
-struct FilesForm<'r> {
-    #[field(default = String::new())]
-    csrf_token: String,
-    files: Vec<TempFile<'r>>,
-}
-
-impl CsrfForm for FilesForm<'_> {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-/// Adds images and other files to an article, within the desk's attachment size and types.
-// Ranked after `/kb/categories/<id>`, whose paths it would match too.
-#[post("/kb/<id>/files", data = "<form>", rank = 2)]
-async fn upload_files(
-    _staff: StaffUser,
-    page: Page<'_>,
-    app: &State<App>,
-    id: i64,
-    form: Checked<FilesForm<'_>>,
-) -> PageResult {
-    let article = app
-        .db
-        .read(move |c| store::get(c, id))
-        .await?
-        .ok_or(Error::NotFound)?;
-    let mut errors = FieldErrors::new();
-    let uploads =
-        crate::web::files::checked_uploads(&form.0.files, &app.settings(), &mut errors).await;
-    if uploads.is_empty() && errors.is_empty() {
-        errors.add("attachments", "kb_error_no_file");
-    }
-    if !errors.is_empty() {
-        let r = render_editor(
-            &page,
-            app,
-            Some(id),
-            article_values(&article),
-            errors,
-            Status::UnprocessableEntity,
-            View::tab(None),
-        );
-        return Ok(Answer::from(r.await?));
-    }
-    app.db
-        .write(move |c| {
-            for upload in &uploads {
-                store::add_file(c, id, upload)?;
-            }
-            Ok(())
-        })
-        .await?;
-    Ok(Answer::from(Flash::success(
-        Redirect::to(format!("/staff/kb/{id}#files")),
-        "kb_flash_files_added",
-    )))
-}
-
 pub fn routes() -> Vec<Route> {
-    routes![new_page, edit_page, create, update, upload_files]
+    routes![new_page, edit_page, create, update]
 }

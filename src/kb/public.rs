@@ -208,7 +208,7 @@ async fn file(app: &State<App>, staff: Option<StaffUser>, id: i64) -> Result<Fil
     if staff.is_none() && file.article_state != "published" {
         return Err(Error::NotFound);
     }
-    if super::editor::is_image(&file.filename) {
+    if super::article_files::is_image(&file.filename) {
         let kind = ContentType::parse_flexible(content_type_for(&extension(&file.filename)))
             .unwrap_or(ContentType::Binary);
         return Ok(FileResponse::Image(file.data, kind));

@@ -228,6 +228,7 @@ async fn links(
 pub fn routes() -> Vec<Route> {
     let mut all = routes![list, links];
     all.extend(super::editor::routes());
+    all.extend(super::article_files::routes());
     all.extend(super::category_pages::routes());
     all
 }
