@@ -21,6 +21,7 @@ mod crash;
 mod csrf;
 mod desk_time;
 mod drills;
+mod error_pages;
 mod i18n;
 mod jobs;
 mod kb;
