@@ -76,4 +76,49 @@
     const btn = form.querySelector('button[type="submit"].button-primary') || form.querySelector('[type="submit"]');
     if (btn) { e.preventDefault(); btn.click(); }
   });
+
+  // (4) The article editor's language tabs: radio buttons that CSS already turns into tabs; here
+  // they become an ARIA tablist (arrow keys, Home and End move between tabs). Without script the
+  // radio buttons do the same job.
+  document.querySelectorAll('[data-lang-tabs]').forEach((box) => {
+    const list = box.querySelector('.lang-tab-list');
+    const tabs = Array.from(list.querySelectorAll('.lang-tab'));
+    const radio = (tab) => document.getElementById(tab.getAttribute('for'));
+    list.setAttribute('role', 'tablist');
+    list.setAttribute('aria-labelledby', 'lang-tabs-label');
+    function sync() {
+      tabs.forEach((tab) => {
+        const on = radio(tab).checked;
+        tab.setAttribute('aria-selected', on ? 'true' : 'false');
+        tab.tabIndex = on ? 0 : -1;
+      });
+    }
+    function choose(tab) {
+      radio(tab).checked = true;
+      sync();
+      tab.focus();
+    }
+    tabs.forEach((tab, i) => {
+      const panel = document.getElementById(tab.dataset.panel);
+      tab.setAttribute('role', 'tab');
+      tab.setAttribute('aria-controls', panel.id);
+      panel.setAttribute('role', 'tabpanel');
+      panel.setAttribute('aria-labelledby', tab.id);
+      // The tab, not its radio button, is what keyboards and screen readers now use.
+      const r = radio(tab);
+      r.tabIndex = -1;
+      r.setAttribute('aria-hidden', 'true');
+      r.addEventListener('change', sync);
+      tab.addEventListener('keydown', (e) => {
+        const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+        if (next === undefined) {
+          if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); choose(tab); }
+          return;
+        }
+        e.preventDefault();
+        choose(tabs[(next + tabs.length) % tabs.length]);
+      });
+    });
+    sync();
+  });
 })();

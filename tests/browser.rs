@@ -393,7 +393,7 @@ fn knowledge_base_scripts_in_the_browser() {
             .await
             .expect("open the staff knowledge base");
         let shown_cell = format!(
-            "//tr[.//a[normalize-space(.) = {}]]/td[6]",
+            "//tr[.//a[normalize-space(.) = {}]]//dd[@data-count = 'shown']",
             xpath_literal(KB_TITLE)
         );
         let cell = wait_for(&agent, Locator::XPath(&shown_cell), "the shown count").await;

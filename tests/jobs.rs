@@ -285,7 +285,7 @@ fn the_admin_jobs_page_lists_the_jobs_and_run_now_needs_the_csrf_token() {
         "Sends the queued mail",
         "mail_fetch",
         "Run now",
-        "Off in this configuration",
+        "Off: this server is not set up for it",
         "href=\"/admin/jobs\" aria-current=\"page\"",
     ] {
         assert!(page.contains(text), "{text:?} in {page}");
@@ -309,7 +309,7 @@ fn the_admin_jobs_page_lists_the_jobs_and_run_now_needs_the_csrf_token() {
         "Tareas en segundo plano",
         "Envía el correo en cola",
         "Ejecutar ahora",
-        "Desactivada en esta configuración",
+        "Desactivada: este servidor no está preparado para ella",
     ] {
         assert!(es.contains(text), "{text:?} in {es}");
     }
@@ -360,7 +360,7 @@ fn the_admin_jobs_page_lists_the_jobs_and_run_now_needs_the_csrf_token() {
     assert_eq!(res.status(), Status::SeeOther);
     let page = get_ok(&app.client, "/admin/jobs");
     assert!(
-        page.contains("This job is off in this configuration."),
+        page.contains("This job is off: this server is not set up for it."),
         "{page}"
     );
     let res = post_form(

@@ -562,13 +562,17 @@ fn articles_shown_before_a_ticket_are_counted_next_to_deflections() {
     assert!(list.contains("Suggested, ticket sent anyway"));
     let row_start = list.find("Printer fixes").expect("printer row");
     let row = &list[row_start..row_start + list[row_start..].find("</tr>").expect("row end")];
-    let cells: Vec<&str> = row
-        .split("<td>")
-        .skip(1)
-        .map(|c| c.split("</td>").next().unwrap_or(""))
+    // The article's counts, each under its name in the row's "Use" column.
+    let count = |name: &str| {
+        let marker = format!("<dd data-count=\"{name}\">");
+        let start = row.find(&marker).expect("count in the row") + marker.len();
+        row[start..start + row[start..].find("</dd>").expect("end")].to_string()
+    };
+    let counts: Vec<String> = ["views", "helpful", "shown", "deflections"]
+        .into_iter()
+        .map(count)
         .collect();
-    // State, category, views, helpful, shown, deflections.
-    assert_eq!(&cells[2..6], &["0", "0 / 0", "1", "2"], "{row}");
+    assert_eq!(counts, ["0", "0 / 0", "1", "2"], "{row}");
     assert!(
         !list.contains("tickets avoided"),
         "agents do not see the total"

@@ -1,10 +1,11 @@
-//! Categories: name, default priority, active, and which agents handle each.
+//! Categories: name (in English and Spanish), default priority, active, and which agents handle
+//! each.
 
 use rocket::form::FromForm;
 use rocket::{Route, State, get, post, routes};
 use serde_json::{Value, json};
 
-use super::{done, rejected, text};
+use super::{done, optional_text, rejected, text};
 use crate::auth::AdminUser;
 use crate::error::{Error, FieldErrors, Result};
 use crate::tickets::{RefData, assignment, categories};
@@ -24,6 +25,8 @@ struct NewCategoryForm {
     #[field(default = String::new())]
     name: String,
     #[field(default = String::new())]
+    name_es: String,
+    #[field(default = String::new())]
     default_priority: String,
 }
 
@@ -39,6 +42,8 @@ struct EditCategoryForm {
     csrf_token: String,
     #[field(default = String::new())]
     name: String,
+    #[field(default = String::new())]
+    name_es: String,
     #[field(default = String::new())]
     default_priority: String,
     active: bool,
@@ -57,11 +62,7 @@ impl CsrfForm for EditCategoryForm {
 // Pages.
 
 async fn refdata(app: &App, page: &Page<'_>) -> Result<RefData> {
-    Ok(app
-        .db
-        .read(RefData::load)
-        .await?
-        .localize(&app.i18n, page.lang))
+    Ok(app.db.read(RefData::load).await?.localize(page.lang))
 }
 
 fn rows(rd: &RefData) -> Vec<Value> {
@@ -71,7 +72,7 @@ fn rows(rd: &RefData) -> Vec<Value> {
             let agents: Vec<&str> =
                 c.agent_ids.iter().filter_map(|id| rd.agent(*id)).map(|a| a.name.as_str()).collect();
             json!({
-                "id": c.id, "name": c.name, "active": c.active, "agents": agents,
+                "id": c.id, "name": c.name, "name_es": c.name_es, "active": c.active, "agents": agents,
                 "priority": rd.priority(c.default_priority_id).map(|p| p.label.as_str()).unwrap_or(""),
             })
         })
@@ -97,7 +98,7 @@ async fn list_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Resul
         .iter()
         .find(|p| p.slug.as_deref() == Some("medium"))
         .map(|p| p.id.to_string());
-    let form = json!({ "name": "", "default_priority": medium.unwrap_or_default() });
+    let form = json!({ "name": "", "name_es": "", "default_priority": medium.unwrap_or_default() });
     render_list(&page, app, form, FieldErrors::new()).await
 }
 
@@ -111,31 +112,26 @@ async fn create(
 ) -> PageResult {
     let form = form.0;
     let name = text(&form.name, MAX_NAME);
+    let name_es = optional_text(&form.name_es, MAX_NAME);
     let priority = form.default_priority.trim().parse::<i64>().ok();
     let me = admin.0.id;
     let (n, p) = (name.clone(), priority);
     let outcome = app
         .write_refdata(move |c| {
             let mut refusals = FieldErrors::new();
-            match &n {
-                None => refusals.add("name", "admin_error_name"),
-                Some(n) if categories::name_taken(c, n, None)? => {
-                    refusals.add("name", "admin_error_category_taken")
-                }
-                Some(_) => {}
-            }
+            check_names(c, &n, &name_es, None, &mut refusals)?;
             if !matches!(p, Some(p) if categories::priority_exists(c, p)?) {
                 refusals.add("default_priority", "admin_error_priority_unknown");
             }
-            let (Some(n), Some(p), true) = (n, p, refusals.is_empty()) else {
+            let (Some(n), Some(es), Some(p), true) = (n, name_es, p, refusals.is_empty()) else {
                 return Ok(Err(refusals));
             };
-            let id = categories::insert(c, &n, p)?;
+            let id = categories::insert(c, &n, &es, p)?;
             crate::audit::record(
                 c,
                 Some(me),
                 "category_create",
-                &format!("id={id} name={n}"),
+                &format!("id={id} name={n} name_es={es}"),
                 Some(&ip.0),
             )?;
             Ok(Ok(id))
@@ -144,7 +140,9 @@ async fn create(
     match outcome {
         Ok(_) => done("/admin/categories".into(), "admin_flash_category_created"),
         Err(refusals) => {
-            let values = json!({ "name": form.name, "default_priority": form.default_priority });
+            let values = json!({
+                "name": form.name, "name_es": form.name_es, "default_priority": form.default_priority,
+            });
             let html = render_list(&page, app, values, refusals).await?;
             Ok(Answer::from((
                 rocket::http::Status::UnprocessableEntity,
@@ -152,6 +150,37 @@ async fn create(
             )))
         }
     }
+}
+
+/// The category's English name is required and its Spanish one optional; neither may be what
+/// another category shows in that language (`name` None or `name_es` None: not valid text).
+fn check_names(
+    c: &rusqlite::Connection,
+    name: &Option<String>,
+    name_es: &Option<String>,
+    except: Option<i64>,
+    refusals: &mut FieldErrors,
+) -> Result<()> {
+    match name {
+        None => refusals.add("name", "admin_error_name"),
+        Some(n) if categories::name_taken(c, n, except)? => {
+            refusals.add("name", "admin_error_category_taken")
+        }
+        Some(_) => {}
+    }
+    match (name, name_es) {
+        (_, None) => refusals.add("name_es", "admin_error_name_es"),
+        (Some(n), Some(es)) => {
+            // Left empty, the Spanish pages show the English name: that one must be free there.
+            let shown = if es.is_empty() { n } else { es };
+            if categories::spanish_label_taken(c, shown, except)? {
+                let field = if es.is_empty() { "name" } else { "name_es" };
+                refusals.add(field, "admin_error_name_taken_es");
+            }
+        }
+        (None, Some(_)) => {}
+    }
+    Ok(())
 }
 
 async fn edit_data(
@@ -166,7 +195,8 @@ async fn edit_data(
     let mode = app.db.read(move |c| assignment::mode(c, id)).await?;
     let form = form.unwrap_or_else(|| {
         json!({
-            "name": category.name, "default_priority": category.default_priority_id.to_string(),
+            "name": category.name, "name_es": category.name_es,
+            "default_priority": category.default_priority_id.to_string(),
             "active": category.active, "agents": category.agent_ids, "assignment": mode,
         })
     });
@@ -199,6 +229,7 @@ async fn save(
 ) -> PageResult {
     let form = form.0;
     let name = text(&form.name, MAX_NAME);
+    let name_es = optional_text(&form.name_es, MAX_NAME);
     let priority = form.default_priority.trim().parse::<i64>().ok();
     let (active, agents) = (form.active, form.agents.clone());
     let mode = form
@@ -211,13 +242,7 @@ async fn save(
         .write_refdata(move |c| {
             let (_, was_active) = categories::category_exists(c, id)?.ok_or(Error::NotFound)?;
             let mut refusals = FieldErrors::new();
-            match &n {
-                None => refusals.add("name", "admin_error_name"),
-                Some(n) if categories::name_taken(c, n, Some(id))? => {
-                    refusals.add("name", "admin_error_category_taken")
-                }
-                Some(_) => {}
-            }
+            check_names(c, &n, &name_es, Some(id), &mut refusals)?;
             if !matches!(priority, Some(p) if categories::priority_exists(c, p)?) {
                 refusals.add("default_priority", "admin_error_priority_unknown");
             }
@@ -227,17 +252,19 @@ async fn save(
             if mode == Some(None) {
                 refusals.add("assignment", "admin_error_assignment");
             }
-            let (Some(n), Some(p), true) = (n, priority, refusals.is_empty()) else {
+            let (Some(n), Some(es), Some(p), true) = (n, name_es, priority, refusals.is_empty())
+            else {
                 return Ok(Err(refusals));
             };
-            categories::update(c, id, &n, p, active)?;
+            categories::update(c, id, &n, &es, p, active)?;
             categories::set_agents(c, id, &agents)?;
             if let Some(Some(mode)) = mode {
                 assignment::set_mode(c, id, mode)?;
             }
             let mode = assignment::mode(c, id)?.as_str();
-            let detail =
-                format!("id={id} name={n} active={active} agents={agents:?} assignment={mode}");
+            let detail = format!(
+                "id={id} name={n} name_es={es} active={active} agents={agents:?} assignment={mode}"
+            );
             crate::audit::record(c, Some(me), "category_update", &detail, Some(&ip.0))?;
             Ok(Ok(()))
         })
@@ -249,7 +276,8 @@ async fn save(
         ),
         Err(refusals) => {
             let values = json!({
-                "name": form.name, "default_priority": form.default_priority, "active": form.active,
+                "name": form.name, "name_es": form.name_es,
+                "default_priority": form.default_priority, "active": form.active,
                 "agents": form.agents, "assignment": form.assignment,
             });
             let data = edit_data(&page, app, id, Some(values), refusals).await?;

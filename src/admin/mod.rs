@@ -86,6 +86,16 @@ fn text(s: &str, max: usize) -> Option<String> {
     (n >= 1 && n <= max && !s.chars().any(char::is_control)).then(|| s.to_string())
 }
 
+/// Trimmed text of at most `max` characters, empty allowed (an optional field); None when it is
+/// too long or holds control characters.
+fn optional_text(s: &str, max: usize) -> Option<String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Some(String::new());
+    }
+    text(s, max)
+}
+
 /// A whole number in `min..=max`, or None.
 fn number(s: &str, min: i64, max: i64) -> Option<i64> {
     s.trim()

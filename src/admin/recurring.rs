@@ -111,11 +111,7 @@ fn stored_values(t: &Template) -> Value {
 }
 
 async fn refdata(app: &App, page: &Page<'_>) -> Result<RefData> {
-    Ok(app
-        .db
-        .read(RefData::load)
-        .await?
-        .localize(&app.i18n, page.lang))
+    Ok(app.db.read(RefData::load).await?.localize(page.lang))
 }
 
 /// "Daily at 08:00", "Weekly on Mon, Fri at 09:30", "Monthly on day 31 at 07:00".
@@ -165,7 +161,7 @@ async fn list_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Resul
             let t = &r.template;
             json!({
                 "id": r.id, "name": t.name, "subject": t.subject, "active": r.active,
-                "category": rd.category(t.category_id).map(|c| c.name.as_str()).unwrap_or(""),
+                "category": rd.category(t.category_id).map(|c| c.label.as_str()).unwrap_or(""),
                 "priority": rd.priority(t.priority_id).map(|p| p.label.as_str()).unwrap_or(""),
                 "assignee": t.assignee_id.and_then(|a| rd.agent(a)).map(|a| a.name.as_str()),
                 "schedule": describe(&page, &t.schedule),

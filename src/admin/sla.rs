@@ -180,7 +180,7 @@ async fn rows(page: &Page<'_>, app: &App, all: &[Policy]) -> Result<Vec<Value>> 
             json!({
                 "id": p.id, "name": p.name,
                 "priority": rd.priority(p.priority_id).map(|x| x.label.as_str()).unwrap_or(""),
-                "category": p.category_id.and_then(|c| rd.category(c)).map(|c| c.name.as_str()),
+                "category": p.category_id.and_then(|c| rd.category(c)).map(|c| c.label.as_str()),
                 "first_response": target_length(p.targets.first_response_minutes, p.targets.business_hours, phrases),
                 "resolution": target_length(p.targets.resolution_minutes, p.targets.business_hours, phrases),
                 "business_hours": p.targets.business_hours, "steps": p.steps.len(),

@@ -1,5 +1,5 @@
-//! Statuses and priorities on one page: each row is its own small form, plus an "add" form for
-//! each table. Built-in statuses (those with a slug) may be renamed and reordered, but whether
+//! Statuses and priorities on one page: each row is its own small form (its English and Spanish
+//! name, order and flags), plus an "add" form for each table. Built-in statuses (those with a slug) may be renamed and reordered, but whether
 //! they count as closed is fixed: the ticket loop relies on it. Nothing is ever deleted, since
 //! tickets reference these rows.
 
@@ -8,7 +8,7 @@ use rocket::{Route, State, get, post, routes};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
-use super::{done, text};
+use super::{done, optional_text, text};
 use crate::auth::AdminUser;
 use crate::error::{FieldErrors, Result};
 use crate::tickets::RefData;
@@ -35,6 +35,8 @@ struct StatusForm {
     csrf_token: String,
     #[field(default = String::new())]
     name: String,
+    #[field(default = String::new())]
+    name_es: String,
     is_closed: bool,
     #[field(default = String::new())]
     sort: String,
@@ -52,6 +54,8 @@ struct PriorityForm {
     csrf_token: String,
     #[field(default = String::new())]
     name: String,
+    #[field(default = String::new())]
+    name_es: String,
     #[field(default = String::new())]
     rank: String,
     requester_selectable: bool,
@@ -79,11 +83,7 @@ async fn render(
     edit: Option<Edit>,
     errors: FieldErrors,
 ) -> Result<Html> {
-    let rd = app
-        .db
-        .read(RefData::load)
-        .await?
-        .localize(&app.i18n, page.lang);
+    let rd = app.db.read(RefData::load).await?.localize(page.lang);
     let is_edit = |kind: &str, id: i64| {
         edit.as_ref()
             .filter(|e| e.kind == kind && e.id == id)
@@ -95,10 +95,12 @@ async fn render(
         .map(|s| {
             let mut row = json!({
                 "id": s.id, "builtin": s.slug.is_some(), "label": s.label,
-                "name": s.name, "is_closed": s.is_closed, "sort": s.sort.to_string(),
+                "name": s.name, "name_es": s.name_es, "is_closed": s.is_closed,
+                "sort": s.sort.to_string(),
             });
             if let Some(v) = is_edit("status", s.id) {
                 row["name"] = v["name"].clone();
+                row["name_es"] = v["name_es"].clone();
                 row["sort"] = v["sort"].clone();
                 if s.slug.is_none() {
                     row["is_closed"] = v["is_closed"].clone();
@@ -113,10 +115,12 @@ async fn render(
         .map(|p| {
             let mut row = json!({
                 "id": p.id, "builtin": p.slug.is_some(), "label": p.label, "name": p.name,
-                "rank": p.rank.to_string(), "requester_selectable": p.requester_selectable,
+                "name_es": p.name_es, "rank": p.rank.to_string(),
+                "requester_selectable": p.requester_selectable,
             });
             if let Some(v) = is_edit("priority", p.id) {
                 row["name"] = v["name"].clone();
+                row["name_es"] = v["name_es"].clone();
                 row["rank"] = v["rank"].clone();
                 row["requester_selectable"] = v["requester_selectable"].clone();
             }
@@ -126,11 +130,14 @@ async fn render(
     let next_sort = rd.statuses.iter().map(|s| s.sort).max().unwrap_or(0) + 10;
     let next_rank = rd.priorities.iter().map(|p| p.rank).max().unwrap_or(0) + 10;
     let new_status = is_edit("new_status", 0).cloned().unwrap_or_else(
-        || json!({ "name": "", "is_closed": false, "sort": next_sort.to_string() }),
+        || json!({ "name": "", "name_es": "", "is_closed": false, "sort": next_sort.to_string() }),
     );
-    let new_priority = is_edit("new_priority", 0).cloned().unwrap_or_else(
-        || json!({ "name": "", "rank": next_rank.to_string(), "requester_selectable": true }),
-    );
+    let new_priority = is_edit("new_priority", 0).cloned().unwrap_or_else(|| {
+        json!({
+            "name": "", "name_es": "", "rank": next_rank.to_string(),
+            "requester_selectable": true,
+        })
+    });
     let (kind, id) = edit.as_ref().map(|e| (e.kind, e.id)).unwrap_or(("", 0));
     super::render(
         page,
@@ -149,23 +156,30 @@ async fn workflow_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> R
     render(&page, app, None, FieldErrors::new()).await
 }
 
-/// Saves a status or priority (`id` None: a new one) after checking its name and order number.
-/// `write` runs inside the transaction once the checks pass.
+/// A row's names as the form sent them: English, Spanish (may be empty).
+struct Names<'a> {
+    en: &'a str,
+    es: &'a str,
+}
+
+/// Saves a status or priority (`id` None: a new one) after checking its names and order number.
+/// `write` runs inside the transaction once the checks pass, with the English and Spanish name.
 #[allow(clippy::too_many_arguments)]
 async fn submit<F>(
     page: &Page<'_>,
     app: &App,
     table: Table,
     id: Option<i64>,
-    name: &str,
+    names: Names<'_>,
     order: &str,
     values: Value,
     write: F,
 ) -> PageResult
 where
-    F: FnOnce(&Connection, &str, i64) -> Result<String> + Send + 'static,
+    F: FnOnce(&Connection, &str, &str, i64) -> Result<String> + Send + 'static,
 {
-    let name = text(name, MAX_NAME);
+    let name = text(names.en, MAX_NAME);
+    let name_es = optional_text(names.es, MAX_NAME);
     let order = super::number(order, -MAX_ORDER, MAX_ORDER);
     let order_field = if table == Table::Statuses {
         "sort"
@@ -185,13 +199,27 @@ where
                 }
                 Some(_) => {}
             }
+            match (&name, &name_es) {
+                (_, None) => refusals.add("name_es", "admin_error_short_name_es"),
+                (Some(n), Some(es)) => {
+                    // Left empty, Spanish pages show the English name: it must be free there.
+                    let shown = if es.is_empty() { n } else { es };
+                    if statuses::spanish_label_taken(c, table, shown, id)? {
+                        let field = if es.is_empty() { "name" } else { "name_es" };
+                        refusals.add(field, "admin_error_name_taken_es");
+                    }
+                }
+                (None, Some(_)) => {}
+            }
             if order.is_none() {
                 refusals.add(order_field, "admin_error_order");
             }
-            let (Some(name), Some(order), true) = (name, order, refusals.is_empty()) else {
+            let (Some(name), Some(name_es), Some(order), true) =
+                (name, name_es, order, refusals.is_empty())
+            else {
                 return Ok(Err(refusals));
             };
-            Ok(Ok(write(c, &name, order)?))
+            Ok(Ok(write(c, &name, &name_es, order)?))
         })
         .await?;
     match outcome {
@@ -233,19 +261,24 @@ async fn create_status(
     form: Checked<StatusForm>,
 ) -> PageResult {
     let f = form.0;
-    let values = json!({ "name": f.name, "is_closed": f.is_closed, "sort": f.sort });
+    let values =
+        json!({ "name": f.name, "name_es": f.name_es, "is_closed": f.is_closed, "sort": f.sort });
     let (me, closed) = (admin.0.id, f.is_closed);
     submit(
         &page,
         app,
         Table::Statuses,
         None,
-        &f.name,
+        Names {
+            en: &f.name,
+            es: &f.name_es,
+        },
         &f.sort,
         values,
-        move |c, name, sort| {
-            let id = statuses::insert_status(c, name, closed, sort)?;
-            let detail = format!("id={id} name={name} closed={closed} sort={sort}");
+        move |c, name, name_es, sort| {
+            let id = statuses::insert_status(c, name, name_es, closed, sort)?;
+            let detail =
+                format!("id={id} name={name} name_es={name_es} closed={closed} sort={sort}");
             crate::audit::record(c, Some(me), "status_create", &detail, Some(&ip.0))?;
             Ok(detail)
         },
@@ -263,25 +296,30 @@ async fn save_status(
     form: Checked<StatusForm>,
 ) -> PageResult {
     let f = form.0;
-    let values = json!({ "name": f.name, "is_closed": f.is_closed, "sort": f.sort });
+    let values =
+        json!({ "name": f.name, "name_es": f.name_es, "is_closed": f.is_closed, "sort": f.sort });
     let (me, closed) = (admin.0.id, f.is_closed);
     submit(
         &page,
         app,
         Table::Statuses,
         Some(id),
-        &f.name,
+        Names {
+            en: &f.name,
+            es: &f.name_es,
+        },
         &f.sort,
         values,
-        move |c, name, sort| {
+        move |c, name, name_es, sort| {
             // A built-in status keeps its "closed" flag whatever the form says.
             let closed = if statuses::slug_of(c, Table::Statuses, id)?.is_some() {
                 None
             } else {
                 Some(closed)
             };
-            statuses::update_status(c, id, name, closed, sort)?;
-            let detail = format!("id={id} name={name} closed={closed:?} sort={sort}");
+            statuses::update_status(c, id, name, name_es, closed, sort)?;
+            let detail =
+                format!("id={id} name={name} name_es={name_es} closed={closed:?} sort={sort}");
             crate::audit::record(c, Some(me), "status_update", &detail, Some(&ip.0))?;
             Ok(detail)
         },
@@ -298,20 +336,27 @@ async fn create_priority(
     form: Checked<PriorityForm>,
 ) -> PageResult {
     let f = form.0;
-    let values =
-        json!({ "name": f.name, "rank": f.rank, "requester_selectable": f.requester_selectable });
+    let values = json!({
+        "name": f.name, "name_es": f.name_es, "rank": f.rank,
+        "requester_selectable": f.requester_selectable,
+    });
     let (me, selectable) = (admin.0.id, f.requester_selectable);
     submit(
         &page,
         app,
         Table::Priorities,
         None,
-        &f.name,
+        Names {
+            en: &f.name,
+            es: &f.name_es,
+        },
         &f.rank,
         values,
-        move |c, name, rank| {
-            let id = statuses::insert_priority(c, name, rank, selectable)?;
-            let detail = format!("id={id} name={name} rank={rank} selectable={selectable}");
+        move |c, name, name_es, rank| {
+            let id = statuses::insert_priority(c, name, name_es, rank, selectable)?;
+            let detail = format!(
+                "id={id} name={name} name_es={name_es} rank={rank} selectable={selectable}"
+            );
             crate::audit::record(c, Some(me), "priority_create", &detail, Some(&ip.0))?;
             Ok(detail)
         },
@@ -329,20 +374,27 @@ async fn save_priority(
     form: Checked<PriorityForm>,
 ) -> PageResult {
     let f = form.0;
-    let values =
-        json!({ "name": f.name, "rank": f.rank, "requester_selectable": f.requester_selectable });
+    let values = json!({
+        "name": f.name, "name_es": f.name_es, "rank": f.rank,
+        "requester_selectable": f.requester_selectable,
+    });
     let (me, selectable) = (admin.0.id, f.requester_selectable);
     submit(
         &page,
         app,
         Table::Priorities,
         Some(id),
-        &f.name,
+        Names {
+            en: &f.name,
+            es: &f.name_es,
+        },
         &f.rank,
         values,
-        move |c, name, rank| {
-            statuses::update_priority(c, id, name, rank, selectable)?;
-            let detail = format!("id={id} name={name} rank={rank} selectable={selectable}");
+        move |c, name, name_es, rank| {
+            statuses::update_priority(c, id, name, name_es, rank, selectable)?;
+            let detail = format!(
+                "id={id} name={name} name_es={name_es} rank={rank} selectable={selectable}"
+            );
             crate::audit::record(c, Some(me), "priority_update", &detail, Some(&ip.0))?;
             Ok(detail)
         },

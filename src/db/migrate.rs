@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0022_sla.sql"),
     include_str!("migrations/0023_recurring.sql"),
     include_str!("migrations/0024_api_tokens.sql"),
+    include_str!("migrations/0028_refdata_names.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;
@@ -59,4 +60,87 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A desk at the version before `migration` (the start of its text), to migrate from.
+    fn desk_before(migration: &str) -> Connection {
+        let at = MIGRATIONS
+            .iter()
+            .position(|m| m.starts_with(migration))
+            .unwrap();
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(BASELINE).unwrap();
+        for m in &MIGRATIONS[..at] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn.pragma_update(None, "user_version", at as i64 + 1)
+            .unwrap();
+        conn
+    }
+
+    #[test]
+    fn an_older_desk_gets_spanish_names_and_history_ids() {
+        let mut conn = desk_before("-- Reference data in both languages");
+        conn.execute_batch(
+            "UPDATE statuses SET name = 'Paused' WHERE slug = 'on_hold';
+             INSERT INTO tickets (tracking_id, access_token, subject, requester_name,
+                 requester_email, category_id, priority_id, status_id, created_at, updated_at)
+             VALUES ('AAA-AAA-AAAA', 't', 's', 'n', 'e@x', 2, 2, 1, 0, 0);
+             INSERT INTO ticket_events (ticket_id, actor_name, field, old_value, new_value, created_at)
+             VALUES (1, 'a', 'status', 'New', 'Paused', 1),
+                    (1, 'a', 'category', 'Hardware', 'Software', 2),
+                    (1, 'a', 'priority', 'Medium', 'Gone', 3),
+                    (1, 'a', 'created', NULL, 'AAA-AAA-AAAA', 0);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let one = |sql: &str| -> String { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(
+            one("SELECT name_es FROM statuses WHERE slug = 'new'"),
+            "Nuevo"
+        );
+        // Renamed by an admin: no Spanish name, so its custom name shows in both languages.
+        assert_eq!(
+            one("SELECT name_es FROM statuses WHERE slug = 'on_hold'"),
+            ""
+        );
+        assert_eq!(
+            one("SELECT name_es FROM categories WHERE name = 'Hardware'"),
+            "Equipos"
+        );
+        assert_eq!(
+            one("SELECT name_es FROM priorities WHERE slug = 'critical'"),
+            "Crítica"
+        );
+        let ids = |field: &str| -> (Option<i64>, Option<i64>) {
+            conn.query_row(
+                "SELECT old_id, new_id FROM ticket_events WHERE field = ?1",
+                [field],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+        };
+        let id_of = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(
+            ids("status"),
+            (
+                Some(id_of("SELECT id FROM statuses WHERE slug = 'new'")),
+                Some(id_of("SELECT id FROM statuses WHERE slug = 'on_hold'"))
+            )
+        );
+        assert_eq!(
+            ids("category"),
+            (
+                Some(id_of("SELECT id FROM categories WHERE name = 'Hardware'")),
+                Some(id_of("SELECT id FROM categories WHERE name = 'Software'"))
+            )
+        );
+        // A name no row carries keeps no id: the history shows it as stored.
+        assert_eq!(ids("priority").1, None);
+        assert_eq!(ids("created"), (None, None));
+    }
 }

@@ -1,10 +1,15 @@
 //! The knowledge base: articles in English and Spanish, written in Markdown by staff, published
 //! to employees at `/kb`, searchable, with "was this helpful?" votes; plus the suggestions shown
 //! while an employee writes a ticket (`/suggest`). Articles may carry images and files
-//! (`/kb/files/<id>`), start from a ticket's message, and be linked from staff replies.
+//! (`/kb/files/<id>`, `article_files`), start from a ticket's message, and be linked from staff replies.
 
+mod article_files;
+pub mod categories;
+mod category_pages;
+mod editor;
 mod public;
 mod staff;
+pub mod staff_list;
 pub mod store;
 mod suggest;
 

@@ -7,6 +7,7 @@ use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use serde_json::{Value, json};
 
+use super::categories;
 use super::store::{self, Summary};
 use crate::auth::StaffUser;
 use crate::error::{Error, Result};
@@ -21,7 +22,7 @@ const SEARCH_LIMIT: usize = 30;
 const RELATED_LIMIT: i64 = 5;
 
 /// Articles grouped under their categories, in order; uncategorised ones last.
-fn group(categories: &[store::Category], articles: Vec<Summary>) -> Vec<Value> {
+fn group(categories: &[categories::Category], articles: Vec<Summary>) -> Vec<Value> {
     let mut groups: Vec<Value> = Vec::new();
     for c in categories {
         let items: Vec<&Summary> = articles
@@ -29,7 +30,7 @@ fn group(categories: &[store::Category], articles: Vec<Summary>) -> Vec<Value> {
             .filter(|a| a.category_id == Some(c.id))
             .collect();
         if !items.is_empty() {
-            groups.push(json!({ "name": c.name, "articles": items }));
+            groups.push(json!({ "name": c.label, "articles": items }));
         }
     }
     let rest: Vec<&Summary> = articles
@@ -64,7 +65,7 @@ async fn index(page: Page<'_>, app: &State<App>, q: Option<&str>) -> Result<Html
                 .db
                 .read(move |c| {
                     Ok((
-                        store::categories(c)?,
+                        categories::all(c, lang)?,
                         store::list(c, lang, states, None, None, 1000)?,
                     ))
                 })
@@ -207,7 +208,7 @@ async fn file(app: &State<App>, staff: Option<StaffUser>, id: i64) -> Result<Fil
     if staff.is_none() && file.article_state != "published" {
         return Err(Error::NotFound);
     }
-    if super::staff::is_image(&file.filename) {
+    if super::article_files::is_image(&file.filename) {
         let kind = ContentType::parse_flexible(content_type_for(&extension(&file.filename)))
             .unwrap_or(ContentType::Binary);
         return Ok(FileResponse::Image(file.data, kind));

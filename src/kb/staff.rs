@@ -1,34 +1,123 @@
-//! Staff pages for the knowledge base: every article (drafts too), the editor with one tab per
-//! language, and knowledge-base categories.
+//! Staff pages for the knowledge base: every article (drafts too), searched and filtered a page
+//! at a time, and the links to articles offered on a ticket. The editor is in `editor`, the
+//! categories' page in `category_pages`.
 
 use rocket::form::FromForm;
-use rocket::fs::TempFile;
-use rocket::http::Status;
-use rocket::response::{Flash, Redirect};
 use rocket::serde::json::Json;
-use rocket::{Route, State, get, post, routes};
+use rocket::{Route, State, get, routes};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::store::{self, ArticleInput};
+use super::staff_list::{self, CategoryFilter, Filter, LangFilter};
+use super::{categories, store};
 use crate::auth::StaffUser;
-use crate::error::FieldErrors;
-use crate::error::{Error, Result};
-use crate::i18n::LANGS;
-use crate::util::clean;
-use crate::web::csrf::{Checked, CsrfForm};
-use crate::web::{Answer, App, Html, Page, PageResult};
+use crate::error::Result;
+use crate::i18n::{LANGS, Lang};
+use crate::util::{clean, url_encode};
+use crate::web::{App, Html, Page};
 
-#[get("/kb")]
-async fn list(staff: StaffUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
-    let lang = page.lang;
-    let (categories, articles, avoided) = app
+/// Articles to a page of the staff list.
+pub const PER_PAGE: i64 = 25;
+
+/// The list's filters as the query string gave them (kept as typed for the form and links).
+struct ListQuery {
+    q: String,
+    state: String,
+    category: String,
+    lang: String,
+    page: i64,
+}
+
+impl ListQuery {
+    /// The filter to run; a value that names nothing is ignored (the form shows "any").
+    fn filter(&self) -> Filter {
+        Filter {
+            search: crate::search::match_expr(&self.q),
+            state: super::ALL_STATES.iter().copied().find(|s| *s == self.state),
+            category: match self.category.as_str() {
+                "none" => Some(CategoryFilter::None),
+                c => c.parse().ok().map(CategoryFilter::Id),
+            },
+            lang: lang_filter(&self.lang),
+        }
+    }
+
+    /// The query string of this list on another page (`&amp;`-free: Tera escapes it).
+    fn query_string(&self, page: i64) -> String {
+        let mut parts = Vec::new();
+        for (key, value) in [
+            ("q", &self.q),
+            ("state", &self.state),
+            ("category", &self.category),
+            ("lang", &self.lang),
+        ] {
+            if !value.is_empty() {
+                parts.push(format!("{key}={}", url_encode(value)));
+            }
+        }
+        if page > 1 {
+            parts.push(format!("page={page}"));
+        }
+        parts.join("&")
+    }
+}
+
+/// `en`/`es`: has that translation; `no_en`/`no_es`: lacks it.
+fn lang_filter(value: &str) -> Option<LangFilter> {
+    let (lacks, code) = match value.strip_prefix("no_") {
+        Some(code) => (true, code),
+        None => (false, value),
+    };
+    let lang = LANGS.into_iter().find(|l| l.code() == code)?;
+    Some(if lacks {
+        LangFilter::Lacks(lang)
+    } else {
+        LangFilter::Has(lang)
+    })
+}
+
+/// The list's query string: `q`, `state`, `category` (an id or `none`), `lang` (see
+/// `lang_filter`) and `page`, every one optional.
+#[derive(FromForm, Default)]
+struct ListParams<'r> {
+    q: Option<&'r str>,
+    state: Option<&'r str>,
+    category: Option<&'r str>,
+    lang: Option<&'r str>,
+    page: Option<i64>,
+}
+
+#[get("/kb?<params..>")]
+async fn list(
+    staff: StaffUser,
+    page: Page<'_>,
+    app: &State<App>,
+    params: ListParams<'_>,
+) -> Result<Html> {
+    let query = ListQuery {
+        q: clean(params.q.unwrap_or(""), 200),
+        state: clean(params.state.unwrap_or(""), 20),
+        category: clean(params.category.unwrap_or(""), 20),
+        lang: clean(params.lang.unwrap_or(""), 10),
+        page: params.page.unwrap_or(1).max(1),
+    };
+    let filter = query.filter();
+    let viewer = page.lang;
+    let wanted = query.page;
+    let (all_categories, total, articles, avoided, shown_page) = app
         .db
         .read(move |c| {
+            let total = staff_list::count(c, &filter)?;
+            // Past the last page: the last one.
+            let last = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+            let shown = wanted.min(last);
+            let articles = staff_list::page(c, viewer, &filter, (shown - 1) * PER_PAGE, PER_PAGE)?;
             Ok((
-                store::categories(c)?,
-                store::list(c, lang, super::ALL_STATES, None, None, 10_000)?,
+                categories::all(c, viewer)?,
+                total,
+                articles,
                 store::total_deflections(c)?,
+                shown,
             ))
         })
         .await?;
@@ -41,9 +130,40 @@ async fn list(staff: StaffUser, page: Page<'_>, app: &State<App>) -> Result<Html
         };
         page.t(key).replace("{n}", &avoided.to_string())
     });
+    let from = if total == 0 {
+        0
+    } else {
+        (shown_page - 1) * PER_PAGE + 1
+    };
+    let to = (from + articles.len() as i64 - 1).max(0);
+    let range = if total == 0 {
+        page.t("kb_list_range_none")
+    } else {
+        page.t("kb_list_range")
+            .replace("{from}", &from.to_string())
+            .replace("{to}", &to.to_string())
+            .replace("{total}", &total.to_string())
+    };
+    let filtered = !query.q.is_empty()
+        || !query.state.is_empty()
+        || !query.category.is_empty()
+        || !query.lang.is_empty();
     page.render(
         "staff/kb_list.html",
-        json!({ "categories": categories, "articles": articles, "avoided": avoided }),
+        json!({
+            "categories": all_categories, "articles": articles, "avoided": avoided,
+            "states": super::ALL_STATES,
+            "filter": {
+                "q": query.q, "state": query.state, "category": query.category, "lang": query.lang,
+            },
+            "filtered": filtered, "total": total, "range": range,
+            "pager": {
+                "page": shown_page, "has_prev": shown_page > 1, "has_next": to < total,
+                "first": query.query_string(1),
+                "prev": query.query_string(shown_page - 1),
+                "next": query.query_string(shown_page + 1),
+            },
+        }),
     )
 }
 
@@ -63,10 +183,7 @@ pub fn article_url(app: &App, slug: &str) -> String {
 
 /// The articles worth linking in a reply (published, most viewed first), read on `conn` so a
 /// page can fetch them in the same round trip as its other data; `article_links` gives their addresses.
-pub fn popular_articles(
-    conn: &rusqlite::Connection,
-    lang: crate::i18n::Lang,
-) -> Result<Vec<store::Summary>> {
+pub fn popular_articles(conn: &rusqlite::Connection, lang: Lang) -> Result<Vec<store::Summary>> {
     store::most_viewed(conn, lang, LINKS_LIMIT as i64)
 }
 
@@ -86,7 +203,7 @@ pub fn article_links(app: &App, articles: Vec<store::Summary>) -> Vec<ArticleLin
 async fn links(
     _staff: StaffUser,
     app: &State<App>,
-    lang: crate::i18n::Lang,
+    lang: Lang,
     q: Option<&str>,
 ) -> Result<Json<Vec<ArticleLink>>> {
     let q = clean(q.unwrap_or(""), 200);
@@ -108,425 +225,10 @@ async fn links(
     ))
 }
 
-#[derive(FromForm)]
-struct ArticleForm {
-    #[field(default = String::new())]
-    csrf_token: String,
-    #[field(default = String::new())]
-    slug: String,
-    #[field(default = String::new())]
-    category: String,
-    #[field(default = String::new())]
-    state: String,
-    #[field(default = String::new())]
-    sort: String,
-    #[field(default = String::new())]
-    title_en: String,
-    #[field(default = String::new())]
-    body_en: String,
-    #[field(default = String::new())]
-    title_es: String,
-    #[field(default = String::new())]
-    body_es: String,
-}
-
-impl CsrfForm for ArticleForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-impl ArticleForm {
-    fn values(&self) -> Value {
-        json!({
-            "slug": self.slug, "category": self.category, "state": self.state, "sort": self.sort,
-            "title_en": self.title_en, "body_en": self.body_en,
-            "title_es": self.title_es, "body_es": self.body_es,
-        })
-    }
-}
-
-/// An empty form: every key present, so the template never looks up a missing one.
-fn blank() -> Value {
-    json!({
-        "slug": "", "category": "", "state": "draft", "sort": "0",
-        "title_en": "", "body_en": "", "title_es": "", "body_es": "",
-    })
-}
-
-fn article_values(a: &store::Article) -> Value {
-    let mut v = blank();
-    v["slug"] = json!(a.slug);
-    v["category"] = json!(a.category_id.map(|c| c.to_string()).unwrap_or_default());
-    v["state"] = json!(a.state);
-    v["sort"] = json!(a.sort.to_string());
-    for t in &a.translations {
-        v[format!("title_{}", t.lang)] = json!(t.title);
-        v[format!("body_{}", t.lang)] = json!(t.body_markdown);
-    }
-    v
-}
-
-/// Checks the form; the input to save, or the field errors.
-fn validate(form: &ArticleForm) -> std::result::Result<ArticleInput, FieldErrors> {
-    let mut errors = FieldErrors::new();
-    let mut translations = Vec::new();
-    for lang in LANGS {
-        let (title, body) = match lang.code() {
-            "es" => (&form.title_es, &form.body_es),
-            _ => (&form.title_en, &form.body_en),
-        };
-        let title = clean(title, super::MAX_TITLE);
-        let body = body.trim().to_string();
-        let (title_key, body_key) = match lang.code() {
-            "es" => ("title_es", "body_es"),
-            _ => ("title_en", "body_en"),
-        };
-        if title.is_empty() && !body.is_empty() {
-            errors.add(title_key, "kb_error_title_required");
-        } else if !title.is_empty() && body.is_empty() {
-            errors.add(body_key, "kb_error_body_required");
-        } else if body.chars().count() > super::MAX_BODY {
-            errors.add(body_key, "kb_error_body_too_long");
-        }
-        translations.push((lang, title, body));
-    }
-    if translations.iter().all(|(_, t, _)| t.is_empty()) && errors.is_empty() {
-        errors.add("title_en", "kb_error_translation_required");
-    }
-    let slug = match form.slug.trim() {
-        "" => super::slugify(
-            translations
-                .iter()
-                .map(|(_, t, _)| t.as_str())
-                .find(|t| !t.is_empty())
-                .unwrap_or(""),
-        ),
-        s => s.to_string(),
-    };
-    if !super::valid_slug(&slug) && errors.get("title_en").is_none() {
-        errors.add("slug", "kb_error_slug_invalid");
-    }
-    let state = form.state.trim().to_string();
-    if !super::ALL_STATES.contains(&state.as_str()) {
-        errors.add("state", "kb_error_state_invalid");
-    }
-    let category_id = match form.category.trim() {
-        "" => None,
-        c => match c.parse::<i64>() {
-            Ok(id) => Some(id),
-            Err(_) => {
-                errors.add("category", "kb_error_category_invalid");
-                None
-            }
-        },
-    };
-    let sort = form.sort.trim().parse::<i64>().unwrap_or(0);
-    if errors.is_empty() {
-        Ok(ArticleInput {
-            slug,
-            category_id,
-            state,
-            sort,
-            translations,
-        })
-    } else {
-        Err(errors)
-    }
-}
-
-async fn render_editor(
-    page: &Page<'_>,
-    app: &App,
-    id: Option<i64>,
-    form: Value,
-    errors: FieldErrors,
-    status: Status,
-) -> Result<(Status, Html)> {
-    let (categories, files) = app
-        .db
-        .read(move |c| {
-            let files = match id {
-                Some(id) => store::files(c, id)?,
-                None => Vec::new(),
-            };
-            Ok((store::categories(c)?, files))
-        })
-        .await?;
-    let files: Vec<Value> = files
-        .into_iter()
-        .map(|f| json!({ "id": f.id, "filename": f.filename, "size": f.size, "snippet": snippet(&f) }))
-        .collect();
-    let html = page.render(
-        "staff/kb_edit.html",
-        json!({
-            "id": id, "form": form, "errors": errors, "categories": categories,
-            "states": super::ALL_STATES, "langs": ["en", "es"], "files": files,
-            "settings": app.settings(),
-        }),
-    )?;
-    Ok((status, html))
-}
-
-/// The Markdown that shows a file in an article: an image inline, anything else as a link.
-fn snippet(f: &store::FileMeta) -> String {
-    let url = format!("/kb/files/{}", f.id);
-    // Brackets would end the link text early.
-    let text: String = f
-        .filename
-        .chars()
-        .map(|c| if matches!(c, '[' | ']') { ' ' } else { c })
-        .collect();
-    if is_image(&f.filename) {
-        let alt = text
-            .rsplit_once('.')
-            .map_or(text.as_str(), |(stem, _)| stem);
-        format!("![{alt}]({url})")
-    } else {
-        format!("[{text}]({url})")
-    }
-}
-
-/// Files shown inside articles rather than downloaded.
-pub fn is_image(filename: &str) -> bool {
-    matches!(
-        crate::tickets::uploads::extension(filename).as_str(),
-        "png" | "jpg" | "jpeg" | "gif" | "webp"
-    )
-}
-
-/// The editor, empty or (`from_message`) started from a message of a ticket: the ticket's
-/// subject as the title and the message as the English text.
-#[get("/kb/new?<from_message>")]
-async fn new_page(
-    staff: StaffUser,
-    page: Page<'_>,
-    app: &State<App>,
-    from_message: Option<i64>,
-) -> Result<Html> {
-    let mut form = blank();
-    if let Some(mid) = from_message {
-        let access = staff.access.clone();
-        let (subject, body) = app
-            .db
-            .read(move |c| crate::tickets::store::message_with_subject(c, mid, &access))
-            .await?
-            .ok_or(Error::NotFound)?;
-        form["title_en"] = json!(clean(&subject, super::MAX_TITLE));
-        form["body_en"] = json!(body);
-    }
-    render_editor(&page, app, None, form, FieldErrors::new(), Status::Ok)
-        .await
-        .map(|(_, html)| html)
-}
-
-#[get("/kb/<id>")]
-async fn edit_page(_staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64) -> Result<Html> {
-    let article = app
-        .db
-        .read(move |c| store::get(c, id))
-        .await?
-        .ok_or(Error::NotFound)?;
-    render_editor(
-        &page,
-        app,
-        Some(id),
-        article_values(&article),
-        FieldErrors::new(),
-        Status::Ok,
-    )
-    .await
-    .map(|(_, html)| html)
-}
-
-async fn save(
-    staff: StaffUser,
-    page: Page<'_>,
-    app: &App,
-    id: Option<i64>,
-    form: ArticleForm,
-) -> PageResult {
-    let input = match validate(&form) {
-        Ok(input) => input,
-        Err(errors) => {
-            let r = render_editor(
-                &page,
-                app,
-                id,
-                form.values(),
-                errors,
-                Status::UnprocessableEntity,
-            );
-            return Ok(Answer::from(r.await?));
-        }
-    };
-    let category = input.category_id;
-    let saved = app
-        .db
-        .write(move |c| {
-            if let Some(cat) = category
-                && !store::category_exists(c, cat)?
-            {
-                return Err(Error::BadRequest("category".into()));
-            }
-            store::save(c, id, &input, staff.id)
-        })
-        .await;
-    match saved {
-        Ok(id) => Ok(Answer::from(Flash::success(
-            Redirect::to(format!("/staff/kb/{id}")),
-            "kb_flash_saved",
-        ))),
-        Err(Error::BadRequest(field)) => {
-            let (key, msg) = match field.as_str() {
-                "slug" => ("slug", "kb_error_slug_taken"),
-                _ => ("category", "kb_error_category_invalid"),
-            };
-            let mut errors = FieldErrors::new();
-            errors.add(key, msg);
-            let r = render_editor(
-                &page,
-                app,
-                id,
-                form.values(),
-                errors,
-                Status::UnprocessableEntity,
-            );
-            Ok(Answer::from(r.await?))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-#[post("/kb/new", data = "<form>")]
-async fn create(
-    staff: StaffUser,
-    page: Page<'_>,
-    app: &State<App>,
-    form: Checked<ArticleForm>,
-) -> PageResult {
-    save(staff, page, app, None, form.0).await
-}
-
-#[post("/kb/<id>", data = "<form>")]
-async fn update(
-    staff: StaffUser,
-    page: Page<'_>,
-    app: &State<App>,
-    id: i64,
-    form: Checked<ArticleForm>,
-) -> PageResult {
-    save(staff, page, app, Some(id), form.0).await
-}
-
-#[derive(FromForm)]
-struct FilesForm<'r> {
-    #[field(default = String::new())]
-    csrf_token: String,
-    files: Vec<TempFile<'r>>,
-}
-
-impl CsrfForm for FilesForm<'_> {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-/// Adds images and other files to an article, within the desk's attachment size and types.
-#[post("/kb/<id>/files", data = "<form>")]
-async fn upload_files(
-    _staff: StaffUser,
-    page: Page<'_>,
-    app: &State<App>,
-    id: i64,
-    form: Checked<FilesForm<'_>>,
-) -> PageResult {
-    let article = app
-        .db
-        .read(move |c| store::get(c, id))
-        .await?
-        .ok_or(Error::NotFound)?;
-    let mut errors = FieldErrors::new();
-    let uploads =
-        crate::web::files::checked_uploads(&form.0.files, &app.settings(), &mut errors).await;
-    if uploads.is_empty() && errors.is_empty() {
-        errors.add("attachments", "kb_error_no_file");
-    }
-    if !errors.is_empty() {
-        let r = render_editor(
-            &page,
-            app,
-            Some(id),
-            article_values(&article),
-            errors,
-            Status::UnprocessableEntity,
-        );
-        return Ok(Answer::from(r.await?));
-    }
-    app.db
-        .write(move |c| {
-            for upload in &uploads {
-                store::add_file(c, id, upload)?;
-            }
-            Ok(())
-        })
-        .await?;
-    Ok(Answer::from(Flash::success(
-        Redirect::to(format!("/staff/kb/{id}#files")),
-        "kb_flash_files_added",
-    )))
-}
-
-#[derive(FromForm)]
-struct CategoryForm {
-    #[field(default = String::new())]
-    csrf_token: String,
-    #[field(default = String::new())]
-    name: String,
-    #[field(default = String::new())]
-    sort: String,
-}
-
-impl CsrfForm for CategoryForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-#[post("/kb/categories", data = "<form>")]
-async fn add_category(
-    _staff: StaffUser,
-    app: &State<App>,
-    form: Checked<CategoryForm>,
-) -> Result<Flash<Redirect>> {
-    let name = clean(&form.0.name, 100);
-    let sort = form.0.sort.trim().parse::<i64>().unwrap_or(0);
-    if name.is_empty() {
-        return Ok(Flash::error(
-            Redirect::to("/staff/kb"),
-            "kb_error_category_name",
-        ));
-    }
-    let created = app
-        .db
-        .write(move |c| store::create_category(c, &name, sort))
-        .await?;
-    Ok(if created {
-        Flash::success(Redirect::to("/staff/kb"), "kb_flash_category_added")
-    } else {
-        Flash::error(Redirect::to("/staff/kb"), "kb_error_category_exists")
-    })
-}
-
 pub fn routes() -> Vec<Route> {
-    routes![
-        list,
-        links,
-        new_page,
-        edit_page,
-        create,
-        update,
-        upload_files,
-        add_category
-    ]
+    let mut all = routes![list, links];
+    all.extend(super::editor::routes());
+    all.extend(super::article_files::routes());
+    all.extend(super::category_pages::routes());
+    all
 }

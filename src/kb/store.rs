@@ -7,13 +7,10 @@ use serde::Serialize;
 use crate::db::now;
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
+use crate::tickets::refdata::name_in;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Category {
-    pub id: i64,
-    pub name: String,
-    pub sort: i64,
-}
+/// The demo data's way to add a category (kept where it looked for it).
+pub use super::categories::create_if_new as create_category;
 
 /// An article as listed: its title in the reader's language, or the other one when missing.
 #[derive(Debug, Clone, Serialize)]
@@ -22,6 +19,7 @@ pub struct Summary {
     pub slug: String,
     pub state: String,
     pub category_id: Option<i64>,
+    /// The category's name in the reader's language.
     pub category: Option<String>,
     pub view_count: i64,
     pub helpful_yes: i64,
@@ -89,16 +87,22 @@ fn state_list(states: &[&str]) -> String {
         .join(",")
 }
 
-const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.state, a.category_id, c.name, a.view_count, a.helpful_yes, \
-     a.helpful_no, a.deflections, a.updated_at, tr.title, tr.lang, a.shown_count";
+pub(super) const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.state, a.category_id, c.name, a.view_count, a.helpful_yes, \
+     a.helpful_no, a.deflections, a.updated_at, tr.title, tr.lang, a.shown_count, c.name_es";
 
-fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
+/// How many columns `SUMMARY_COLUMNS` names: a query selecting more reads them from here on.
+pub(super) const AFTER_SUMMARY: usize = 14;
+
+/// A row of `SUMMARY_COLUMNS`, its category named in `lang`.
+pub(super) fn summary_from_row(r: &rusqlite::Row<'_>, lang: Lang) -> rusqlite::Result<Summary> {
+    let category: Option<String> = r.get(4)?;
+    let category_es: Option<String> = r.get(13)?;
     Ok(Summary {
         id: r.get(0)?,
         slug: r.get(1)?,
         state: r.get(2)?,
         category_id: r.get(3)?,
-        category: r.get(4)?,
+        category: category.map(|en| name_in(lang, &en, category_es.as_deref().unwrap_or(""))),
         view_count: r.get(5)?,
         helpful_yes: r.get(6)?,
         helpful_no: r.get(7)?,
@@ -109,28 +113,6 @@ fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Summary> {
         shown_count: r.get(12)?,
         snippet: None,
     })
-}
-
-pub fn categories(conn: &Connection) -> Result<Vec<Category>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id, name, sort FROM kb_categories ORDER BY sort, name")?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok(Category {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                sort: r.get(2)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
-}
-
-pub fn create_category(conn: &Connection, name: &str, sort: i64) -> Result<bool> {
-    let n = conn
-        .prepare_cached("INSERT OR IGNORE INTO kb_categories (name, sort) VALUES (?1, ?2)")?
-        .execute(params![name, sort])?;
-    Ok(n == 1)
 }
 
 /// Articles in `states`, by category then the staff's order then title. `category`
@@ -155,10 +137,9 @@ pub fn list(
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
-        .query_map(
-            params![lang.code(), category, exclude, limit],
-            summary_from_row,
-        )?
+        .query_map(params![lang.code(), category, exclude, limit], |r| {
+            summary_from_row(r, lang)
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
@@ -210,7 +191,9 @@ fn search_with(
         state_list(states)
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([expr], |r| Ok((summary_from_row(r)?, r.get::<_, i64>(13)?)))?;
+    let rows = stmt.query_map([expr], |r| {
+        Ok((summary_from_row(r, lang)?, r.get::<_, i64>(AFTER_SUMMARY)?))
+    })?;
     let mut out: Vec<(Summary, i64)> = Vec::new();
     for row in rows {
         let row = row?;
@@ -360,12 +343,6 @@ pub fn slug_taken(conn: &Connection, slug: &str, except: Option<i64>) -> Result<
         .exists(params![slug, except])?)
 }
 
-pub fn category_exists(conn: &Connection, id: i64) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM kb_categories WHERE id = ?1")?
-        .exists([id])?)
-}
-
 /// Creates (`id` None) or updates an article with its translations; returns its id, or
 /// `Error::BadRequest("slug")` when another article has the slug.
 pub fn save(
@@ -437,7 +414,7 @@ pub fn most_viewed(conn: &Connection, lang: Lang, limit: i64) -> Result<Vec<Summ
     );
     let rows = conn
         .prepare_cached(&sql)?
-        .query_map(params![lang.code(), limit], summary_from_row)?
+        .query_map(params![lang.code(), limit], |r| summary_from_row(r, lang))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }

@@ -355,7 +355,8 @@ pub fn rule_mail(
         return Ok(());
     }
     let (mut ticket, requester) = load(conn, ticket_id)?;
-    tickets::RefData::load(conn)?.decorate(&mut ticket);
+    let refdata = tickets::RefData::load(conn)?;
+    refdata.decorate(&mut ticket);
     let (kind, recipients) = match to {
         MailTo::Requester => (Kind::RuleToRequester, vec![requester]),
         MailTo::Address(addr) => (
@@ -379,18 +380,21 @@ pub fn rule_mail(
             audience(conn, "active", ticket.category_id, None)?,
         ),
     };
-    let mut values = crate::tickets::placeholders::PlaceholderValues::for_ticket(
-        &ticket,
-        ticket.assignee.as_deref().unwrap_or(""),
-        &ctx.desk_name,
-        &ctx.base_url,
-    );
-    values.set("agent.name", ticket.assignee.clone().unwrap_or_default());
-    let subject = crate::tickets::placeholders::render(subject, &values);
-    let body = crate::tickets::placeholders::render(body, &values);
-    let extra = json!({ "rule_subject": subject, "body": body });
     for r in &recipients {
-        queue(conn, ctx, &ticket, r, kind, extra.clone())?;
+        // The ticket's status, priority and category in the reader's language.
+        let mut theirs = ticket.clone();
+        refdata.clone().localize(r.lang).decorate(&mut theirs);
+        let mut values = crate::tickets::placeholders::PlaceholderValues::for_ticket(
+            &theirs,
+            theirs.assignee.as_deref().unwrap_or(""),
+            &ctx.desk_name,
+            &ctx.base_url,
+        );
+        values.set("agent.name", theirs.assignee.clone().unwrap_or_default());
+        let subject = crate::tickets::placeholders::render(subject, &values);
+        let body = crate::tickets::placeholders::render(body, &values);
+        let extra = json!({ "rule_subject": subject, "body": body });
+        queue(conn, ctx, &ticket, r, kind, extra)?;
     }
     Ok(())
 }

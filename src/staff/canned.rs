@@ -54,7 +54,7 @@ async fn list(staff: StaffUser, page: Page<'_>, app: &State<App>) -> Result<Html
                 "id": r.id,
                 "title": r.title,
                 "shared": r.is_shared(),
-                "category": r.category_id.and_then(|c| refdata.category(c)).map(|c| &c.name),
+                "category": r.category_id.and_then(|c| refdata.category(c)).map(|c| &c.label),
                 "changes": changes_summary(&page, &refdata, r),
                 "usage_count": r.usage_count,
                 "last_used_at": r.last_used_at,

@@ -107,10 +107,11 @@ async fn render_ticket(
         return Ok((Status::Ok, html));
     }
     // Read after the ticket, so they are at least as new as its revision.
-    let (messages, events) = app
+    let (messages, mut events) = app
         .db
         .read(move |c| Ok((tickets::messages(c, id, true)?, tickets::history(c, id)?)))
         .await?;
+    refdata.label_history(&mut events);
     refdata.decorate(&mut ticket);
     for t in &mut history {
         refdata.decorate(t);

@@ -340,13 +340,13 @@ fn change(
             follow.push(What::Reopened);
         }
     }
-    store::insert_history(
+    store::insert_change(
         conn,
         ticket_id,
         actor,
-        field.name(),
-        old_name.as_deref(),
-        new_name.as_deref(),
+        field,
+        (old, old_name.as_deref()),
+        (new, new_name.as_deref()),
         now,
     )?;
     events.push(Event {

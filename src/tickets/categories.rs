@@ -14,6 +14,18 @@ pub fn name_taken(c: &Connection, name: &str, except: Option<i64>) -> Result<boo
     )?)
 }
 
+/// Whether another category (not `except`) shows `label` on Spanish pages (its Spanish name, or
+/// its English one when it has none), case-insensitively.
+pub fn spanish_label_taken(c: &Connection, label: &str, except: Option<i64>) -> Result<bool> {
+    Ok(c.query_row(
+        "SELECT EXISTS(SELECT 1 FROM categories
+             WHERE (CASE WHEN trim(name_es) = '' THEN name ELSE name_es END) = ?1 COLLATE NOCASE
+               AND id IS NOT ?2)",
+        params![label, except],
+        |r| r.get(0),
+    )?)
+}
+
 pub fn priority_exists(c: &Connection, id: i64) -> Result<bool> {
     Ok(c.query_row(
         "SELECT EXISTS(SELECT 1 FROM priorities WHERE id = ?1)",
@@ -39,19 +51,28 @@ pub fn active_categories(c: &Connection) -> Result<i64> {
     )?)
 }
 
-pub fn insert(c: &Connection, name: &str, priority: i64) -> Result<i64> {
+/// A new category; `name_es` empty: Spanish pages show `name`.
+pub fn insert(c: &Connection, name: &str, name_es: &str, priority: i64) -> Result<i64> {
     c.execute(
-        "INSERT INTO categories (name, default_priority_id, sort)
-         VALUES (?1, ?2, (SELECT COALESCE(MAX(sort), 0) + 10 FROM categories))",
-        params![name, priority],
+        "INSERT INTO categories (name, name_es, default_priority_id, sort)
+         VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(sort), 0) + 10 FROM categories))",
+        params![name, name_es, priority],
     )?;
     Ok(c.last_insert_rowid())
 }
 
-pub fn update(c: &Connection, id: i64, name: &str, priority: i64, active: bool) -> Result<()> {
+pub fn update(
+    c: &Connection,
+    id: i64,
+    name: &str,
+    name_es: &str,
+    priority: i64,
+    active: bool,
+) -> Result<()> {
     c.execute(
-        "UPDATE categories SET name = ?2, default_priority_id = ?3, active = ?4 WHERE id = ?1",
-        params![id, name, priority, active],
+        "UPDATE categories SET name = ?2, name_es = ?3, default_priority_id = ?4, active = ?5
+         WHERE id = ?1",
+        params![id, name, name_es, priority, active],
     )?;
     Ok(())
 }

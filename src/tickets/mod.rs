@@ -156,8 +156,15 @@ pub struct HistoryEntry {
     /// `ActorKind::as_str`: pages mark what a rule did as such.
     pub actor_kind: String,
     pub field: String,
+    /// The values' names: as they were at the change, until `RefData::label_history` puts the
+    /// current ones in the viewer's language in their place.
     pub old_value: Option<String>,
     pub new_value: Option<String>,
+    /// For a field change (status, priority, category, assignee): the ids of the values.
+    #[serde(skip)]
+    pub old_id: Option<i64>,
+    #[serde(skip)]
+    pub new_id: Option<i64>,
     pub created_at: i64,
 }
 

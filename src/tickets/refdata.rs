@@ -1,5 +1,6 @@
 //! The small reference tables (statuses, priorities, categories, staff) loaded whole for a page,
-//! localised, and used to label ticket rows without per-row joins.
+//! in the viewer's language, and used to label ticket rows (and their history) without per-row
+//! joins.
 
 use std::collections::HashMap;
 
@@ -7,13 +8,17 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::i18n::{I18n, Lang};
+use crate::i18n::Lang;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusRef {
     pub id: i64,
     pub slug: Option<String>,
+    /// The English name, as the admin typed it (the API's and the audit log's).
     pub name: String,
+    /// The Spanish name as typed; empty: Spanish pages show `name`.
+    pub name_es: String,
+    /// What pages show: the name in the viewer's language (see `RefData::localize`).
     pub label: String,
     pub is_closed: bool,
     pub sort: i64,
@@ -24,6 +29,7 @@ pub struct PriorityRef {
     pub id: i64,
     pub slug: Option<String>,
     pub name: String,
+    pub name_es: String,
     pub label: String,
     pub rank: i64,
     pub requester_selectable: bool,
@@ -33,6 +39,8 @@ pub struct PriorityRef {
 pub struct CategoryRef {
     pub id: i64,
     pub name: String,
+    pub name_es: String,
+    pub label: String,
     pub default_priority_id: i64,
     pub active: bool,
     pub sort: i64,
@@ -57,44 +65,29 @@ pub struct RefData {
     pub agents: Vec<AgentRef>,
 }
 
-/// English names of the built-in rows; a renamed row keeps its custom name in every language.
-const BUILT_IN: &[(&str, &str)] = &[
-    ("status_new", "New"),
-    ("status_in_progress", "In progress"),
-    ("status_waiting", "Waiting on requester"),
-    ("status_on_hold", "On hold"),
-    ("status_resolved", "Resolved"),
-    ("status_closed", "Closed"),
-    ("priority_low", "Low"),
-    ("priority_medium", "Medium"),
-    ("priority_high", "High"),
-    ("priority_critical", "Critical"),
-];
-
-fn label(i18n: &I18n, lang: Lang, prefix: &str, slug: Option<&str>, name: &str) -> String {
-    if let Some(slug) = slug {
-        let key = format!("{prefix}_{slug}");
-        if BUILT_IN.iter().any(|(k, n)| *k == key && *n == name) {
-            return i18n.get(lang, &key).to_string();
-        }
+/// A row's name in `lang`: the Spanish one when asked for and given, else the English one.
+pub fn name_in(lang: Lang, name: &str, name_es: &str) -> String {
+    match lang {
+        Lang::Es if !name_es.trim().is_empty() => name_es.to_string(),
+        _ => name.to_string(),
     }
-    name.to_string()
 }
 
 impl RefData {
     pub fn load(conn: &Connection) -> Result<RefData> {
         let mut statuses = conn
             .prepare_cached(
-                "SELECT id, slug, name, is_closed, sort FROM statuses ORDER BY sort, id",
+                "SELECT id, slug, name, name_es, is_closed, sort FROM statuses ORDER BY sort, id",
             )?
             .query_map([], |r| {
                 Ok(StatusRef {
                     id: r.get(0)?,
                     slug: r.get(1)?,
                     name: r.get(2)?,
+                    name_es: r.get(3)?,
                     label: String::new(),
-                    is_closed: r.get(3)?,
-                    sort: r.get(4)?,
+                    is_closed: r.get(4)?,
+                    sort: r.get(5)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -102,15 +95,19 @@ impl RefData {
             s.label = s.name.clone();
         }
         let mut priorities = conn
-            .prepare_cached("SELECT id, slug, name, rank, requester_selectable FROM priorities ORDER BY rank, id")?
+            .prepare_cached(
+                "SELECT id, slug, name, name_es, rank, requester_selectable FROM priorities
+                 ORDER BY rank, id",
+            )?
             .query_map([], |r| {
                 Ok(PriorityRef {
                     id: r.get(0)?,
                     slug: r.get(1)?,
                     name: r.get(2)?,
+                    name_es: r.get(3)?,
                     label: String::new(),
-                    rank: r.get(3)?,
-                    requester_selectable: r.get(4)?,
+                    rank: r.get(4)?,
+                    requester_selectable: r.get(5)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -125,15 +122,19 @@ impl RefData {
         }
         let categories = conn
             .prepare_cached(
-                "SELECT id, name, default_priority_id, active, sort FROM categories ORDER BY sort, name COLLATE NOCASE",
+                "SELECT id, name, name_es, default_priority_id, active, sort FROM categories
+                 ORDER BY sort, name COLLATE NOCASE",
             )?
             .query_map([], |r| {
+                let name: String = r.get(1)?;
                 Ok(CategoryRef {
                     id: r.get(0)?,
-                    name: r.get(1)?,
-                    default_priority_id: r.get(2)?,
-                    active: r.get(3)?,
-                    sort: r.get(4)?,
+                    label: name.clone(),
+                    name,
+                    name_es: r.get(2)?,
+                    default_priority_id: r.get(3)?,
+                    active: r.get(4)?,
+                    sort: r.get(5)?,
                     agent_ids: Vec::new(),
                 })
             })?
@@ -183,13 +184,17 @@ impl RefData {
         })
     }
 
-    /// Replaces the labels of built-in statuses and priorities with the catalog's words.
-    pub fn localize(mut self, i18n: &I18n, lang: Lang) -> RefData {
+    /// Labels every status, priority and category in `lang` (as loaded, they are labelled in
+    /// English).
+    pub fn localize(mut self, lang: Lang) -> RefData {
         for s in &mut self.statuses {
-            s.label = label(i18n, lang, "status", s.slug.as_deref(), &s.name);
+            s.label = name_in(lang, &s.name, &s.name_es);
         }
         for p in &mut self.priorities {
-            p.label = label(i18n, lang, "priority", p.slug.as_deref(), &p.name);
+            p.label = name_in(lang, &p.name, &p.name_es);
+        }
+        for c in &mut self.categories {
+            c.label = name_in(lang, &c.name, &c.name_es);
         }
         self
     }
@@ -212,6 +217,42 @@ impl RefData {
         self.agents.iter().find(|a| a.id == id)
     }
 
+    /// Names the values of each field change in `entries` as this data does (in its language):
+    /// a value stored with its id under its row's current label; one stored by name only (the
+    /// demo data, entries older than the ids whose row was renamed since) under the label of
+    /// the row with that English name, if any; anything else as it was stored.
+    pub fn label_history(&self, entries: &mut [super::HistoryEntry]) {
+        for e in entries {
+            let field = e.field.as_str();
+            e.old_value = self.value_label(field, e.old_id, e.old_value.take());
+            e.new_value = self.value_label(field, e.new_id, e.new_value.take());
+        }
+    }
+
+    fn value_label(&self, field: &str, id: Option<i64>, stored: Option<String>) -> Option<String> {
+        let named = |name: &str| stored.as_deref() == Some(name);
+        let found = match field {
+            "status" => self
+                .statuses
+                .iter()
+                .find(|s| id.map_or_else(|| named(&s.name), |id| s.id == id))
+                .map(|s| s.label.clone()),
+            "priority" => self
+                .priorities
+                .iter()
+                .find(|p| id.map_or_else(|| named(&p.name), |id| p.id == id))
+                .map(|p| p.label.clone()),
+            "category" => self
+                .categories
+                .iter()
+                .find(|c| id.map_or_else(|| named(&c.name), |id| c.id == id))
+                .map(|c| c.label.clone()),
+            "assignee" => id.and_then(|id| self.agent(id)).map(|a| a.name.clone()),
+            _ => None,
+        };
+        found.or(stored)
+    }
+
     /// Fills the display fields of ticket rows from the reference tables.
     pub fn decorate(&self, t: &mut super::Ticket) {
         if let Some(s) = self.status(t.status_id) {
@@ -224,11 +265,54 @@ impl RefData {
             t.priority_slug = p.slug.clone().unwrap_or_default();
         }
         if let Some(c) = self.category(t.category_id) {
-            t.category = c.name.clone();
+            t.category = c.label.clone();
         }
         t.assignee = t
             .assignee_id
             .and_then(|id| self.agent(id))
             .map(|a| a.name.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::I18n;
+
+    fn db() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut conn).unwrap();
+        conn
+    }
+
+    #[test]
+    fn built_in_rows_are_named_in_spanish_as_the_catalog_names_them() {
+        let i18n = I18n::load().unwrap();
+        let es = RefData::load(&db()).unwrap().localize(Lang::Es);
+        let slugged = es
+            .statuses
+            .iter()
+            .map(|s| ("status", &s.slug, &s.label))
+            .chain(
+                es.priorities
+                    .iter()
+                    .map(|p| ("priority", &p.slug, &p.label)),
+            );
+        for (kind, slug, label) in slugged {
+            let key = format!("{kind}_{}", slug.as_deref().unwrap());
+            assert_eq!(label, i18n.get(Lang::Es, &key), "{key}");
+        }
+        let en = RefData::load(&db()).unwrap().localize(Lang::En);
+        assert_eq!(en.statuses[0].label, "New");
+        assert_eq!(en.categories[1].label, "Hardware");
+        assert_eq!(es.categories[1].label, "Equipos");
+    }
+
+    #[test]
+    fn a_missing_spanish_name_falls_back_to_the_english_one() {
+        assert_eq!(name_in(Lang::Es, "Printers", ""), "Printers");
+        assert_eq!(name_in(Lang::Es, "Printers", "  "), "Printers");
+        assert_eq!(name_in(Lang::Es, "Printers", "Impresoras"), "Impresoras");
+        assert_eq!(name_in(Lang::En, "Printers", "Impresoras"), "Printers");
     }
 }

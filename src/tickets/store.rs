@@ -313,7 +313,8 @@ pub fn priority_above(conn: &Connection, priority_id: i64) -> Result<Option<i64>
         .optional()?)
 }
 
-/// One entry of the ticket's history: who changed which field from what to what.
+/// One entry of the ticket's history that names no reference row: its creation, a note by a
+/// rule, what the desk did on its own (`old` and `new` are text to show as it is).
 #[allow(clippy::too_many_arguments)]
 pub fn insert_history(
     conn: &Connection,
@@ -324,10 +325,38 @@ pub fn insert_history(
     new: Option<&str>,
     at: i64,
 ) -> Result<()> {
+    insert_event(conn, ticket_id, actor, field, (None, old), (None, new), at)
+}
+
+/// A field's change in the ticket's history: the old and new value by id (pages show them under
+/// their current names, in the viewer's language) and by their names at the time (shown when
+/// the row is gone).
+#[allow(clippy::too_many_arguments)]
+pub fn insert_change(
+    conn: &Connection,
+    ticket_id: i64,
+    actor: &Actor,
+    field: Field,
+    old: (Option<i64>, Option<&str>),
+    new: (Option<i64>, Option<&str>),
+    at: i64,
+) -> Result<()> {
+    insert_event(conn, ticket_id, actor, field.name(), old, new, at)
+}
+
+fn insert_event(
+    conn: &Connection,
+    ticket_id: i64,
+    actor: &Actor,
+    field: &str,
+    (old_id, old): (Option<i64>, Option<&str>),
+    (new_id, new): (Option<i64>, Option<&str>),
+    at: i64,
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO ticket_events (ticket_id, staff_id, actor_kind, actor_name, field, old_value,
-             new_value, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             new_value, old_id, new_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         ticket_id,
@@ -337,6 +366,8 @@ pub fn insert_history(
         field,
         old,
         new,
+        old_id,
+        new_id,
         at
     ])?;
     Ok(())
@@ -469,11 +500,12 @@ pub fn messages(conn: &Connection, ticket_id: i64, include_notes: bool) -> Resul
     Ok(messages)
 }
 
-/// The ticket's history, oldest first.
+/// The ticket's history, oldest first, with values as stored (`RefData::label_history` names
+/// them in a viewer's language).
 pub fn history(conn: &Connection, ticket_id: i64) -> Result<Vec<HistoryEntry>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT actor_name, field, old_value, new_value, created_at, actor_kind FROM ticket_events
-         WHERE ticket_id = ?1 ORDER BY id",
+        "SELECT actor_name, field, old_value, new_value, created_at, actor_kind, old_id, new_id
+         FROM ticket_events WHERE ticket_id = ?1 ORDER BY id",
     )?;
     let rows = stmt
         .query_map([ticket_id], |r| {
@@ -483,6 +515,8 @@ pub fn history(conn: &Connection, ticket_id: i64) -> Result<Vec<HistoryEntry>> {
                 field: r.get(1)?,
                 old_value: r.get(2)?,
                 new_value: r.get(3)?,
+                old_id: r.get(6)?,
+                new_id: r.get(7)?,
                 created_at: r.get(4)?,
             })
         })?

@@ -104,6 +104,17 @@ pub async fn current_staff(req: &Request<'_>) -> Option<StaffUser> {
         .map(|s| s.staff)
 }
 
+/// The staff member this request's guards already found, without looking anyone up (for pages
+/// rendered where nothing can wait, such as the error page of a handler's error); None when no
+/// guard looked, or nobody who may use the desk is signed in.
+pub fn cached_staff(req: &Request<'_>) -> Option<StaffUser> {
+    req.local_cache(SessionState::default)
+        .0
+        .as_ref()
+        .filter(|s| !s.must_enrol)
+        .map(|s| s.staff.clone())
+}
+
 /// Whether this request's session belongs to a member who must set up two-factor sign-in
 /// before anything else (read from the guards' cache by the 401 page, which then sends them to
 /// the enrolment page rather than to the login form).
@@ -168,7 +179,10 @@ impl<'r> FromRequest<'r> for AdminUser {
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
         match current_staff(req).await {
             Some(user) if user.is_admin => Outcome::Success(AdminUser(user)),
-            Some(_) => Outcome::Error((Status::Forbidden, ())),
+            Some(_) => {
+                crate::web::Refusal::leave(req, "error_403_admin");
+                Outcome::Error((Status::Forbidden, ()))
+            }
             None => Outcome::Error((Status::Unauthorized, ())),
         }
     }

@@ -136,12 +136,7 @@ impl App {
                 return Ok(data.clone());
             }
         }
-        let fresh = Arc::new(
-            self.db
-                .read(RefData::load)
-                .await?
-                .localize(&self.i18n, lang),
-        );
+        let fresh = Arc::new(self.db.read(RefData::load).await?.localize(lang));
         let mut cache = self
             .refdata_cache
             .write()
@@ -429,29 +424,61 @@ impl Page<'_> {
     }
 }
 
-/// The error page for `status`, in the requester's language.
+/// Why a request was refused with 403, left in the request's cache by the guard or handler that
+/// refused it, so the error page says what happened. Without one, a 403 is the CSRF guard's
+/// (`error_403` speaks of the form's security token).
+#[derive(Clone, Copy, Default)]
+pub struct Refusal(pub Option<&'static str>);
+
+impl Refusal {
+    /// Records `key` (a catalog key) as this request's reason; the first one left stays.
+    pub fn leave(req: &Request<'_>, key: &'static str) {
+        req.local_cache(|| Refusal(Some(key)));
+    }
+}
+
+/// Whether `path` is in the desk (the staff's and the admins' pages), whose error pages keep the
+/// desk's layout; anything else is the portal's.
+pub fn in_desk(path: &str) -> bool {
+    ["/staff", "/admin"].iter().any(|p| {
+        path == *p
+            || path
+                .strip_prefix(p)
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
+/// The error page for `status`, in the requester's language and the layout of where they were:
+/// the desk's under `/staff` and `/admin`, with the staff member's navigation when the request's
+/// guards found one (see `auth::cached_staff`), else the portal's.
 pub fn error_page(req: &Request<'_>, status: Status) -> (Status, Html) {
     let Some(app) = req.rocket().state::<App>() else {
         return (status, RawHtml(format!("<h1>{}</h1>", status.code)));
     };
     let lang = lang::of_request(req);
-    let key = format!("error_{}", status.code);
+    let reason = match status {
+        Status::Forbidden => req.local_cache(Refusal::default).0,
+        _ => None,
+    };
+    let key = reason.map_or_else(|| format!("error_{}", status.code), str::to_string);
     let key = if app.i18n.has(&key) {
         key
     } else {
         "error_other".to_string()
     };
+    let path = req.uri().path().to_string();
     let mut ctx = tera::Context::new();
     ctx.insert("lang", lang.code());
     ctx.insert("code", &status.code);
     ctx.insert("message", app.i18n.get(lang, &key));
-    ctx.insert("staff", &Option::<StaffUser>::None);
+    ctx.insert("staff", &auth::cached_staff(req));
+    ctx.insert("desk", &in_desk(&path));
     ctx.insert("desk_name", &app.settings().desk_name);
-    ctx.insert("path", req.uri().path().as_str());
+    ctx.insert("path", &path);
     ctx.insert("now", &crate::db::now());
     ctx.insert("tz", &app.settings().timezone);
-    // The error page carries no forms, so it needs no CSRF token.
-    ctx.insert("csrf_token", "");
+    // The header's log-out button and the footer's language switch are forms.
+    ctx.insert("csrf_token", &csrf::token(req.cookies()));
     match app.render(lang, "error.html", &mut ctx) {
         Ok(html) => (status, RawHtml(html)),
         Err(e) => {
@@ -461,8 +488,11 @@ pub fn error_page(req: &Request<'_>, status: Status) -> (Status, Html) {
     }
 }
 
+/// A status no handler answered (no route, a guard's refusal, a panic): the staff member, if
+/// any, is looked up first (when no guard did), so the page shows their navigation.
 #[catch(default)]
-fn default_catcher(status: Status, req: &Request<'_>) -> (Status, Html) {
+async fn default_catcher(status: Status, req: &Request<'_>) -> (Status, Html) {
+    auth::current_staff(req).await;
     error_page(req, status)
 }
 
@@ -496,6 +526,10 @@ impl<'r> rocket::response::Responder<'r, 'static> for Error {
         let status = self.status();
         if status.code >= 500 {
             log::error!("error on {} {}: {self}", req.method(), req.uri());
+        }
+        if status == Status::Forbidden {
+            // The handler refused it, not the CSRF guard: the page must not blame the form.
+            Refusal::leave(req, "error_403_refused");
         }
         error_page(req, status).respond_to(req)
     }
