@@ -252,9 +252,9 @@ pub fn page_by_id(
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
         .query_map(params![lang.code(), state, after, limit], |r| {
-            let languages: String = r.get(13)?;
+            let languages: String = r.get(AFTER_SUMMARY)?;
             Ok((
-                summary_from_row(r)?,
+                summary_from_row(r, lang)?,
                 languages.split(',').map(str::to_string).collect(),
             ))
         })?
