@@ -60,6 +60,8 @@ pub struct Config {
     /// Seconds a client has to send a form's whole body (uploads included) once its headers are
     /// in; slower gets 408 and the connection is closed.
     pub body_timeout_secs: u64,
+    /// Seconds a webhook receiver has to accept the connection, and to answer in all.
+    pub webhook_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -88,6 +90,7 @@ impl Default for Config {
             mail_trusted_authserv_id: String::new(),
             jobs_interval_secs: 30,
             body_timeout_secs: 30,
+            webhook_timeout_secs: 10,
         }
     }
 }
@@ -143,7 +146,8 @@ impl Config {
             imap_move_to,
             mail_trusted_authserv_id,
             jobs_interval_secs,
-            body_timeout_secs
+            body_timeout_secs,
+            webhook_timeout_secs
         );
         match figment.data() {
             Ok(data) => {
@@ -245,6 +249,12 @@ impl Config {
             problems.push(format!(
                 "body_timeout_secs: {} is outside 1..=3600",
                 self.body_timeout_secs
+            ));
+        }
+        if !(1..=60).contains(&self.webhook_timeout_secs) {
+            problems.push(format!(
+                "webhook_timeout_secs: {} is outside 1..=60",
+                self.webhook_timeout_secs
             ));
         }
         if problems.is_empty() {

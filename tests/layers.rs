@@ -92,6 +92,7 @@ const DOMAIN: &[&str] = &[
     "desk_time/",
     "rules/",
     "sla/",
+    "webhooks/",
 ];
 
 #[test]
