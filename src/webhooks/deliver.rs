@@ -117,7 +117,8 @@ impl Serving {
     fn take(db: &Path, webhook_id: i64) -> Option<Serving> {
         let key = (db.to_path_buf(), webhook_id);
         let mut serving = SERVING.lock().unwrap_or_else(|p| p.into_inner());
-        serving.insert(key.clone()).then_some(Serving(key))
+        // Lazily: a `Serving` made and dropped here would lock `SERVING` again.
+        serving.insert(key.clone()).then(|| Serving(key))
     }
 }
 
@@ -146,11 +147,12 @@ fn run(db: &Db, timeout: Duration, now: i64, wait: Option<Duration>) -> Result<S
         std::thread::Builder::new()
             .name(format!("webhook-{webhook_id}"))
             .spawn(move || {
-                let _serving = serving;
                 let summary = drain(&db, timeout, webhook_id, now, clock).unwrap_or_else(|e| {
                     log::error!("webhook {webhook_id}: {e}");
                     Summary::default()
                 });
+                // Given back before the pass hears of it, so that the next pass can take it.
+                drop(serving);
                 let _ = done.send(summary);
             })
             .map_err(|e| Error::internal(format!("starting a webhook thread: {e}")))?;
