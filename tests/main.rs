@@ -46,4 +46,6 @@ mod staff;
 mod ticket_pages;
 mod timeouts;
 mod two_factor;
+mod webhooks;
+mod webhooks_delivery;
 mod workflow;
