@@ -3,12 +3,13 @@
 //! submission is, and the `webhook_deliver` pass is run at chosen moments. A receiver that is
 //! down (a closed port) and comes back, one that answers 500, one that redirects, one that never
 //! answers (and holds back no other webhook), the 24 hours after which a delivery fails,
-//! redelivery, and a burst of 1,000 events delivered in order.
+//! redelivery, a burst of 1,000 events delivered in order, and the real binary killed with
+//! `kill -9` while a delivery is in flight.
 
 use std::time::{Duration, Instant};
 
 use crate::common::receiver::{Receiver, Reply};
-use crate::common::server::free_port;
+use crate::common::server::{Server, free_port};
 use helpdesk::db::Db;
 use helpdesk::i18n::Lang;
 use helpdesk::jobs::JobCtx;
@@ -337,4 +338,42 @@ fn a_burst_of_a_thousand_events_is_delivered_in_order() {
         })
         .collect();
     assert_eq!(ids.len(), 1000, "each its own delivery id");
+}
+
+/// The real binary, killed with `kill -9` while the receiver holds a delivery unanswered: started
+/// again, it sends that delivery again, the same id and body (receivers dedupe by the id).
+#[test]
+fn a_delivery_in_flight_when_the_server_is_killed_is_sent_again_after_a_restart() {
+    let d = desk();
+    let receiver = Receiver::start();
+    receiver.reply(Reply::Silence);
+    d.webhook(&receiver.url("/in"));
+    d.submit("Printer", helpdesk::db::now());
+    let server = Server::start(d.db.path());
+    let first = receiver.wait_for(1);
+    server.kill9();
+    assert_eq!(
+        d.deliveries()[0].0,
+        "pending",
+        "nothing was recorded for it"
+    );
+    receiver.reply(Reply::Status(200, "ok"));
+    let _server = Server::start(d.db.path());
+    let got = receiver.wait_for(2);
+    assert_eq!(
+        got[1].header("x-helpdesk-delivery"),
+        first[0].header("x-helpdesk-delivery")
+    );
+    assert_eq!(got[1].body, first[0].body);
+    assert!(got[1].signed_at(SECRET).is_some());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while d.deliveries()[0].0 != "delivered" {
+        assert!(Instant::now() < deadline, "never marked delivered");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        d.deliveries()[0].1,
+        1,
+        "one attempt recorded: the one that was answered"
+    );
 }
