@@ -483,7 +483,7 @@ fn each_preset_posts_its_services_format() {
             .json()
     };
     let link = format!("{}/staff/tickets/{id}", app.config.base_url);
-    let line = format!("Printer on floor 2 is offline — Ana Garcia, Hardware, Medium");
+    let line = "Printer on floor 2 is offline — Ana Garcia, Hardware, Medium";
     let generic = body("/generic");
     assert_eq!(generic["ticket"]["category"]["name"], "Hardware");
     assert_eq!(

@@ -26,18 +26,21 @@ const SECRET: &str = "test-secret-0123456789";
 /// A moment in 2031: far from the real clock, which nothing here reads.
 const T0: i64 = 1_925_107_200;
 
-struct Desk0 {
+/// (status, attempts, next_attempt_at, last_status_code, last_error) of a delivery.
+type Row = (String, i64, i64, Option<i64>, Option<String>);
+
+struct Setup {
     db: Db,
     _dir: TempDir,
 }
 
-fn desk() -> Desk0 {
+fn desk() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(&dir.path().join("helpdesk.db")).unwrap();
-    Desk0 { db, _dir: dir }
+    Setup { db, _dir: dir }
 }
 
-impl Desk0 {
+impl Setup {
     fn webhook(&self, url: &str) -> i64 {
         let hook = NewWebhook {
             name: String::new(),
@@ -85,8 +88,8 @@ impl Desk0 {
         deliver_due(&self.db, TIMEOUT, now).unwrap()
     }
 
-    /// (status, attempts, next_attempt_at, last_status_code, last_error) of each delivery.
-    fn deliveries(&self) -> Vec<(String, i64, i64, Option<i64>, Option<String>)> {
+    /// Each delivery, oldest first.
+    fn deliveries(&self) -> Vec<Row> {
         self.db
             .read_blocking(|c| {
                 let mut stmt = c.prepare(
