@@ -186,7 +186,7 @@ fn md_escape(s: &str) -> String {
     out
 }
 
-/// `line` quoted, each line with `>`.
+/// An excerpt quoted, each line after `> `.
 fn quoted(excerpt: &str) -> String {
     excerpt
         .lines()
@@ -234,16 +234,15 @@ fn slack(s: &Summary) -> Value {
 }
 
 /// An Adaptive Card (1.4, what Teams renders everywhere) in the message envelope Teams'
-/// Workflows webhooks take.
+/// Workflows webhooks take. Its text is left as it is: a card's Markdown subset has no escapes
+/// (a backslash would show), and a card's text alone notifies nobody.
 fn teams(s: &Summary) -> Value {
     let mut body = vec![
-        json!({"type": "TextBlock", "text": md_escape(&s.headline()), "weight": "Bolder", "wrap": true}),
-        json!({"type": "TextBlock", "text": md_escape(&s.detail), "wrap": true}),
+        json!({"type": "TextBlock", "text": s.headline(), "weight": "Bolder", "wrap": true}),
+        json!({"type": "TextBlock", "text": s.detail, "wrap": true}),
     ];
     if let Some(e) = &s.excerpt {
-        body.push(
-            json!({"type": "TextBlock", "text": md_escape(e), "isSubtle": true, "wrap": true}),
-        );
+        body.push(json!({"type": "TextBlock", "text": e, "isSubtle": true, "wrap": true}));
     }
     json!({
         "type": "message",
