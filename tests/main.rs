@@ -47,5 +47,6 @@ mod ticket_pages;
 mod timeouts;
 mod two_factor;
 mod webhooks;
+mod webhooks_admin;
 mod webhooks_delivery;
 mod workflow;
