@@ -63,6 +63,8 @@ pub struct Config {
     /// Requests each API token may make per minute (a burst of that many at once, then that
     /// average); 0 = no limit.
     pub api_rate_per_minute: u32,
+    /// Seconds a webhook receiver has to accept the connection, and to answer in all.
+    pub webhook_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -92,6 +94,7 @@ impl Default for Config {
             jobs_interval_secs: 30,
             body_timeout_secs: 30,
             api_rate_per_minute: 600,
+            webhook_timeout_secs: 10,
         }
     }
 }
@@ -148,7 +151,8 @@ impl Config {
             mail_trusted_authserv_id,
             jobs_interval_secs,
             body_timeout_secs,
-            api_rate_per_minute
+            api_rate_per_minute,
+            webhook_timeout_secs
         );
         match figment.data() {
             Ok(data) => {
@@ -250,6 +254,12 @@ impl Config {
             problems.push(format!(
                 "body_timeout_secs: {} is outside 1..=3600",
                 self.body_timeout_secs
+            ));
+        }
+        if !(1..=60).contains(&self.webhook_timeout_secs) {
+            problems.push(format!(
+                "webhook_timeout_secs: {} is outside 1..=60",
+                self.webhook_timeout_secs
             ));
         }
         if problems.is_empty() {

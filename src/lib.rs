@@ -28,6 +28,7 @@ pub mod staff;
 pub mod tickets;
 pub mod util;
 pub mod web;
+pub mod webhooks;
 pub mod workflow;
 
 use rocket::data::{Limits, ToByteUnit};

@@ -113,6 +113,7 @@ impl<'a> Desk<'a> {
         // mail after sees the due times.
         crate::sla::react(self.conn, &events, self.ctx.now)?;
         notifications(self.conn, &self.ctx.mail, &events)?;
+        crate::webhooks::react(self.conn, &events, self.ctx.now, &self.ctx.mail.base_url)?;
         Ok(events)
     }
 }

@@ -52,4 +52,7 @@ mod ticket_pages;
 mod timeouts;
 mod two_factor;
 mod ux_refdata;
+mod webhooks;
+mod webhooks_admin;
+mod webhooks_delivery;
 mod workflow;

@@ -1,5 +1,6 @@
 //! Admin pages (role admin): staff accounts, categories, statuses, priorities, automation rules,
-//! recurring tickets, settings, service levels, mail, background jobs, audit, API tokens.
+//! recurring tickets, settings, service levels, mail, background jobs, audit, API tokens,
+//! webhooks.
 //!
 //! Every page takes the `AdminUser` guard (anonymous → login, agents → 403) and every form the
 //! `Checked` CSRF guard. A valid POST answers a 303 redirect with a flash; an invalid one renders
@@ -18,6 +19,8 @@ mod rules;
 mod settings;
 mod sla;
 mod staff;
+mod webhook_log;
+mod webhooks;
 mod workflow;
 
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
@@ -43,6 +46,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(jobs::routes());
     all.extend(audit::routes());
     all.extend(api_tokens::routes());
+    all.extend(webhooks::routes());
     all
 }
 

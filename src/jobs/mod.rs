@@ -38,6 +38,8 @@ pub const AUTO_CLOSE: &str = "auto_close";
 pub const RECURRING_TICKETS: &str = "recurring_tickets";
 /// Fires the service-level escalation steps that fell due.
 pub const SLA_ESCALATE: &str = "sla_escalate";
+/// POSTs the queued webhook deliveries (Admin > Webhooks).
+pub const WEBHOOK_DELIVER: &str = "webhook_deliver";
 
 /// Every job, in the order they are listed.
 pub const JOBS: &[Job] = &[
@@ -71,6 +73,12 @@ pub const JOBS: &[Job] = &[
         jobs_interval,
         always,
         crate::sla::escalate::pass,
+    ),
+    Job::new(
+        WEBHOOK_DELIVER,
+        every_second,
+        always,
+        crate::webhooks::deliver::pass,
     ),
 ];
 

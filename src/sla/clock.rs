@@ -206,6 +206,41 @@ pub fn steps_due<'a>(
     due
 }
 
+/// The targets not met yet whose breach was not announced yet (`announced`), with their due
+/// times. While the clock stands still only a breach it had reached before it stopped counts;
+/// the others wait for it to run again.
+fn unannounced(
+    clock: &TicketSla,
+    facts: &SlaFacts,
+    announced: &[Target],
+) -> impl Iterator<Item = (Target, i64)> {
+    let paused_at = clock.paused_at;
+    pending(clock, facts)
+        .into_iter()
+        .filter(move |(t, _)| !announced.contains(t))
+        .filter(move |(_, due)| paused_at.is_none_or(|since| *due <= since))
+}
+
+/// The breaches to announce at `now` (`sla.breached`): targets not met by their due time that
+/// were not announced yet, soonest first.
+pub fn breaches_due(
+    clock: &TicketSla,
+    facts: &SlaFacts,
+    announced: &[Target],
+    now: i64,
+) -> Vec<(Target, i64)> {
+    unannounced(clock, facts, announced)
+        .filter(|(_, due)| *due <= now)
+        .collect()
+}
+
+/// When the next breach not announced yet falls due.
+pub fn next_breach(clock: &TicketSla, facts: &SlaFacts, announced: &[Target]) -> Option<i64> {
+    unannounced(clock, facts, announced)
+        .map(|(_, due)| due)
+        .min()
+}
+
 /// When the `sla_escalate` job must next look at the ticket: the first of its steps to fall due.
 pub fn next_check(
     clock: &TicketSla,

@@ -192,3 +192,32 @@ fn steps_fall_due_at_their_share_of_a_target_not_yet_met_and_once() {
     let paused = advance(Some(&clock), &ticket, None, &cal, start + 1200).unwrap();
     assert_eq!(next_check(&paused, &ticket, &steps, &[], &cal), None);
 }
+
+#[test]
+fn each_breach_falls_due_once_at_its_target_unless_met_or_paused_first() {
+    let cal = madrid(&[]);
+    let start = utc("2026-06-01T07:00:00Z");
+    let mut ticket = facts(start, "new", false);
+    let clock = advance(None, &ticket, targets(60, 600, false), &cal, start).unwrap();
+    // No steps at all: the job still looks at the first due time.
+    assert_eq!(next_breach(&clock, &ticket, &[]), Some(start + 3600));
+    assert!(breaches_due(&clock, &ticket, &[], start + 3599).is_empty());
+    assert_eq!(
+        breaches_due(&clock, &ticket, &[], start + 3600),
+        vec![(Target::FirstResponse, start + 3600)]
+    );
+    // Announced: the next one is the resolution's.
+    let announced = [Target::FirstResponse];
+    assert_eq!(
+        next_breach(&clock, &ticket, &announced),
+        Some(start + 36_000)
+    );
+    assert!(breaches_due(&clock, &ticket, &announced, start + 7200).is_empty());
+    // Answered in time: nothing to announce for the first response.
+    ticket.first_response_at = Some(start + 600);
+    assert_eq!(next_breach(&clock, &ticket, &[]), Some(start + 36_000));
+    // Waiting on the requester before the resolution's due time: nothing, until it runs again.
+    ticket.status_slug = Some("waiting".into());
+    let paused = advance(Some(&clock), &ticket, None, &cal, start + 1200).unwrap();
+    assert_eq!(next_breach(&paused, &ticket, &[]), None);
+}

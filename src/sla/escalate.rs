@@ -2,7 +2,9 @@
 //! step fell due (by the indexed `next_check_at` of their clocks, never a scan of the tickets)
 //! and fires each due step once: the record that it fired, its action (mail queued in the
 //! outbox, the priority raised, the ticket reassigned) and the line in the ticket's history are
-//! written in one transaction, so a crash or `kill -9` loses none and doubles none.
+//! written in one transaction, so a crash or `kill -9` loses none and doubles none. It also looks
+//! at a ticket when one of its targets falls due, to announce the breach (`sla.breached` for the
+//! webhooks), once per ticket and target, in the same way.
 
 use rusqlite::Connection;
 
@@ -117,8 +119,29 @@ fn escalate(
         desk.record(&by, ticket_id, HISTORY_FIELD, &text)?;
         n += 1;
     }
+    announce_breaches(conn, mail, ticket_id, now)?;
     refresh(conn, setup, ticket_id, false, now)?;
     Ok(n)
+}
+
+/// Announces each target of the ticket breached by `now` and not announced yet: recorded once,
+/// and `sla.breached` queued for the webhooks in the same transaction. Read after the steps
+/// fired, since a step that raised the priority moved the due times.
+fn announce_breaches(conn: &Connection, mail: &MailCtx, ticket_id: i64, now: i64) -> Result<()> {
+    let (Some(facts), Some(clock)) = (
+        store::sla_facts(conn, ticket_id)?,
+        state::get(conn, ticket_id)?,
+    ) else {
+        return Ok(());
+    };
+    let announced = state::breaches(conn, ticket_id)?;
+    for (target, due_at) in clock::breaches_due(&clock, &facts, &announced, now) {
+        if state::record_breach(conn, ticket_id, target, due_at, now)? {
+            let base = &mail.base_url;
+            crate::webhooks::sla_breached(conn, ticket_id, target.as_str(), due_at, now, base)?;
+        }
+    }
+    Ok(())
 }
 
 /// Does a step's action; false when it could not be done (and nothing was).

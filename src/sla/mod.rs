@@ -228,7 +228,15 @@ pub fn refresh(
     } else {
         state::fired_steps(conn, ticket_id)?
     };
-    clock.next_check_at = clock::next_check(&clock, &facts, steps, &fired, cal);
+    // The job looks at the ticket for its next step and for its next breach (`sla.breached`).
+    let announced = state::breaches(conn, ticket_id)?;
+    clock.next_check_at = [
+        clock::next_check(&clock, &facts, steps, &fired, cal),
+        clock::next_breach(&clock, &facts, &announced),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
     if stored.as_ref() != Some(&clock) {
         state::put(conn, ticket_id, &clock)?;
     }

@@ -1,10 +1,10 @@
-//! Every statement on `ticket_sla` (each ticket's clock) and `sla_firings` (the escalation steps
-//! that fired on a ticket).
+//! Every statement on `ticket_sla` (each ticket's clock), `sla_firings` (the escalation steps
+//! that fired on a ticket) and `sla_breaches` (the breaches announced).
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::Targets;
 use super::clock::TicketSla;
+use super::{Target, Targets};
 use crate::error::Result;
 
 pub fn get(conn: &Connection, ticket_id: i64) -> Result<Option<TicketSla>> {
@@ -114,5 +114,32 @@ pub fn record_firing(conn: &Connection, ticket_id: i64, step_id: i64, now: i64) 
              ON CONFLICT DO NOTHING",
         )?
         .execute(params![ticket_id, step_id, now])?;
+    Ok(n == 1)
+}
+
+/// The targets whose breach on the ticket was announced.
+pub fn breaches(conn: &Connection, ticket_id: i64) -> Result<Vec<Target>> {
+    let targets = conn
+        .prepare_cached("SELECT target FROM sla_breaches WHERE ticket_id = ?1")?
+        .query_map([ticket_id], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(targets.iter().filter_map(|t| Target::parse(t)).collect())
+}
+
+/// Records that `target`'s breach (due at `due_at`) on the ticket is announced at `now`; false
+/// when it already was. In the transaction that announces it, so it is announced once.
+pub fn record_breach(
+    conn: &Connection,
+    ticket_id: i64,
+    target: Target,
+    due_at: i64,
+    now: i64,
+) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO sla_breaches (ticket_id, target, due_at, breached_at)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![ticket_id, target.as_str(), due_at, now])?;
     Ok(n == 1)
 }
