@@ -77,6 +77,12 @@ pub fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
     }))
 }
 
+/// A row of `SELECT`'s place in the API's list order: its `updated_at` and id (what a cursor
+/// holds).
+pub fn sort_key(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, i64)> {
+    Ok((r.get(19)?, r.get(0)?))
+}
+
 /// The ticket object of ticket `id`.
 pub fn ticket_object(conn: &Connection, id: i64) -> Result<Option<Value>> {
     let sql = format!("{SELECT} WHERE t.id = ?1");
