@@ -6,9 +6,14 @@
 //! call, as the token's staff member, so an API change behaves exactly like the same change in
 //! the desk.
 
+pub mod attachments;
+pub mod body;
 pub mod error;
 pub mod guard;
+pub mod messages;
+pub mod openapi;
 pub mod reference;
+mod ticket_list;
 pub mod tickets;
 
 use rocket::{Catcher, Route};
@@ -20,6 +25,10 @@ pub use guard::{ApiUser, ApiWriter};
 pub fn routes() -> Vec<Route> {
     let mut routes = reference::routes();
     routes.extend(tickets::routes());
+    routes.extend(rocket::routes![ticket_list::list]);
+    routes.extend(messages::routes());
+    routes.extend(attachments::routes());
+    routes.extend(openapi::routes());
     routes
 }
 
