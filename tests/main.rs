@@ -11,6 +11,7 @@ mod admin;
 mod admin_audit;
 mod admin_mail;
 mod api_auth;
+mod api_openapi;
 mod auto_assign;
 mod auto_close;
 mod browser;
