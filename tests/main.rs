@@ -12,6 +12,7 @@ mod admin_audit;
 mod admin_mail;
 mod api_auth;
 mod api_openapi;
+mod api_socket;
 mod auto_assign;
 mod auto_close;
 mod browser;
