@@ -13,6 +13,7 @@ mod admin_mail;
 mod api_auth;
 mod api_openapi;
 mod api_socket;
+mod api_tickets;
 mod auto_assign;
 mod auto_close;
 mod browser;
