@@ -367,3 +367,40 @@ fn files_go_up_as_a_message_and_come_down_as_they_went() {
         message["attachments"]
     );
 }
+
+#[test]
+fn a_member_of_several_categories_pages_through_theirs_alone() {
+    let app = TestApp::new();
+    let (_, rw) = token(&app, ADMIN_EMAIL, Scope::ReadWrite);
+    let mut theirs = Vec::new();
+    for i in 0..9 {
+        let category = 2 + i % 3;
+        let tid = open(
+            &app,
+            &rw,
+            &format!("Ticket {i}"),
+            "a@office.example",
+            category,
+        );
+        if category != 4 {
+            theirs.push(tid);
+        }
+    }
+    app.db
+        .write_blocking(|c| {
+            c.execute("UPDATE tickets SET updated_at = 1000 + id", [])?;
+            let id: i64 = c.query_row(
+                "SELECT id FROM staff WHERE email = ?1",
+                [AGENT_EMAIL],
+                |r| r.get(0),
+            )?;
+            helpdesk::auth::access::set(c, id, false, &[2, 3])
+        })
+        .unwrap();
+    let (_, limited) = token(&app, AGENT_EMAIL, Scope::Read);
+    theirs.reverse();
+    assert_eq!(walk(&app, &limited, "limit=4", || {}), theirs);
+    assert_eq!(walk(&app, &limited, "limit=4&q=ticket", || {}), theirs);
+    let in_four = tracking_ids(&get(&app, "/tickets?category=4", &limited));
+    assert!(in_four.is_empty(), "{in_four:?}");
+}

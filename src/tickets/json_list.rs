@@ -76,12 +76,21 @@ pub struct Page {
 }
 
 /// A page of tickets, newest change first (ties by id, newest first). Each filter has an index
-/// that serves it in this order (`tickets_updated`, `tickets_status`, `tickets_category`, ...;
-/// SQLite keeps the rowid in every index, so the id tie-break needs no sort).
+/// that serves it in this order (`tickets_updated`, `tickets_status`, `tickets_category`,
+/// `tickets_requester_updated`, ...; SQLite keeps the rowid in every index, so the id tie-break
+/// needs no sort).
 pub fn page(conn: &Connection, f: &Filter) -> Result<Page> {
     let mut clauses: Vec<String> = Vec::new();
     let mut params: Vec<Value> = Vec::new();
-    if let Some(visible) = f.access.sql_condition("t.category_id") {
+    // A member limited to several categories, listing them all: one walk per category, merged
+    // (see below). Otherwise the access is one more condition.
+    let per_category = match (&f.access, f.category) {
+        (Access::Only(ids), None) if ids.len() > 1 => Some(ids.clone()),
+        _ => None,
+    };
+    if per_category.is_none()
+        && let Some(visible) = f.access.sql_condition("t.category_id")
+    {
         clauses.push(visible);
     }
     for (column, value) in [
@@ -122,18 +131,32 @@ pub fn page(conn: &Connection, f: &Filter) -> Result<Page> {
     if !q.is_empty() {
         super::list::text_condition(conn, q, &mut clauses, &mut params)?;
     }
-    let where_sql = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
-    };
     let limit = f.limit.clamp(1, MAX_LIMIT);
     // One row more than the page tells whether another page follows.
-    let sql = format!(
-        "{} {where_sql} ORDER BY t.updated_at DESC, t.id DESC LIMIT {}",
-        json::SELECT,
-        limit + 1
-    );
+    let wanted = limit + 1;
+    let order = "ORDER BY t.updated_at DESC, t.id DESC";
+    let (where_sql, params) = match per_category {
+        None if clauses.is_empty() => (String::new(), params),
+        None => (format!("WHERE {}", clauses.join(" AND ")), params),
+        // `category_id IN (...)` would read every ticket of those categories and sort them
+        // (a tenth of a second at 100,000 tickets); each category's own index walk, cut at a
+        // page, then merged, reads a page per category. The ids are integers from our table.
+        Some(ids) => {
+            let rest: String = clauses.iter().map(|c| format!(" AND {c}")).collect();
+            let arms: Vec<String> = ids
+                .iter()
+                .map(|id| {
+                    format!(
+                        "SELECT id FROM (SELECT t.id FROM tickets t WHERE t.category_id = {id}{rest} \
+                         {order} LIMIT {wanted})"
+                    )
+                })
+                .collect();
+            let all = std::iter::repeat_n(params, ids.len()).flatten().collect();
+            (format!("WHERE t.id IN ({})", arms.join(" UNION ALL ")), all)
+        }
+    };
+    let sql = format!("{} {where_sql} {order} LIMIT {wanted}", json::SELECT);
     let mut rows = conn
         .prepare_cached(&sql)?
         .query_map(rusqlite::params_from_iter(params.iter()), |r| {
