@@ -6,12 +6,13 @@
 use rocket::http::uri::{Origin, Query};
 use rocket::serde::json::Json;
 use rocket::{State, get};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::{ApiError, ApiResult, ApiUser};
 use crate::desk_time::format::parse_iso;
 use crate::i18n::Lang;
 use crate::tickets::RefData;
+use crate::tickets::json::TicketObject;
 use crate::tickets::json_list::{self, Assigned, Cursor, DEFAULT_LIMIT, Filter, MAX_LIMIT};
 use crate::util::{clean, looks_like_email};
 use crate::web::App;
@@ -144,13 +145,24 @@ fn filter_of(
     Ok(f)
 }
 
+/// A page as answered: serialised straight from the typed tickets (no `Value` copy of them).
+#[derive(Serialize)]
+pub(super) struct TicketPage {
+    data: Vec<TicketObject>,
+    next_cursor: Option<String>,
+}
+
 #[get("/tickets")]
-pub(super) async fn list(app: &State<App>, user: ApiUser, uri: &Origin<'_>) -> ApiResult<Value> {
+pub(super) async fn list(
+    app: &State<App>,
+    user: ApiUser,
+    uri: &Origin<'_>,
+) -> ApiResult<TicketPage> {
     let refdata = app.refdata(Lang::En).await?;
     let filter = filter_of(uri.query(), user.staff.id, &refdata, &user)?;
     let page = app.db.read(move |c| json_list::page(c, &filter)).await?;
-    Ok(Json(json!({
-        "data": page.tickets,
-        "next_cursor": page.next.map(Cursor::encode),
-    })))
+    Ok(Json(TicketPage {
+        data: page.tickets,
+        next_cursor: page.next.map(Cursor::encode),
+    }))
 }

@@ -71,7 +71,7 @@ pub struct Filter {
 
 /// One page of ticket objects, and the cursor of the next page (`None` on the last).
 pub struct Page {
-    pub tickets: Vec<serde_json::Value>,
+    pub tickets: Vec<json::TicketObject>,
     pub next: Option<Cursor>,
 }
 
@@ -160,7 +160,7 @@ pub fn page(conn: &Connection, f: &Filter) -> Result<Page> {
     let mut rows = conn
         .prepare_cached(&sql)?
         .query_map(rusqlite::params_from_iter(params.iter()), |r| {
-            Ok((json::sort_key(r)?, json::from_row(r)?))
+            Ok((json::sort_key(r)?, json::object_from_row(r)?))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let more = rows.len() as i64 > limit;
