@@ -383,4 +383,35 @@ fn a_cli_token_works_the_desk_over_http_and_every_answer_matches_the_document() 
         api.call("GET", &one, "/tickets/{tracking_id}", &admin, None)
             .body
     );
+
+    // Listed, then revoked with the CLI: the token stops at once.
+    let list = server::run(
+        &db,
+        &["token", "list", "--email", "admin@localhost"],
+        &[],
+        b"",
+    );
+    assert_eq!(list.code, Some(0), "{list:?}");
+    let line = list.stdout.lines().next().expect("one token");
+    assert!(
+        line.contains(&admin[..9]) && line.contains("live"),
+        "{list:?}"
+    );
+    let id = line.split('\t').next().unwrap();
+    let revoke = server::run(&db, &["token", "revoke", id], &[], b"");
+    assert_eq!(revoke.code, Some(0), "{revoke:?}");
+    let gone = api.call("GET", "/tickets", "/tickets", &admin, None);
+    assert_eq!(gone.status, 401);
+    let again = server::run(&db, &["token", "revoke", id], &[], b"");
+    assert_eq!(again.code, Some(1), "{again:?}");
+    let audited = limited
+        .read_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM audit_log WHERE action IN ('cli_api_token_created', 'cli_api_token_revoked')",
+                [],
+                |r| r.get::<_, i64>(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(audited, 4, "three tokens made, one revoked");
 }
