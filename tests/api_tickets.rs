@@ -363,6 +363,22 @@ fn files_go_up_as_a_message_and_come_down_as_they_went() {
             .starts_with("attachment")
     );
     assert_eq!(res.into_bytes().unwrap(), b"E: paper jam\n");
+    // Anything but multipart is refused as such.
+    let (status, refused) = call(
+        &app,
+        "POST",
+        &format!("/tickets/{tid}/attachments"),
+        &rw,
+        Some(json!({"file": "x"})),
+    );
+    assert_eq!(status, Status::UnsupportedMediaType);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("multipart"),
+        "{refused}"
+    );
     // Listed with the conversation.
     let conversation = get(&app, &format!("/tickets/{tid}/messages"), &rw);
     assert_eq!(

@@ -22,7 +22,7 @@ use crate::web::App;
 use crate::web::files::{Download, read_uploads};
 
 pub fn routes() -> Vec<rocket::Route> {
-    routes![upload, download]
+    routes![upload, not_multipart, download]
 }
 
 #[derive(FromForm)]
@@ -116,6 +116,16 @@ async fn upload(
         attachments: files,
     };
     add(app, &staff, &ticket, message, form.notify.unwrap_or(true)).await
+}
+
+/// What an upload that is not `multipart/form-data` gets (the form guard passes it on).
+#[post("/tickets/<tracking_id>/attachments", rank = 2)]
+fn not_multipart(_writer: ApiWriter, tracking_id: &str) -> ApiError {
+    ApiError::new(
+        Status::UnsupportedMediaType,
+        "unsupported_media_type",
+        format!("uploads to {tracking_id} are multipart/form-data with one or more `file` parts"),
+    )
 }
 
 /// One file of the ticket; another ticket's file is not found under this one's path.
