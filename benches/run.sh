@@ -59,6 +59,9 @@ PY
 # Each demo agent gets its own password, printed once as "  EMAIL  PASSWORD".
 MARTA_PASSWORD=$(awk '$1 == "marta@demo.example" { print $2 }' "$WORK/demo.out")
 [ -n "$MARTA_PASSWORD" ] || { echo "no password for marta@demo.example in the demo output:" >&2; cat "$WORK/demo.out" >&2; exit 1; }
+# The same agent's API token, made as a script would (the token alone on standard output).
+API_TOKEN=$("$BIN" --db "$DB" token create --email marta@demo.example --name bench 2>/dev/null)
+API_AUTH="Authorization: Bearer $API_TOKEN"
 
 t0=$(ms_now)
 # The per-token API rate limit stays on (its cost is measured) but far above what wrk sends.
@@ -132,12 +135,13 @@ FLOOR=
 ROWS=()
 # Whether scenario NAME runs (ONLY unset, or matching it); the floor always does.
 wanted() { [ -z "$ONLY" ] || [ -z "$FLOOR" ] || grep -Eq -- "$ONLY" <<<"$1"; }
-# bench NAME PATH [COOKIE] [LUA]
+# bench NAME PATH [COOKIE] [LUA] [HEADER]
 bench() {
-    local name=$1 path=$2 cookie=${3:-} script=${4:-} out
+    local name=$1 path=$2 cookie=${3:-} script=${4:-} header=${5:-} out
     wanted "$name" || return 0
     local args=(-t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency)
     [ -n "$cookie" ] && args+=(-H "Cookie: $cookie")
+    [ -n "$header" ] && args+=(-H "$header")
     [ -n "$script" ] && args+=(-s "$script")
     out=$(wrk "${args[@]}" "$BASE$path")
     local rps p50 p99 errors
@@ -158,6 +162,9 @@ bench "requester ticket page" "/tickets/$TRACKING" "$PORTAL_COOKIE"
 bench "staff ticket list (open view)" /staff/tickets "$STAFF_COOKIE"
 bench "staff ticket list (all, page 100)" "/staff/tickets?view=all&page=100" "$STAFF_COOKIE"
 bench "staff list filtered (category + status)" "/staff/tickets?view=all&category=2&status=6" "$STAFF_COOKIE"
+# The REST API's list, 50 tickets a page as the same agent (compare with the staff list's rows).
+bench "api: ticket list (GET /api/v1/tickets?limit=50)" "/api/v1/tickets?limit=50" "" "" "$API_AUTH"
+bench "api: ticket list filtered (category + status, limit=50)" "/api/v1/tickets?category=2&status=6&limit=50" "" "" "$API_AUTH"
 # Service levels: the demo's open tickets have due times (some breached).
 bench "staff ticket list by due time (open view)" "/staff/tickets?sort=due&dir=asc" "$STAFF_COOKIE"
 bench "staff ticket list, overdue view" "/staff/tickets?view=overdue" "$STAFF_COOKIE"

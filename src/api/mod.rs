@@ -6,10 +6,15 @@
 //! call, as the token's staff member, so an API change behaves exactly like the same change in
 //! the desk.
 
+pub mod attachments;
+pub mod body;
 pub mod error;
 pub mod guard;
+pub mod messages;
+pub mod openapi;
 pub mod rate_limit;
 pub mod reference;
+mod ticket_list;
 pub mod tickets;
 
 use rocket::{Catcher, Route};
@@ -22,6 +27,10 @@ pub use rate_limit::RateLimiter;
 pub fn routes() -> Vec<Route> {
     let mut routes = reference::routes();
     routes.extend(tickets::routes());
+    routes.extend(rocket::routes![ticket_list::list]);
+    routes.extend(messages::routes());
+    routes.extend(attachments::routes());
+    routes.extend(openapi::routes());
     routes
 }
 

@@ -5,6 +5,7 @@ mod demo_kb;
 mod demo_sla;
 mod ops;
 mod reindex;
+mod token;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -71,6 +72,31 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<JobsCommand>,
     },
+    /// API tokens for scripts: create one (printed alone on standard output), list or revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Make an API token acting as the staff account EMAIL and print it (only this once).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// What the token is for, as its owner's list shows it.
+        #[arg(long)]
+        name: String,
+        /// read (GET only) or read-write.
+        #[arg(long, default_value = "read-write")]
+        scope: String,
+    },
+    /// List a staff account's tokens (never the tokens themselves).
+    List {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke token ID (as `token list` shows it); it stops working at once.
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand, Debug)]
@@ -196,6 +222,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Jobs {
             command: Some(JobsCommand::Run { name }),
         }) => ops::jobs_run(&config, &name),
+        Some(Command::Token(cmd)) => token::run(&config, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

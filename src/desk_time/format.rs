@@ -81,6 +81,12 @@ pub fn iso(t: i64) -> String {
         .unwrap_or_default()
 }
 
+/// An RFC 3339 time with its offset (`2026-07-01T10:00:00Z`, `2026-07-01T12:00:00+02:00`) as
+/// unix seconds, rounded down; `None` for anything else.
+pub fn parse_iso(s: &str) -> Option<i64> {
+    s.trim().parse::<Timestamp>().ok().map(|ts| ts.as_second())
+}
+
 /// A length of time in the largest unit that fits, rounded down: "35 min", "2 hours", "3 days".
 fn coarse(seconds: i64, p: &Phrases) -> String {
     let minutes = seconds / 60;

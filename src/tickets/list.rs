@@ -264,9 +264,6 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
         None => {}
     }
     let q = f.q.trim();
-    // Text search: a tracking ID exactly, an email address by prefix (its index), anything else
-    // through the full-text index over subject, messages (notes too: staff see them) and the
-    // requester's name and email. No clause here scans the whole table.
     let tracking_id = super::normalize_tracking_id(q);
     let fts = if tracking_id.is_none() && !q.contains('@') {
         crate::search::match_expr(q)
@@ -279,14 +276,8 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
     let text_only = clauses.is_empty();
     let mut count_fts_only = false;
     if !q.is_empty() {
-        if let Some(tid) = tracking_id {
-            clauses.push("t.tracking_id = ?".into());
-            params.push(Value::Text(tid));
-        } else if q.contains('@') {
-            clauses.push("t.requester_email LIKE ? ESCAPE '\\'".into());
-            params.push(Value::Text(format!("{}%", like_escape(q))));
-        } else if let Some(expr) = &fts {
-            if f.sort == Sort::Relevance {
+        match &fts {
+            Some(expr) if f.sort == Sort::Relevance => {
                 // Ranked once (subject hits weigh most), joined to the tickets by id. The WITH
                 // clause comes first in the SQL, so its parameter does too.
                 with = "WITH f AS MATERIALIZED (SELECT rowid AS fid, bm25(ticket_search, 10.0, 2.0, 1.0, 5.0) \
@@ -294,25 +285,11 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
                     .to_string();
                 fts_join = "JOIN f ON f.fid = t.id";
                 params.insert(0, Value::Text(expr.clone()));
-            } else {
-                // Many matches: walk the tickets in list order and test each against the match
-                // set (`+t.id` keeps SQLite from driving the query from the index instead), so
-                // the first page comes after a few hundred rows. Few matches: look those up.
-                let many: i64 = conn
-                    .prepare_cached(
-                        "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ?1 LIMIT 201)",
-                    )?
-                    .query_row([expr], |r| r.get(0))?;
-                let column = if many > 200 { "+t.id" } else { "t.id" };
-                count_fts_only = text_only;
-                clauses.push(format!(
-                    "{column} IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)"
-                ));
-                params.push(Value::Text(expr.clone()));
             }
-        } else {
-            // Only punctuation: nothing can match.
-            clauses.push("0".into());
+            _ => {
+                count_fts_only = fts.is_some() && text_only;
+                text_condition(conn, q, &mut clauses, &mut params)?;
+            }
         }
     }
     let where_sql = if clauses.is_empty() {
@@ -384,6 +361,43 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
         total,
         has_next,
     })
+}
+
+/// The condition a text search `q` (not empty) adds to a query over `tickets t`: a tracking ID
+/// exactly, an email address by prefix (its index), anything else through the full-text index
+/// over subject, messages (notes too: staff see them) and the requester's name and email. No
+/// clause here scans the whole table. The API's list (`json_list`) searches the same way.
+pub(super) fn text_condition(
+    conn: &Connection,
+    q: &str,
+    clauses: &mut Vec<String>,
+    params: &mut Vec<Value>,
+) -> Result<()> {
+    if let Some(tid) = super::normalize_tracking_id(q) {
+        clauses.push("t.tracking_id = ?".into());
+        params.push(Value::Text(tid));
+    } else if q.contains('@') {
+        clauses.push("t.requester_email LIKE ? ESCAPE '\\'".into());
+        params.push(Value::Text(format!("{}%", like_escape(q))));
+    } else if let Some(expr) = crate::search::match_expr(q) {
+        // Many matches: walk the tickets in list order and test each against the match set
+        // (`+t.id` keeps SQLite from driving the query from the index instead), so the first
+        // page comes after a few hundred rows. Few matches: look those up.
+        let many: i64 = conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ?1 LIMIT 201)",
+            )?
+            .query_row([&expr], |r| r.get(0))?;
+        let column = if many > 200 { "+t.id" } else { "t.id" };
+        clauses.push(format!(
+            "{column} IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)"
+        ));
+        params.push(Value::Text(expr));
+    } else {
+        // Only punctuation: nothing can match.
+        clauses.push("0".into());
+    }
+    Ok(())
 }
 
 /// The best-matching passage of each ticket the search matched (not those found by email).

@@ -14,6 +14,7 @@ pub mod canned;
 pub mod categories;
 pub mod events;
 pub mod json;
+pub mod json_list;
 pub mod list;
 mod list_query;
 pub mod placeholders;

@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod dovecot;
 pub mod multipart;
+pub mod openapi;
 pub mod receiver;
 pub mod server;
 pub mod smtp;
