@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0022_sla.sql"),
     include_str!("migrations/0023_recurring.sql"),
     include_str!("migrations/0024_api_tokens.sql"),
+    include_str!("migrations/0027_csat.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;

@@ -12,6 +12,7 @@ pub mod actions;
 pub mod assignment;
 pub mod canned;
 pub mod categories;
+pub mod csat;
 pub mod events;
 pub mod json;
 pub mod list;
