@@ -76,6 +76,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.canned.json"),
             include_str!("en.recurring.json"),
             include_str!("en.sla.json"),
+            include_str!("en.csat.json"),
         ],
     ),
     (
@@ -87,6 +88,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.canned.json"),
             include_str!("es.recurring.json"),
             include_str!("es.sla.json"),
+            include_str!("es.csat.json"),
         ],
     ),
 ];
