@@ -106,9 +106,15 @@ async fn render_ticket(
         return Ok((Status::Ok, html));
     }
     // Read after the ticket, so they are at least as new as its revision.
-    let (messages, events) = app
+    let (messages, events, rating) = app
         .db
-        .read(move |c| Ok((tickets::messages(c, id, true)?, tickets::history(c, id)?)))
+        .read(move |c| {
+            Ok((
+                tickets::messages(c, id, true)?,
+                tickets::history(c, id)?,
+                tickets::csat::for_staff(c, id)?,
+            ))
+        })
         .await?;
     refdata.decorate(&mut ticket);
     for t in &mut history {
@@ -125,6 +131,7 @@ async fn render_ticket(
         "form": form, "errors": errors, "settings": settings, "history": history,
         "kb_links": crate::kb::article_links(app, articles), "canned": canned,
         "sla": ticket_sla::card(page, sla.as_ref()),
+        "rating": rating.as_ref().map(|(r, _)| r), "rating_earlier": rating.is_some_and(|(_, e)| e),
     });
     let html = if kept {
         page.render_kept(key, inputs, data)?

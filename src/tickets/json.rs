@@ -18,13 +18,17 @@ pub const SELECT: &str = "SELECT t.id, t.tracking_id, t.subject,
         a.id, a.name, a.email,
         t.requester_name, t.requester_email, t.channel,
         t.created_at, t.updated_at, t.first_response_at, t.resolved_at,
-        ts.first_response_due_at, ts.resolution_due_at, t.sla_due_at, t.message_count
+        ts.first_response_due_at, ts.resolution_due_at, t.sla_due_at, t.message_count,
+        rt.rating, rt.comment, rt.rating_changed_at
     FROM tickets t
     JOIN statuses s ON s.id = t.status_id
     JOIN priorities p ON p.id = t.priority_id
     JOIN categories c ON c.id = t.category_id
     LEFT JOIN staff a ON a.id = t.assignee_id
-    LEFT JOIN ticket_sla ts ON ts.ticket_id = t.id";
+    LEFT JOIN ticket_sla ts ON ts.ticket_id = t.id
+    LEFT JOIN ticket_resolutions rt ON rt.id = (
+        SELECT id FROM ticket_resolutions
+        WHERE ticket_id = t.id AND rating IS NOT NULL ORDER BY number DESC LIMIT 1)";
 
 fn time(t: Option<i64>) -> Value {
     t.map_or(Value::Null, |t| Value::String(iso(t)))
@@ -48,6 +52,16 @@ pub fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
         })
     } else {
         Value::Null
+    };
+    // The requester's latest answer to the satisfaction survey (of any resolution), as it
+    // stands: `rated_at` is when it was given or last changed.
+    let rating = match r.get::<_, Option<String>>(26)? {
+        Some(rating) => json!({
+            "rating": rating,
+            "comment": r.get::<_, String>(27)?,
+            "rated_at": time(r.get(28)?),
+        }),
+        None => Value::Null,
     };
     Ok(json!({
         "id": r.get::<_, i64>(0)?,
@@ -74,6 +88,7 @@ pub fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
         "resolved_at": time(r.get(21)?),
         "sla": sla,
         "message_count": r.get::<_, i64>(25)?,
+        "rating": rating,
     }))
 }
 
