@@ -18,6 +18,7 @@ mod canned_replies;
 mod category_access;
 mod cli;
 mod crash;
+mod csat;
 mod csrf;
 mod desk_time;
 mod drills;
