@@ -409,6 +409,13 @@ fn the_resolved_ticket_page_takes_an_answer_and_a_change_for_7_days() {
         answers(&app, id),
         one_answer("good", "It works now, actually.")
     );
+    // The mail's link has expired with it: it says so and offers no form.
+    let page = get_ok(
+        &app.client,
+        &format!("/tickets/{tid}/rate?rating=bad&resolution=1"),
+    );
+    assert!(page.contains("This survey is closed"), "{page}");
+    assert!(!page.contains(r#"name="rating""#), "{page}");
     // The ticket page shows the answer, no longer a form.
     let page = get_ok(&app.client, &format!("/tickets/{tid}"));
     assert!(page.contains("You told us we did well"), "{page}");
