@@ -1,5 +1,5 @@
-//! Desk-wide settings an admin changes from the admin pages (the desk's name, attachments, and
-//! whether every staff account must use two-factor sign-in), stored in the `settings` table and
+//! Desk-wide settings an admin changes from the admin pages (the desk's name, attachments,
+//! whether every staff account must use two-factor sign-in, the satisfaction survey), stored in the `settings` table and
 //! kept in memory so pages never query them.
 
 use rusqlite::{Connection, params};
@@ -22,6 +22,9 @@ pub struct Settings {
     /// The desk's time zone, a canonical IANA name (see `crate::desk_time`): requesters, and
     /// staff without a zone of their own, see times in it.
     pub timezone: String,
+    /// Requesters are asked "How did we do?" about each resolution (key `csat_enabled`, see
+    /// `tickets::csat`); off, no mail carries the links, no page the form, and no answer is taken.
+    pub csat_enabled: bool,
 }
 
 /// The longest auto-close period an admin may set.
@@ -39,6 +42,7 @@ impl Default for Settings {
             auto_close_days: 7,
             require_2fa: false,
             timezone: crate::desk_time::DEFAULT_ZONE.to_string(),
+            csat_enabled: true,
         }
     }
 }
@@ -95,6 +99,7 @@ impl Settings {
         {
             s.timezone = v;
         }
+        s.csat_enabled = crate::tickets::csat::enabled(conn)?;
         Ok(s)
     }
 
@@ -117,6 +122,11 @@ impl Settings {
             if self.require_2fa { "1" } else { "0" },
         )?;
         set(conn, crate::desk_time::store::TIMEZONE_KEY, &self.timezone)?;
+        set(
+            conn,
+            crate::tickets::csat::SETTING_KEY,
+            if self.csat_enabled { "1" } else { "0" },
+        )?;
         Ok(())
     }
 }

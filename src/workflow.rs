@@ -91,6 +91,17 @@ impl<'a> Desk<'a> {
         self.react(events)
     }
 
+    /// The requester's answer to the satisfaction survey (see `tickets::csat`).
+    pub fn rate(
+        &self,
+        actor: &Actor,
+        ticket_id: i64,
+        draft: &crate::tickets::csat::Draft,
+    ) -> Result<Vec<Event>> {
+        let events = actions::rate(self.conn, actor, ticket_id, draft, self.ctx.now)?;
+        self.react(events)
+    }
+
     /// Writes what the desk did about a ticket on its own in its history (an escalation that
     /// fired), changing nothing else.
     pub fn record(
@@ -168,7 +179,7 @@ fn notifications(conn: &Connection, mail: &MailCtx, events: &[Event]) -> Result<
                     resolve_mailed.push(ticket);
                 }
             }
-            What::Reopened => {}
+            What::Reopened | What::Rated { .. } => {}
         }
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! Desk-wide settings: the desk's name, what attachments are accepted, its time zone, when
-//! resolved tickets close by themselves, and whether every staff account must use two-factor
-//! sign-in; the same page holds the business hours and holidays (`desk_hours`).
+//! resolved tickets close by themselves, whether every staff account must use two-factor
+//! sign-in, and whether requesters are asked how the desk did; the same page holds the business hours and holidays (`desk_hours`).
 
 use rocket::form::FromForm;
 use rocket::{Route, State, get, post, routes};
@@ -40,6 +40,12 @@ struct SettingsForm {
     /// The desk's IANA zone. A POST without the field (a script written before there was one)
     /// keeps the zone as it is; an empty or unknown one is an error.
     timezone: Option<String>,
+    /// The survey box; read only when the form says it showed it (`csat_shown`), so a script
+    /// written before there was one leaves the survey as it is rather than turning it off.
+    #[field(default = false)]
+    csat_enabled: bool,
+    #[field(default = false)]
+    csat_shown: bool,
 }
 
 impl CsrfForm for SettingsForm {
@@ -85,6 +91,7 @@ fn stored_settings(app: &App) -> Value {
         "timezone": s.timezone,
         "auto_close_days": s.auto_close_days.to_string(),
         "require_2fa": s.require_2fa,
+        "csat_enabled": s.csat_enabled,
     })
 }
 
@@ -212,6 +219,7 @@ async fn save(
             "allowed_extensions": form.allowed_extensions, "auto_close_days": form.auto_close_days,
             "require_2fa": form.require_2fa,
             "timezone": form.timezone.unwrap_or_default(),
+            "csat_enabled": if form.csat_shown { form.csat_enabled } else { app.settings().csat_enabled },
         });
         let forms = Forms {
             settings: Some(values),
@@ -227,19 +235,25 @@ async fn save(
         auto_close_days,
         require_2fa: form.require_2fa,
         timezone,
+        csat_enabled: if form.csat_shown {
+            form.csat_enabled
+        } else {
+            app.settings().csat_enabled
+        },
     };
     let saved = new.clone();
     app.db
         .write(move |c| {
             saved.save(c)?;
             let detail = format!(
-                "desk_name={} max_attachment_mb={} allowed_extensions={} timezone={} auto_close_days={} require_2fa={}",
+                "desk_name={} max_attachment_mb={} allowed_extensions={} timezone={} auto_close_days={} require_2fa={} csat_enabled={}",
                 saved.desk_name,
                 saved.max_attachment_mb,
                 saved.allowed_extensions.join(","),
                 saved.timezone,
                 saved.auto_close_days,
-                saved.require_2fa
+                saved.require_2fa,
+                saved.csat_enabled
             );
             crate::audit::record(c, Some(me), "settings_update", &detail, Some(&ip.0))?;
             if saved.require_2fa != was_required {

@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0024_api_tokens.sql"),
     include_str!("migrations/0025_tickets_requester_updated.sql"),
     include_str!("migrations/0026_webhooks.sql"),
+    include_str!("migrations/0027_csat.sql"),
     include_str!("migrations/0028_refdata_names.sql"),
 ];
 

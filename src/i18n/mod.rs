@@ -78,6 +78,8 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.sla.json"),
             include_str!("en.tokens.json"),
             include_str!("en.webhooks.json"),
+            include_str!("en.csat.json"),
+            include_str!("en.home.json"),
         ],
     ),
     (
@@ -91,6 +93,8 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.sla.json"),
             include_str!("es.tokens.json"),
             include_str!("es.webhooks.json"),
+            include_str!("es.csat.json"),
+            include_str!("es.home.json"),
         ],
     ),
 ];

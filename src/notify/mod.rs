@@ -332,10 +332,24 @@ pub fn ticket_resolved(
         return Ok(());
     }
     let (ticket, requester) = load(conn, ticket_id)?;
-    let extra = match reply {
+    let mut extra = match reply {
         Some((author, body)) => json!({ "author": author, "body": body }),
         None => json!({}),
     };
+    // "How did we do?": one link per answer, each opening the survey with it chosen (saving it
+    // takes a click there, so a mail scanner following links answers nothing).
+    if tickets::csat::enabled(conn)?
+        && let Some(resolution) = tickets::csat::latest(conn, ticket_id)?
+    {
+        let link = |rating: &str| {
+            format!(
+                "{}/tickets/{}/rate?rating={rating}&resolution={}&token={}",
+                ctx.base_url, ticket.tracking_id, resolution.number, ticket.access_token
+            )
+        };
+        extra["rate_good"] = json!(link("good"));
+        extra["rate_bad"] = json!(link("bad"));
+    }
     queue(conn, ctx, &ticket, &requester, Kind::TicketResolved, extra)
 }
 

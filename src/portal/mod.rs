@@ -1,7 +1,9 @@
 //! The employee portal: no account needed. Submit a ticket, follow it by tracking ID and email
-//! (or the secret link from notifications), reply, mark it resolved or reopen it.
+//! (or the secret link from notifications), reply, mark it resolved or reopen it, and say how
+//! the desk did once it is resolved (`rating`).
 
 mod access;
+mod rating;
 
 use rocket::form::FromForm;
 use rocket::fs::TempFile;
@@ -308,14 +310,19 @@ async fn view_ticket(
     if keep && let Some(html) = page.kept_page(&key, &inputs) {
         return Ok(html);
     }
-    // Read after the ticket, so the messages are at least as new as its revision.
-    let id = ticket.id;
-    let messages = app
+    // Read after the ticket, so the messages are at least as new as its revision. The survey
+    // moves the revision when answered, and with the clock (in `page_inputs`) when it closes.
+    let (id, csat_on, at) = (ticket.id, settings.csat_enabled, page.now);
+    let (messages, survey) = app
         .db
-        .read(move |c| tickets::messages(c, id, false))
+        .read(move |c| {
+            let messages = tickets::messages(c, id, false)?;
+            Ok((messages, tickets::csat::survey(c, id, csat_on, at)?))
+        })
         .await?;
     let data = json!({ "ticket": ticket, "messages": messages, "created": created,
-                       "form": {}, "errors": {}, "settings": settings });
+                       "form": {}, "errors": {}, "settings": settings,
+                       "survey": survey.to_json(), "rating_form": rating::form_json(&survey) });
     if keep {
         page.render_kept(key, inputs, data)
     } else {
@@ -376,10 +383,12 @@ async fn reply(
             .db
             .read(move |c| tickets::messages(c, id, false))
             .await?;
+        let survey = rating::survey_of(app, &ticket, page.now).await?;
         let html = page.render(
             "portal/ticket.html",
             json!({ "ticket": ticket, "messages": messages, "created": false,
-                    "form": { "message": form.message }, "errors": errors, "settings": settings }),
+                    "form": { "message": form.message }, "errors": errors, "settings": settings,
+                    "survey": survey.to_json(), "rating_form": rating::form_json(&survey) }),
         )?;
         return Ok(Answer::from((Status::UnprocessableEntity, html)));
     }
@@ -496,7 +505,7 @@ fn switch_language(cookies: &CookieJar<'_>, form: Checked<LangForm>) -> Redirect
 }
 
 pub fn routes() -> Vec<Route> {
-    routes![
+    let mut all = routes![
         home,
         healthz,
         new_ticket_page,
@@ -509,5 +518,7 @@ pub fn routes() -> Vec<Route> {
         reopen,
         attachment,
         switch_language
-    ]
+    ];
+    all.extend(rating::routes());
+    all
 }

@@ -29,7 +29,12 @@ pub fn react(conn: &Connection, events: &[Event], now: i64, mail: &MailCtx) -> R
         return Ok(Vec::new());
     }
     let mut tickets: Vec<i64> = Vec::new();
-    for e in events {
+    // A survey answer changes nothing about the ticket: no rule answers it (a rule "on update
+    // by the requester" would otherwise reopen every rated ticket).
+    for e in events
+        .iter()
+        .filter(|e| !matches!(e.what, What::Rated { .. }))
+    {
         if !tickets.contains(&e.ticket_id) {
             tickets.push(e.ticket_id);
         }

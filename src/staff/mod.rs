@@ -1,9 +1,10 @@
-//! The agents' desk: the ticket list, a ticket's page with its actions, and tickets opened on an
-//! employee's behalf.
+//! The agents' desk: its home (`home`), the ticket list, a ticket's page with its actions, and
+//! tickets opened on an employee's behalf.
 
 mod api_tokens;
 mod canned;
 mod canned_use;
+mod home;
 mod login;
 mod login_code;
 mod password;
@@ -107,9 +108,15 @@ async fn render_ticket(
         return Ok((Status::Ok, html));
     }
     // Read after the ticket, so they are at least as new as its revision.
-    let (messages, mut events) = app
+    let (messages, mut events, rating) = app
         .db
-        .read(move |c| Ok((tickets::messages(c, id, true)?, tickets::history(c, id)?)))
+        .read(move |c| {
+            Ok((
+                tickets::messages(c, id, true)?,
+                tickets::history(c, id)?,
+                tickets::csat::for_staff(c, id)?,
+            ))
+        })
         .await?;
     refdata.label_history(&mut events);
     refdata.decorate(&mut ticket);
@@ -127,6 +134,7 @@ async fn render_ticket(
         "form": form, "errors": errors, "settings": settings, "history": history,
         "kb_links": crate::kb::article_links(app, articles), "canned": canned,
         "sla": ticket_sla::card(page, sla.as_ref()),
+        "rating": rating.as_ref().map(|(r, _)| r), "rating_earlier": rating.is_some_and(|(_, e)| e),
     });
     let html = if kept {
         page.render_kept(key, inputs, data)?
@@ -406,11 +414,6 @@ async fn create_ticket(
     Ok(Answer::from(Redirect::to(format!("/staff/tickets/{id}"))))
 }
 
-#[get("/")]
-fn staff_home(_staff: StaffUser) -> Redirect {
-    Redirect::to("/staff/tickets")
-}
-
 pub fn routes() -> Vec<Route> {
     let mut all = routes![
         ticket_list::ticket_list,
@@ -420,7 +423,7 @@ pub fn routes() -> Vec<Route> {
         attachment,
         new_ticket_page,
         create_ticket,
-        staff_home
+        home::staff_home
     ];
     all.extend(canned_use::routes());
     all.extend(canned::routes());

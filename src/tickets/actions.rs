@@ -6,7 +6,9 @@
 //! The rules live here once:
 //! - a new ticket starts as "new", with its first message and a "created" history entry;
 //! - the first staff reply sets `first_response_at`; a closing status sets `resolved_at` and an
-//!   open one clears it;
+//!   open one clears it; entering a closing status from an open one is a resolution (`csat`);
+//! - only the requester answers the satisfaction survey, about the latest resolution, while its
+//!   survey is open;
 //! - a requester's reply on a ticket waiting on them, resolved or closed puts it back "in
 //!   progress";
 //! - only staff write replies; staff and the desk itself (automation rules, auto-assignment,
@@ -20,6 +22,7 @@
 
 use rusqlite::Connection;
 
+use super::csat;
 use super::store::{self, TicketRow};
 use super::{
     Actor, ActorKind, Event, Field, MessageKind, NewTicket, Upload, What, new_tracking_id,
@@ -249,6 +252,8 @@ fn apply(
             return Err(Error::BadRequest("you do not work in that category".into()));
         }
         check_assignee(conn, ticket_id)?;
+        // Closed by this action too: its resolution names the assignee and category it left.
+        super::csat::settle(conn, ticket_id, now)?;
     }
     Ok(())
 }
@@ -334,6 +339,10 @@ fn change(
             None => false,
         };
         store::set_resolved(conn, ticket_id, closed, now)?;
+        if closed && !was_closed {
+            // A resolution the requester is asked about (`csat`), one per closing.
+            super::csat::open_resolution(conn, ticket_id, now)?;
+        }
         if slug.as_deref() == Some("resolved") {
             follow.push(What::Resolved);
         } else if was_closed && !closed {
@@ -360,6 +369,47 @@ fn change(
         what,
     }));
     Ok(())
+}
+
+/// The requester answers "How did we do?" about the ticket's latest resolution, or changes the
+/// answer, while its survey is open (`csat::check` says what is refused and why). Only the
+/// requester answers; an answer the same as the one stored changes nothing.
+pub fn rate(
+    conn: &Connection,
+    actor: &Actor,
+    ticket_id: i64,
+    draft: &csat::Draft,
+    now: i64,
+) -> Result<Vec<Event>> {
+    if actor.kind != ActorKind::Requester {
+        return Err(Error::Forbidden);
+    }
+    let answer = csat::check(conn, ticket_id, draft, now)?
+        .map_err(|_| Error::BadRequest("the survey does not take this answer".into()))?;
+    let before = &answer.resolution;
+    if before.rating == Some(answer.rating) && before.comment == answer.comment {
+        return Ok(Vec::new());
+    }
+    csat::save_answer(conn, before.id, answer.rating, &answer.comment, now)?;
+    store::insert_history(
+        conn,
+        ticket_id,
+        actor,
+        "rating",
+        before.rating.map(csat::Rating::as_str),
+        Some(&csat::history_text(answer.rating, &answer.comment)),
+        now,
+    )?;
+    Ok(vec![Event {
+        ticket_id,
+        by: actor.clone(),
+        what: What::Rated {
+            resolution: before.number,
+            rating: answer.rating,
+            comment: answer.comment,
+            changed: before.rating.is_some(),
+        },
+    }])
 }
 
 /// Writes an entry in the ticket's history that changes no field: what the desk did about the

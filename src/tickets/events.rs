@@ -2,6 +2,7 @@
 //! reacts to changes (notifications today; rules, SLA clocks, webhooks and live updates later)
 //! reads these, in the transaction of the change, rather than guessing from the request.
 
+use super::csat::Rating;
 use super::{Actor, Channel, Field, MessageKind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +36,15 @@ pub enum What {
     Resolved,
     /// A closed ticket (resolved, closed or a custom closing status) is open again.
     Reopened,
+    /// The requester answered the satisfaction survey about resolution number `resolution`
+    /// (`changed`: they had answered before and changed it). Nothing about the ticket itself
+    /// changed: the automation rules do not answer it.
+    Rated {
+        resolution: i64,
+        rating: Rating,
+        comment: String,
+        changed: bool,
+    },
 }
 
 /// The ids of the tickets an action created, in order.

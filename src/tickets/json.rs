@@ -19,13 +19,17 @@ pub const SELECT: &str = "SELECT t.id, t.tracking_id, t.subject,
         a.id, a.name, a.email,
         t.requester_name, t.requester_email, t.channel,
         t.created_at, t.updated_at, t.first_response_at, t.resolved_at,
-        ts.first_response_due_at, ts.resolution_due_at, t.sla_due_at, t.message_count
+        ts.first_response_due_at, ts.resolution_due_at, t.sla_due_at, t.message_count,
+        rt.rating, rt.comment, rt.rating_changed_at
     FROM tickets t
     JOIN statuses s ON s.id = t.status_id
     JOIN priorities p ON p.id = t.priority_id
     JOIN categories c ON c.id = t.category_id
     LEFT JOIN staff a ON a.id = t.assignee_id
-    LEFT JOIN ticket_sla ts ON ts.ticket_id = t.id";
+    LEFT JOIN ticket_sla ts ON ts.ticket_id = t.id
+    LEFT JOIN ticket_resolutions rt ON rt.id = (
+        SELECT id FROM ticket_resolutions
+        WHERE ticket_id = t.id AND rating IS NOT NULL ORDER BY number DESC LIMIT 1)";
 
 /// Unix seconds written as RFC 3339 in UTC.
 fn rfc3339<S: Serializer>(t: &i64, s: S) -> Result<S::Ok, S::Error> {
@@ -83,6 +87,17 @@ pub struct SlaDue {
     pub next_due_at: Option<i64>,
 }
 
+/// The requester's latest answer to the satisfaction survey (of any resolution), as it stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rating {
+    /// `good` or `bad`.
+    pub rating: String,
+    pub comment: String,
+    /// When it was given or last changed.
+    #[serde(serialize_with = "rfc3339")]
+    pub rated_at: i64,
+}
+
 /// The ticket object, typed: serialised straight into an answer (a page of them is built and
 /// written without a `Value` per field, which cost more than the query), or turned into a
 /// `Value` by `from_row`.
@@ -108,6 +123,8 @@ pub struct TicketObject {
     /// The service-level due times; `None` when no policy applies.
     pub sla: Option<SlaDue>,
     pub message_count: i64,
+    /// The satisfaction survey's latest answer; `None` until the requester answers.
+    pub rating: Option<Rating>,
 }
 
 /// The ticket object of one row of `SELECT`, typed.
@@ -162,6 +179,14 @@ pub fn object_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TicketObject> 
         resolved_at: r.get(21)?,
         sla,
         message_count: r.get(25)?,
+        rating: match r.get::<_, Option<String>>(26)? {
+            Some(rating) => Some(Rating {
+                rating,
+                comment: r.get(27)?,
+                rated_at: r.get(28)?,
+            }),
+            None => None,
+        },
     })
 }
 

@@ -5,7 +5,8 @@ use rusqlite::Connection;
 use rusqlite::types::Value;
 use serde::Serialize;
 
-use super::list_query::{Query, by_due};
+pub use super::list_query::count;
+use super::list_query::{Query, by_due, conditions};
 use super::{RefData, TICKET_COLUMNS, Ticket};
 use crate::desk_time::format::ViewerTime;
 use crate::error::Result;
@@ -98,6 +99,33 @@ impl Sort {
     }
 }
 
+/// A span of whole days in the viewer's zone, `from` to `to` included (`YYYY-MM-DD`), and the
+/// instants it covers: [`start`, `end`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Days {
+    pub from: String,
+    pub to: String,
+    #[serde(skip)]
+    pub start: i64,
+    #[serde(skip)]
+    pub end: i64,
+}
+
+impl Days {
+    /// The days `from` to `to` in `zone`; None unless both are real dates in that order (a bad
+    /// date in a link means no such filter, as a bad id does).
+    pub fn parse(from: &str, to: &str, zone: &jiff::tz::TimeZone) -> Option<Days> {
+        let start = crate::desk_time::date_start(from, zone)?;
+        let end = crate::desk_time::date_end(to, zone)?;
+        (start < end).then(|| Days {
+            from: from.trim().to_string(),
+            to: to.trim().to_string(),
+            start,
+            end,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Filter {
     pub view: View,
@@ -107,6 +135,10 @@ pub struct Filter {
     /// `Some(0)` means unassigned.
     pub assignee: Option<i64>,
     pub q: String,
+    /// Created within these days.
+    pub created: Option<Days>,
+    /// Resolved (entered a closing status, see `csat`) within these days, even if reopened since.
+    pub resolved: Option<Days>,
     pub sort: Sort,
     pub asc: bool,
     pub page: i64,
@@ -198,71 +230,55 @@ fn like_escape(q: &str) -> String {
         .replace('_', "\\_")
 }
 
+impl Filter {
+    /// The list with everything but the text search left as it comes: every ticket the viewer
+    /// may see, newest change first (`access` and the times are the viewer's).
+    pub fn new(view: View, access: crate::auth::access::Access, now: i64, day_end: i64) -> Filter {
+        Filter {
+            view,
+            status: None,
+            priority: None,
+            category: None,
+            assignee: None,
+            q: String::new(),
+            created: None,
+            resolved: None,
+            sort: Sort::Updated,
+            asc: false,
+            page: 1,
+            access,
+            now,
+            day_end,
+        }
+    }
+
+    /// The query string of the list page showing this filter's tickets: its parameters that
+    /// differ from the defaults, but the text search, sort, direction and page (what `count`
+    /// leaves out too).
+    pub fn link_query(&self) -> String {
+        let mut parts = vec![format!("view={}", self.view.as_str())];
+        let ids = [
+            ("status", self.status),
+            ("priority", self.priority),
+            ("category", self.category),
+            ("assignee", self.assignee),
+        ];
+        for (name, value) in ids {
+            if let Some(v) = value {
+                parts.push(format!("{name}={v}"));
+            }
+        }
+        for (name, days) in [("created", &self.created), ("resolved", &self.resolved)] {
+            if let Some(d) = days {
+                parts.push(format!("{name}_from={}&{name}_to={}", d.from, d.to));
+            }
+        }
+        parts.join("&")
+    }
+}
+
 pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result<Page> {
-    let mut clauses: Vec<String> = Vec::new();
-    let mut params: Vec<Value> = Vec::new();
-    let open_ids: Vec<String> = refdata
-        .statuses
-        .iter()
-        .filter(|s| !s.is_closed)
-        .map(|s| s.id.to_string())
-        .collect();
-    // Status ids come from our own table, never from the request, so inlining them is safe.
-    let open_clause = format!(
-        "t.status_id IN ({})",
-        if open_ids.is_empty() {
-            "NULL".into()
-        } else {
-            open_ids.join(",")
-        }
-    );
-    if let Some(visible) = f.access.sql_condition("t.category_id") {
-        clauses.push(visible);
-    }
-    match f.view {
-        View::Open => clauses.push(open_clause.clone()),
-        View::Mine => {
-            clauses.push(open_clause.clone());
-            clauses.push("t.assignee_id = ?".into());
-            params.push(Value::Integer(me));
-        }
-        View::Unassigned => {
-            clauses.push(open_clause.clone());
-            clauses.push("t.assignee_id IS NULL".into());
-        }
-        View::All => {}
-        // Only tickets with a running (or breached and paused) deadline have `sla_due_at`,
-        // none of them closed; its index finds them.
-        View::Overdue => {
-            clauses.push("t.sla_due_at <= ?".into());
-            params.push(Value::Integer(f.now));
-        }
-        View::DueToday => {
-            clauses.push("t.sla_due_at > ? AND t.sla_due_at < ?".into());
-            params.push(Value::Integer(f.now));
-            params.push(Value::Integer(f.day_end));
-        }
-    }
-    if let Some(s) = f.status {
-        clauses.push("t.status_id = ?".into());
-        params.push(Value::Integer(s));
-    }
-    if let Some(p) = f.priority {
-        clauses.push("t.priority_id = ?".into());
-        params.push(Value::Integer(p));
-    }
-    if let Some(c) = f.category {
-        clauses.push("t.category_id = ?".into());
-        params.push(Value::Integer(c));
-    }
-    match f.assignee {
-        Some(0) => clauses.push("t.assignee_id IS NULL".into()),
-        Some(a) => {
-            clauses.push("t.assignee_id = ?".into());
-            params.push(Value::Integer(a));
-        }
-        None => {}
-    }
+    let (mut clauses, mut params) = conditions(f, me, refdata);
     let q = f.q.trim();
     let tracking_id = super::normalize_tracking_id(q);
     let fts = if tracking_id.is_none() && !q.contains('@') {
