@@ -10,6 +10,7 @@ pub mod auth;
 pub mod automation;
 pub mod cli;
 pub mod config;
+pub mod csv_export;
 pub mod db;
 pub mod desk_time;
 pub mod error;
