@@ -21,6 +21,7 @@ pub mod mail;
 pub mod notify;
 pub mod outbox;
 pub mod portal;
+pub mod reports;
 pub mod rules;
 pub mod search;
 pub mod settings;
