@@ -77,6 +77,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.recurring.json"),
             include_str!("en.sla.json"),
             include_str!("en.csat.json"),
+            include_str!("en.reports.json"),
         ],
     ),
     (
@@ -89,6 +90,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.recurring.json"),
             include_str!("es.sla.json"),
             include_str!("es.csat.json"),
+            include_str!("es.reports.json"),
         ],
     ),
 ];

@@ -400,6 +400,25 @@ pub fn record_shown(conn: &Connection, slugs: &[String]) -> Result<usize> {
     Ok(counted)
 }
 
+/// The articles staff and readers see (published and internal), most read first, with their
+/// counters: the knowledge base's part of the reports.
+pub fn by_use(conn: &Connection, lang: Lang, limit: i64) -> Result<Vec<Summary>> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM kb_articles a
+         LEFT JOIN kb_categories c ON c.id = a.category_id
+         JOIN kb_translations tr ON tr.id = (SELECT id FROM kb_translations
+             WHERE article_id = a.id ORDER BY lang = ?1 DESC, lang LIMIT 1)
+         WHERE a.state IN ('published', 'internal')
+         ORDER BY a.view_count DESC, a.deflections DESC, a.id DESC
+         LIMIT ?2"
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params![lang.code(), limit], summary_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
 /// Tickets avoided: every "this solved my problem" click, over all articles.
 pub fn total_deflections(conn: &Connection) -> Result<i64> {
     Ok(conn

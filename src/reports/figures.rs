@@ -256,7 +256,12 @@ impl Created {
             Some(false) => c.first_response_missed = 1,
             None => {}
         }
-        match target_outcome(self.resolved_at, self.resolution_due_at, self.paused_at, now) {
+        match target_outcome(
+            self.resolved_at,
+            self.resolution_due_at,
+            self.paused_at,
+            now,
+        ) {
             Some(true) => c.resolution_met = 1,
             Some(false) => c.resolution_missed = 1,
             None => {}

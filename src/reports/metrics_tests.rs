@@ -73,7 +73,12 @@ fn durations_are_stored_when_they_happen_across_a_weekend_and_a_reopening() {
     // 66 hours, of which two are business hours (Friday 16–17, Monday 9–10).
     let c = ctx("2026-03-09T09:30:00Z");
     Desk::new(&conn, &c)
-        .reply(&staff, id, &message(MessageKind::Note, "Looking"), &Changes::default())
+        .reply(
+            &staff,
+            id,
+            &message(MessageKind::Note, "Looking"),
+            &Changes::default(),
+        )
         .unwrap();
     assert_eq!(rows(&conn, id).0.first_response_at, None);
     let c = ctx("2026-03-09T10:00:00Z");
@@ -102,7 +107,12 @@ fn durations_are_stored_when_they_happen_across_a_weekend_and_a_reopening() {
 
     let c = ctx("2026-03-10T09:00:00Z");
     Desk::new(&conn, &c)
-        .reply(&eva, id, &message(MessageKind::Requester, "Again"), &Changes::default())
+        .reply(
+            &eva,
+            id,
+            &message(MessageKind::Requester, "Again"),
+            &Changes::default(),
+        )
         .unwrap();
     let (row, res) = rows(&conn, id);
     assert_eq!(row.resolved_at, None);

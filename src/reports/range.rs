@@ -332,7 +332,10 @@ mod tests {
         let r = parse(&asked("last_month", "", "", ""), today, &utc).unwrap();
         assert_eq!((r.from, r.to), (d("2026-02-01"), d("2026-02-28")));
         let r = parse(&asked("this_month", "", "", "week"), today, &utc).unwrap();
-        assert_eq!((r.from, r.to, r.grouping), (d("2026-03-01"), today, Grouping::Week));
+        assert_eq!(
+            (r.from, r.to, r.grouping),
+            (d("2026-03-01"), today, Grouping::Week)
+        );
         let r = parse(&Asked::default(), today, &utc).unwrap();
         assert_eq!(r.preset, Some(Preset::Last30Days));
     }

@@ -7,6 +7,9 @@ mod login;
 mod login_code;
 mod password;
 mod prefs;
+mod report_charts;
+mod report_view;
+mod reports;
 mod ticket_list;
 mod ticket_sla;
 mod two_factor;
@@ -419,6 +422,8 @@ fn staff_home(_staff: StaffUser) -> Redirect {
 pub fn routes() -> Vec<Route> {
     let mut all = routes![
         ticket_list::ticket_list,
+        reports::reports_page,
+        reports::report_csv,
         ticket_page,
         reply,
         update,
