@@ -35,6 +35,7 @@ mod password_reset;
 mod portal;
 mod recurring;
 mod recurring_restart;
+mod reports;
 mod rules;
 mod search;
 mod security;
