@@ -118,7 +118,7 @@ fn assert_login_works(server: &Server, email: &str, password: &str) -> ureq::Age
     let (agent, status, location) = try_login(server, email, password);
     assert_eq!(
         (status, location.as_str()),
-        (303, "/staff/tickets"),
+        (303, "/staff"),
         "login as {email} should succeed"
     );
     let res = call(agent.get(&server.url("/staff/tickets")).call());

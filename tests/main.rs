@@ -10,6 +10,7 @@ mod common;
 mod admin;
 mod admin_audit;
 mod admin_mail;
+mod agent_home;
 mod api_auth;
 mod auto_assign;
 mod auto_close;

@@ -93,7 +93,7 @@ fn login_follows_only_local_next_paths() {
         ],
     );
     assert_eq!(res.status(), Status::SeeOther);
-    assert_eq!(location(&res), "/staff/tickets");
+    assert_eq!(location(&res), "/staff");
 }
 
 #[test]

@@ -237,7 +237,7 @@ fn with_two_factor_the_password_alone_opens_nothing_and_the_current_code_does() 
     // The current code signs in, once.
     let fresh = code_at(&enrolled.secret, 1);
     let (status, to) = code_step(&app.client, &fresh);
-    assert_eq!((status, to.as_str()), (Status::SeeOther, "/staff/tickets"));
+    assert_eq!((status, to.as_str()), (Status::SeeOther, "/staff"));
     assert!(opens_the_desk(&app.client));
     assert_eq!(
         app.count("SELECT count(*) FROM audit_log WHERE action = 'login' AND detail = '2fa=totp'"),
@@ -366,6 +366,7 @@ fn required_two_factor_sends_members_without_it_to_enrolment_and_nowhere_else() 
     let agent = app.other_client();
     assert_eq!(password_step(&agent, AGENT_EMAIL, AGENT_PASSWORD), ENROL);
     for path in [
+        "/staff",
         "/staff/tickets",
         "/staff/preferences",
         "/staff/kb",
@@ -456,10 +457,7 @@ fn an_admin_resets_a_members_two_factor_and_they_sign_in_with_the_password() {
         )),
         1
     );
-    assert_eq!(
-        password_step(&agent, AGENT_EMAIL, AGENT_PASSWORD),
-        "/staff/tickets"
-    );
+    assert_eq!(password_step(&agent, AGENT_EMAIL, AGENT_PASSWORD), "/staff");
     assert!(opens_the_desk(&agent));
 }
 
@@ -484,7 +482,7 @@ fn helpdesk_user_reset_2fa_lets_the_member_in_with_the_password() {
     assert_eq!(audited(&app, "cli_2fa_reset"), 1);
     assert_eq!(
         password_step(&app.client, AGENT_EMAIL, AGENT_PASSWORD),
-        "/staff/tickets"
+        "/staff"
     );
     assert!(opens_the_desk(&app.client));
 
@@ -573,7 +571,7 @@ fn recovery_codes_are_renewed_and_two_factor_turned_off_with_password_and_code()
     logout(&app.client);
     assert_eq!(
         password_step(&app.client, AGENT_EMAIL, AGENT_PASSWORD),
-        "/staff/tickets"
+        "/staff"
     );
 }
 

@@ -86,6 +86,14 @@ pub fn date_end(day: &str, zone: &TimeZone) -> Option<i64> {
     Some(start.as_second())
 }
 
+/// The start of the local day `YYYY-MM-DD` in `zone` (its midnight, or the first instant after
+/// a clock change that skips it) as unix seconds; None unless a real date.
+pub fn date_start(day: &str, zone: &TimeZone) -> Option<i64> {
+    let date: jiff::civil::Date = day.trim().parse().ok()?;
+    let start = zone.to_timestamp(date.at(0, 0, 0, 0)).ok()?;
+    Some(start.as_second())
+}
+
 /// The local date of unix time `t` in `zone`, as `YYYY-MM-DD`.
 pub fn local_date(t: i64, zone: &TimeZone) -> String {
     jiff::Timestamp::from_second(t)

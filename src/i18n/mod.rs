@@ -78,6 +78,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.sla.json"),
             include_str!("en.csat.json"),
             include_str!("en.reports.json"),
+            include_str!("en.home.json"),
         ],
     ),
     (
@@ -91,6 +92,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.sla.json"),
             include_str!("es.csat.json"),
             include_str!("es.reports.json"),
+            include_str!("es.home.json"),
         ],
     ),
 ];

@@ -94,6 +94,13 @@ fn step_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Step>> {
     })
 }
 
+/// Whether the desk has any service-level policy (the agent home shows deadlines only then).
+pub fn any(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM sla_policies)")?
+        .query_row([], |r| r.get(0))?)
+}
+
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Policy>> {
     Ok(all(conn)?.into_iter().find(|p| p.id == id))
 }

@@ -144,7 +144,7 @@ async fn login(
     })
     .await
     .unwrap_or(false);
-    let next = safe_next(&form.next, "/staff/tickets");
+    let next = safe_next(&form.next, "/staff");
     match account {
         Some(account) if ok && account.active && two_factor => {
             // No session yet, and the throttle is not reset: only the code finishes the

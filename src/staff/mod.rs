@@ -1,8 +1,9 @@
-//! The agents' desk: the ticket list, a ticket's page with its actions, and tickets opened on an
-//! employee's behalf.
+//! The agents' desk: its home (`home`), the ticket list, a ticket's page with its actions, and
+//! tickets opened on an employee's behalf.
 
 mod canned;
 mod canned_use;
+mod home;
 mod login;
 mod login_code;
 mod password;
@@ -414,11 +415,6 @@ async fn create_ticket(
     Ok(Answer::from(Redirect::to(format!("/staff/tickets/{id}"))))
 }
 
-#[get("/")]
-fn staff_home(_staff: StaffUser) -> Redirect {
-    Redirect::to("/staff/tickets")
-}
-
 pub fn routes() -> Vec<Route> {
     let mut all = routes![
         ticket_list::ticket_list,
@@ -430,7 +426,7 @@ pub fn routes() -> Vec<Route> {
         attachment,
         new_ticket_page,
         create_ticket,
-        staff_home
+        home::staff_home
     ];
     all.extend(canned_use::routes());
     all.extend(canned::routes());

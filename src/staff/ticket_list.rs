@@ -7,7 +7,7 @@ use serde_json::json;
 use super::refdata;
 use crate::auth::StaffUser;
 use crate::error::Result;
-use crate::tickets::list::{self, Filter, Sort, View};
+use crate::tickets::list::{self, Days, Filter, Sort, View};
 use crate::util::clean;
 use crate::web::{App, Html, Page};
 
@@ -17,7 +17,26 @@ fn opt_id(v: Option<&str>) -> Option<i64> {
 }
 
 #[allow(clippy::too_many_arguments)]
-#[get("/tickets?<view>&<status>&<priority>&<category>&<assignee>&<q>&<sort>&<dir>&<page>")]
+/// Days in the list's query: `created_from`/`created_to` and `resolved_from`/`resolved_to`
+/// (local dates, both days included; one alone is that single day).
+#[derive(rocket::FromForm, Default)]
+pub(super) struct DayParams {
+    created_from: Option<String>,
+    created_to: Option<String>,
+    resolved_from: Option<String>,
+    resolved_to: Option<String>,
+}
+
+fn days(from: &Option<String>, to: &Option<String>, zone: &jiff::tz::TimeZone) -> Option<Days> {
+    let (from, to) = match (from.as_deref(), to.as_deref()) {
+        (Some(f), Some(t)) => (f, t),
+        (Some(d), None) | (None, Some(d)) => (d, d),
+        (None, None) => return None,
+    };
+    Days::parse(from, to, zone)
+}
+
+#[get("/tickets?<view>&<status>&<priority>&<category>&<assignee>&<q>&<sort>&<dir>&<page>&<days..>")]
 pub(super) async fn ticket_list(
     staff: StaffUser,
     pg: Page<'_>,
@@ -31,6 +50,7 @@ pub(super) async fn ticket_list(
     sort: Option<&str>,
     dir: Option<&str>,
     page: Option<i64>,
+    days: DayParams,
 ) -> Result<Html> {
     let view = View::parse(view);
     // The deadline views read soonest (most overdue) first unless another order is asked for.
@@ -46,6 +66,8 @@ pub(super) async fn ticket_list(
         category: opt_id(category),
         assignee: opt_id(assignee),
         q: clean(q.unwrap_or(""), 200),
+        created: self::days(&days.created_from, &days.created_to, &time.zone),
+        resolved: self::days(&days.resolved_from, &days.resolved_to, &time.zone),
         sort,
         // Deadlines read soonest first unless asked otherwise; everything else newest first.
         asc: match dir {
@@ -64,9 +86,19 @@ pub(super) async fn ticket_list(
     let num = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     // The filter as a query string, for the pager links (Tera escapes the `&`s), and sorted
     // by deadline for the due column's heading (the other way round when it already is).
+    let day_span = |name: &str, d: &Option<Days>| {
+        d.as_ref()
+            .map(|d| format!("&{name}_from={}&{name}_to={}", d.from, d.to))
+            .unwrap_or_default()
+    };
+    let spans = format!(
+        "{}{}",
+        day_span("created", &filter.created),
+        day_span("resolved", &filter.resolved)
+    );
     let query = |sort: Sort, asc: bool| {
         format!(
-            "view={}&status={}&priority={}&category={}&assignee={}&q={}&sort={}&dir={}",
+            "view={}&status={}&priority={}&category={}&assignee={}&q={}&sort={}&dir={}{spans}",
             filter.view.as_str(),
             num(filter.status),
             num(filter.priority),

@@ -98,6 +98,33 @@ impl Sort {
     }
 }
 
+/// A span of whole days in the viewer's zone, `from` to `to` included (`YYYY-MM-DD`), and the
+/// instants it covers: [`start`, `end`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Days {
+    pub from: String,
+    pub to: String,
+    #[serde(skip)]
+    pub start: i64,
+    #[serde(skip)]
+    pub end: i64,
+}
+
+impl Days {
+    /// The days `from` to `to` in `zone`; None unless both are real dates in that order (a bad
+    /// date in a link means no such filter, as a bad id does).
+    pub fn parse(from: &str, to: &str, zone: &jiff::tz::TimeZone) -> Option<Days> {
+        let start = crate::desk_time::date_start(from, zone)?;
+        let end = crate::desk_time::date_end(to, zone)?;
+        (start < end).then(|| Days {
+            from: from.trim().to_string(),
+            to: to.trim().to_string(),
+            start,
+            end,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Filter {
     pub view: View,
@@ -107,6 +134,10 @@ pub struct Filter {
     /// `Some(0)` means unassigned.
     pub assignee: Option<i64>,
     pub q: String,
+    /// Created within these days.
+    pub created: Option<Days>,
+    /// Resolved (entered a closing status, see `csat`) within these days, even if reopened since.
+    pub resolved: Option<Days>,
     pub sort: Sort,
     pub asc: bool,
     pub page: i64,
@@ -198,7 +229,56 @@ fn like_escape(q: &str) -> String {
         .replace('_', "\\_")
 }
 
-pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result<Page> {
+impl Filter {
+    /// The list with everything but the text search left as it comes: every ticket the viewer
+    /// may see, newest change first (`access` and the times are the viewer's).
+    pub fn new(view: View, access: crate::auth::access::Access, now: i64, day_end: i64) -> Filter {
+        Filter {
+            view,
+            status: None,
+            priority: None,
+            category: None,
+            assignee: None,
+            q: String::new(),
+            created: None,
+            resolved: None,
+            sort: Sort::Updated,
+            asc: false,
+            page: 1,
+            access,
+            now,
+            day_end,
+        }
+    }
+
+    /// The query string of the list page showing this filter's tickets: its parameters that
+    /// differ from the defaults, but the text search, sort, direction and page (what `count`
+    /// leaves out too).
+    pub fn link_query(&self) -> String {
+        let mut parts = vec![format!("view={}", self.view.as_str())];
+        let ids = [
+            ("status", self.status),
+            ("priority", self.priority),
+            ("category", self.category),
+            ("assignee", self.assignee),
+        ];
+        for (name, value) in ids {
+            if let Some(v) = value {
+                parts.push(format!("{name}={v}"));
+            }
+        }
+        for (name, days) in [("created", &self.created), ("resolved", &self.resolved)] {
+            if let Some(d) = days {
+                parts.push(format!("{name}_from={}&{name}_to={}", d.from, d.to));
+            }
+        }
+        parts.join("&")
+    }
+}
+
+/// The conditions of everything `f` asks for but the text search, with their parameters: the
+/// list and `count` share them, so a count and the list it links to always agree.
+fn conditions(f: &Filter, me: i64, refdata: &RefData) -> (Vec<String>, Vec<Value>) {
     let mut clauses: Vec<String> = Vec::new();
     let mut params: Vec<Value> = Vec::new();
     let open_ids: Vec<String> = refdata
@@ -263,6 +343,40 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
         }
         None => {}
     }
+    if let Some(days) = &f.created {
+        clauses.push("t.created_at >= ? AND t.created_at < ?".into());
+        params.push(Value::Integer(days.start));
+        params.push(Value::Integer(days.end));
+    }
+    if let Some(days) = &f.resolved {
+        // The resolutions of those days (by their time index), then those tickets by id.
+        clauses.push(
+            "t.id IN (SELECT ticket_id FROM ticket_resolutions WHERE resolved_at >= ? AND resolved_at < ?)"
+                .into(),
+        );
+        params.push(Value::Integer(days.start));
+        params.push(Value::Integer(days.end));
+    }
+    (clauses, params)
+}
+
+/// How many tickets `f` lists, exactly (no cap; `f.q` is not searched: the agent home counts
+/// without words).
+pub fn count(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result<i64> {
+    let (clauses, params) = conditions(f, me, refdata);
+    let where_sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let sql = format!("SELECT COUNT(*) FROM tickets t {where_sql}");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?)
+}
+
+pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result<Page> {
+    let (mut clauses, mut params) = conditions(f, me, refdata);
     let q = f.q.trim();
     // Text search: a tracking ID exactly, an email address by prefix (its index), anything else
     // through the full-text index over subject, messages (notes too: staff see them) and the

@@ -1,0 +1,37 @@
+//! The agent home (`/staff`, the desk's landing page): counts that link to the ticket list
+//! filtered as they count (`tickets::home`), kept rendered while the numbers stay the same.
+
+use rocket::{State, get};
+use serde_json::json;
+
+use super::refdata;
+use crate::auth::StaffUser;
+use crate::error::Result;
+use crate::tickets::home::{self, Viewer};
+use crate::web::{App, Html, Page};
+
+#[get("/")]
+pub(super) async fn staff_home(staff: StaffUser, pg: Page<'_>, app: &State<App>) -> Result<Html> {
+    let refdata = refdata(app, &pg).await?;
+    let time = pg.time();
+    let viewer = Viewer {
+        id: staff.id,
+        access: staff.access.clone(),
+        now: time.now,
+        zone: time.zone.clone(),
+    };
+    let rd = refdata.clone();
+    let home = app
+        .db
+        .read(move |c| home::agent_home(c, &viewer, &rd))
+        .await?;
+    // Kept while every number (and link) is the same; the minute is in the inputs too.
+    let fingerprint = json!(home);
+    let data = json!({ "home": fingerprint.clone() });
+    let key = pg.list_page_key("staff/home.html", String::new());
+    let inputs = pg.page_inputs(0, &refdata, &app.settings(), fingerprint);
+    if let Some(html) = pg.kept_page(&key, &inputs) {
+        return Ok(html);
+    }
+    pg.render_kept(key, inputs, data)
+}
