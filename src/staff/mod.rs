@@ -11,6 +11,7 @@ mod prefs;
 mod report_charts;
 mod report_view;
 mod reports;
+mod ticket_csv;
 mod ticket_list;
 mod ticket_sla;
 mod two_factor;
@@ -420,6 +421,7 @@ pub fn routes() -> Vec<Route> {
         ticket_list::ticket_list,
         reports::reports_page,
         reports::report_csv,
+        ticket_csv::tickets_csv,
         ticket_page,
         reply,
         update,

@@ -375,6 +375,57 @@ pub fn count(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Resul
         .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?)
 }
 
+/// The condition a text search `q` (not empty) adds, with its parameter: a tracking ID exactly,
+/// an email address by prefix (its index), anything else through the full-text index over
+/// subject, messages (notes too: staff see them) and the requester's name and email. No clause
+/// here scans the whole table.
+fn text_condition(conn: &Connection, q: &str) -> Result<(String, Option<Value>)> {
+    if let Some(tid) = super::normalize_tracking_id(q) {
+        return Ok(("t.tracking_id = ?".into(), Some(Value::Text(tid))));
+    }
+    if q.contains('@') {
+        return Ok((
+            "t.requester_email LIKE ? ESCAPE '\\'".into(),
+            Some(Value::Text(format!("{}%", like_escape(q)))),
+        ));
+    }
+    let Some(expr) = crate::search::match_expr(q) else {
+        // Only punctuation: nothing can match.
+        return Ok(("0".into(), None));
+    };
+    // Many matches: walk the tickets in list order and test each against the match set (`+t.id`
+    // keeps SQLite from driving the query from the index instead), so the first page comes
+    // after a few hundred rows. Few matches: look those up.
+    let many: i64 = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ?1 LIMIT 201)",
+        )?
+        .query_row([&expr], |r| r.get(0))?;
+    let column = if many > 200 { "+t.id" } else { "t.id" };
+    Ok((
+        format!("{column} IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)"),
+        Some(Value::Text(expr)),
+    ))
+}
+
+/// Every condition of the list `f` shows, its text search included, with their parameters:
+/// what the CSV export walks (`export`), so it holds exactly the list's tickets.
+pub fn export_conditions(
+    conn: &Connection,
+    f: &Filter,
+    me: i64,
+    refdata: &RefData,
+) -> Result<(Vec<String>, Vec<Value>)> {
+    let (mut clauses, mut params) = conditions(f, me, refdata);
+    let q = f.q.trim();
+    if !q.is_empty() {
+        let (clause, value) = text_condition(conn, q)?;
+        clauses.push(clause);
+        params.extend(value);
+    }
+    Ok((clauses, params))
+}
+
 pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result<Page> {
     let (mut clauses, mut params) = conditions(f, me, refdata);
     let q = f.q.trim();
@@ -393,14 +444,8 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
     let text_only = clauses.is_empty();
     let mut count_fts_only = false;
     if !q.is_empty() {
-        if let Some(tid) = tracking_id {
-            clauses.push("t.tracking_id = ?".into());
-            params.push(Value::Text(tid));
-        } else if q.contains('@') {
-            clauses.push("t.requester_email LIKE ? ESCAPE '\\'".into());
-            params.push(Value::Text(format!("{}%", like_escape(q))));
-        } else if let Some(expr) = &fts {
-            if f.sort == Sort::Relevance {
+        match &fts {
+            Some(expr) if f.sort == Sort::Relevance => {
                 // Ranked once (subject hits weigh most), joined to the tickets by id. The WITH
                 // clause comes first in the SQL, so its parameter does too.
                 with = "WITH f AS MATERIALIZED (SELECT rowid AS fid, bm25(ticket_search, 10.0, 2.0, 1.0, 5.0) \
@@ -408,25 +453,13 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
                     .to_string();
                 fts_join = "JOIN f ON f.fid = t.id";
                 params.insert(0, Value::Text(expr.clone()));
-            } else {
-                // Many matches: walk the tickets in list order and test each against the match
-                // set (`+t.id` keeps SQLite from driving the query from the index instead), so
-                // the first page comes after a few hundred rows. Few matches: look those up.
-                let many: i64 = conn
-                    .prepare_cached(
-                        "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ?1 LIMIT 201)",
-                    )?
-                    .query_row([expr], |r| r.get(0))?;
-                let column = if many > 200 { "+t.id" } else { "t.id" };
-                count_fts_only = text_only;
-                clauses.push(format!(
-                    "{column} IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)"
-                ));
-                params.push(Value::Text(expr.clone()));
             }
-        } else {
-            // Only punctuation: nothing can match.
-            clauses.push("0".into());
+            _ => {
+                count_fts_only = text_only && fts.is_some();
+                let (clause, value) = text_condition(conn, q)?;
+                clauses.push(clause);
+                params.extend(value);
+            }
         }
     }
     let where_sql = if clauses.is_empty() {
