@@ -37,6 +37,7 @@ mod portal;
 mod recurring;
 mod recurring_restart;
 mod reports;
+mod reports_csv;
 mod rules;
 mod search;
 mod security;

@@ -53,12 +53,23 @@ impl Desk0<'_> {
     }
 
     pub fn open(&self, at: &str, category: i64, priority: i64, email: &str) -> i64 {
+        self.open_about(at, category, priority, email, "Report ticket")
+    }
+
+    pub fn open_about(
+        &self,
+        at: &str,
+        category: i64,
+        priority: i64,
+        email: &str,
+        subject: &str,
+    ) -> i64 {
         let ticket = NewTicket {
             requester_name: email.split('@').next().unwrap_or("x").to_string(),
             requester_email: email.to_string(),
             category_id: category,
             priority_id: priority,
-            subject: "Report ticket".into(),
+            subject: subject.into(),
             message: "Something broke.".into(),
             attachments: Vec::new(),
             channel: Channel::Portal,
