@@ -74,6 +74,21 @@ token=$(curl -s -c "$WORK/staff.jar" "$BASE/staff/login" | csrf_of)
 curl -s -o /dev/null -b "$WORK/staff.jar" -c "$WORK/staff.jar" --data-urlencode "csrf_token=$token" \
     --data-urlencode "email=marta@demo.example" --data-urlencode "password=$MARTA_PASSWORD" "$BASE/staff/login"
 STAFF_COOKIE=$(cookie_header "$WORK/staff.jar")
+# A second demo agent, Tom, limited to three categories: the agent home counts only theirs.
+TOM_PASSWORD=$(awk '$1 == "tom@demo.example" { print $2 }' "$WORK/demo.out")
+python3 - "$DB" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+tom = c.execute("SELECT id FROM staff WHERE email = 'tom@demo.example'").fetchone()[0]
+c.execute("UPDATE staff SET all_categories = 0 WHERE id = ?", (tom,))
+for (cat,) in c.execute("SELECT id FROM categories ORDER BY id LIMIT 3").fetchall():
+    c.execute("INSERT OR IGNORE INTO staff_categories (staff_id, category_id) VALUES (?, ?)", (tom, cat))
+c.commit()
+PY
+token=$(curl -s -c "$WORK/tom.jar" "$BASE/staff/login" | csrf_of)
+curl -s -o /dev/null -b "$WORK/tom.jar" -c "$WORK/tom.jar" --data-urlencode "csrf_token=$token" \
+    --data-urlencode "email=tom@demo.example" --data-urlencode "password=$TOM_PASSWORD" "$BASE/staff/login"
+TOM_COOKIE=$(cookie_header "$WORK/tom.jar")
 portal_token=$(curl -s -c "$WORK/portal.jar" "$BASE/tickets/new" | csrf_of)
 
 # A ticket in the middle of the data set, seen by its requester (cookie from the secret link).
@@ -154,6 +169,7 @@ bench "framework floor (GET /healthz)" /healthz
 bench "portal home" /
 bench "new-ticket form" /tickets/new
 bench "requester ticket page" "/tickets/$TRACKING" "$PORTAL_COOKIE"
+bench "agent home (/staff)" /staff "$STAFF_COOKIE"
 bench "staff ticket list (open view)" /staff/tickets "$STAFF_COOKIE"
 bench "staff ticket list (all, page 100)" "/staff/tickets?view=all&page=100" "$STAFF_COOKIE"
 bench "staff list filtered (category + status)" "/staff/tickets?view=all&category=2&status=6" "$STAFF_COOKIE"
@@ -175,6 +191,8 @@ single() {
     out=$(wrk "${args[@]}" "$BASE$path")
     SINGLE+=("| $name | $(awk '$1 == "50%" {print $2}' <<<"$out") | $(awk '$1 == "99%" {print $2}' <<<"$out") |")
 }
+single "agent home (/staff)" /staff "$STAFF_COOKIE"
+single "agent home (/staff), agent limited to 3 categories" /staff "$TOM_COOKIE"
 single "staff ticket list (open view)" /staff/tickets "$STAFF_COOKIE"
 single "staff ticket list by due time (open view)" "/staff/tickets?sort=due&dir=asc" "$STAFF_COOKIE"
 single "staff ticket list by due time (all, page 60: past the deadlines)" "/staff/tickets?view=all&sort=due&dir=asc&page=60" "$STAFF_COOKIE"

@@ -1,7 +1,8 @@
-//! `helpdesk demo --tickets N --articles M`: realistic office tickets, replies, categories and agents, written
-//! in one transaction with prepared statements (100,000 tickets in seconds). Each new demo agent
-//! gets its own random password, printed once. A database holding tickets that are not demo
-//! ones (whose requester is outside `@office.example`) is refused unless `--force` is given.
+//! `helpdesk demo --tickets N --articles M`: realistic office tickets, replies, categories and
+//! agents, and satisfaction answers (`demo_csat`), written in one transaction with prepared
+//! statements (100,000 tickets in seconds). Each new demo agent gets its own random password,
+//! printed once. A database holding tickets that are not demo ones (whose requester is outside
+//! `@office.example`) is refused unless `--force` is given.
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
@@ -211,6 +212,8 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
     let db = Db::open(&config.db)?;
     check_only_demo_tickets(&db, force)?;
     let mut rng = StdRng::seed_from_u64(count);
+    // Their own sequence, so the tickets stay the ones the same count always made.
+    let mut answers = StdRng::seed_from_u64(count ^ 0xC5A7);
     // Each agent's own password (used only for the accounts that do not exist yet).
     let mut logins = Vec::new();
     for _ in AGENTS {
@@ -428,6 +431,9 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
                         updated,
                     )?;
                 }
+            }
+            if closed {
+                super::demo_csat::resolve(c, &mut answers, ticket_id, &name, updated, now)?;
             }
             // Its clock at its last change: a ticket waiting, on hold or closed since then stands
             // still from that moment.

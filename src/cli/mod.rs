@@ -1,6 +1,7 @@
 //! Command-line interface: `serve` (the default) and the operator's subcommands.
 
 mod demo;
+mod demo_csat;
 mod demo_kb;
 mod demo_sla;
 mod ops;

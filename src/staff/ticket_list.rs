@@ -16,10 +16,9 @@ fn opt_id(v: Option<&str>) -> Option<i64> {
     v.and_then(|s| s.parse().ok())
 }
 
-#[allow(clippy::too_many_arguments)]
 /// Days in the list's query: `created_from`/`created_to` and `resolved_from`/`resolved_to`
 /// (local dates, both days included; one alone is that single day).
-#[derive(rocket::FromForm, Default)]
+#[derive(rocket::FromForm)]
 pub(super) struct DayParams {
     created_from: Option<String>,
     created_to: Option<String>,
@@ -36,6 +35,7 @@ fn days(from: &Option<String>, to: &Option<String>, zone: &jiff::tz::TimeZone) -
     Days::parse(from, to, zone)
 }
 
+#[allow(clippy::too_many_arguments)]
 #[get("/tickets?<view>&<status>&<priority>&<category>&<assignee>&<q>&<sort>&<dir>&<page>&<days..>")]
 pub(super) async fn ticket_list(
     staff: StaffUser,

@@ -87,11 +87,13 @@ pub fn agent_home(conn: &Connection, viewer: &Viewer, refdata: &RefData) -> Resu
         .iter()
         .find(|s| s.slug.as_deref() == Some("waiting"));
     if let Some(waiting) = waiting {
+        // Every ticket in that status (an open one): the status's own index, where the open
+        // view would walk every open ticket to pick them out.
         tile(
             "waiting",
             Filter {
                 status: Some(waiting.id),
-                ..filter(View::Open)
+                ..filter(View::All)
             },
         )?;
     }

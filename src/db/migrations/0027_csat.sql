@@ -29,6 +29,14 @@ CREATE INDEX ticket_ratings_at ON ticket_resolutions(rated_at, category_id, agen
 CREATE INDEX ticket_ratings_latest ON ticket_resolutions(ticket_id, number)
     WHERE rating IS NOT NULL;
 
+-- The agent home's counts for an agent limited to some categories, from the index alone: their
+-- open tickets and the unassigned ones (assignee, open statuses, their categories), and the
+-- overdue and due-today ones (their categories' running deadlines). Agents who see every
+-- category are served by tickets_assignee_status and tickets_sla_due as before.
+CREATE INDEX tickets_assignee_status_category ON tickets(assignee_id, status_id, category_id);
+CREATE INDEX tickets_category_sla_due ON tickets(category_id, sla_due_at)
+    WHERE sla_due_at IS NOT NULL;
+
 -- Tickets closed before this migration: their current resolution (earlier ones, undone by a
 -- reopening, left no trace to rebuild them from).
 INSERT INTO ticket_resolutions (ticket_id, number, resolved_at, agent_id, category_id)
