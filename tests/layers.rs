@@ -92,6 +92,8 @@ const DOMAIN: &[&str] = &[
     "desk_time/",
     "rules/",
     "sla/",
+    "reports/",
+    "csv_export.rs",
 ];
 
 #[test]
