@@ -350,6 +350,17 @@ pub fn report_facts(conn: &Connection, ticket_id: i64) -> Result<Option<ReportFa
         .optional()?)
 }
 
+/// The name a requester gave on their latest ticket.
+pub fn requester_name(conn: &Connection, email: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT requester_name FROM tickets WHERE requester_email = ?1
+             ORDER BY created_at DESC LIMIT 1",
+        )?
+        .query_row([email], |r| r.get(0))
+        .optional()?)
+}
+
 /// Up to `limit` ticket ids above `after`, in order: for passes over every ticket in batches.
 pub fn ids_after(conn: &Connection, after: i64, limit: i64) -> Result<Vec<i64>> {
     let ids = conn

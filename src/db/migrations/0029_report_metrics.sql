@@ -29,11 +29,17 @@ CREATE TABLE ticket_metrics (
     resolution_due_at      INTEGER,
     sla_paused_at          INTEGER
 );
-CREATE INDEX ticket_metrics_created ON ticket_metrics(created_at);
-CREATE INDEX ticket_metrics_first_response ON ticket_metrics(first_response_at)
+-- A report reads a range from these indexes alone (`reports::figures`): each holds every column
+-- its read filters on and counts, so no row of the table is looked up.
+CREATE INDEX ticket_metrics_created ON ticket_metrics(created_at, category_id, priority_id,
+    channel, assignee_id, sla_policy_id, first_response_at, resolved_at, first_response_due_at,
+    resolution_due_at, sla_paused_at, requester_email);
+CREATE INDEX ticket_metrics_first_response ON ticket_metrics(first_response_at, first_response_by,
+    category_id, priority_id, channel, first_response_secs, first_response_minutes)
     WHERE first_response_at IS NOT NULL;
 -- The open tickets now: where the backlog of past days is counted back from.
-CREATE INDEX ticket_metrics_open ON ticket_metrics(created_at) WHERE resolved_at IS NULL;
+CREATE INDEX ticket_metrics_open ON ticket_metrics(assignee_id, category_id, priority_id, channel)
+    WHERE resolved_at IS NULL;
 
 CREATE TABLE resolution_metrics (
     resolution_id      INTEGER PRIMARY KEY REFERENCES ticket_resolutions(id) ON DELETE CASCADE,
@@ -57,9 +63,12 @@ CREATE TABLE resolution_metrics (
     has_comment        INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX resolution_metrics_ticket ON resolution_metrics(ticket_id);
-CREATE INDEX resolution_metrics_at ON resolution_metrics(resolved_at);
-CREATE INDEX resolution_metrics_reopened ON resolution_metrics(reopened_at)
-    WHERE reopened_at IS NOT NULL;
+CREATE INDEX resolution_metrics_at ON resolution_metrics(resolved_at, agent_id, assignee_id,
+    category_id, priority_id, channel, resolution_secs, resolution_minutes, rating);
+CREATE INDEX resolution_metrics_reopened ON resolution_metrics(reopened_at, assignee_id,
+    category_id, priority_id, channel) WHERE reopened_at IS NOT NULL;
+-- The answers with a comment, for the latest comments.
+CREATE INDEX resolution_metrics_comments ON resolution_metrics(resolved_at) WHERE has_comment = 1;
 
 -- The rows of the tickets already there are computed in Rust once the migrations are done
 -- (`reports::metrics::fill_after_migration`): SQL cannot count business minutes.
