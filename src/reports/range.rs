@@ -96,7 +96,7 @@ impl Grouping {
     fn for_days(days: i32) -> Grouping {
         match days {
             ..=62 => Grouping::Day,
-            ..=366 => Grouping::Week,
+            63..=366 => Grouping::Week,
             _ => Grouping::Month,
         }
     }

@@ -356,7 +356,7 @@ pub fn tables(report: &Report, c: &Context<'_>) -> Vec<Table> {
         .iter()
         .map(|a| (c.agent_name(a.agent_id), a))
         .collect();
-    by_name.sort_by(|a, b| a.0.to_lowercase().cmp(&b.0.to_lowercase()));
+    by_name.sort_by_key(|a| a.0.to_lowercase());
     for (name, a) in by_name {
         let mut row = vec![c.text(&name)];
         row.extend(duration_cells(c, &a.first_response));

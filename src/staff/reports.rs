@@ -322,7 +322,7 @@ pub(super) async fn reports_page(
 /// The CSV file of a table, or the form again when the query cannot be answered.
 #[derive(Responder)]
 pub(super) enum CsvAnswer {
-    File(Download),
+    File(Box<Download>),
     Page((Status, Html)),
 }
 
@@ -351,9 +351,9 @@ pub(super) async fn report_csv(
         return bad(FieldErrors::one("table", "report_error_table"));
     };
     let name = format!("report-{}-{}-{}.csv", found.name, range.from, range.to);
-    Ok(CsvAnswer::File(Download::new(
+    Ok(CsvAnswer::File(Box::new(Download::new(
         &name,
         "text/csv; charset=utf-8",
         found.to_csv()?,
-    )))
+    ))))
 }

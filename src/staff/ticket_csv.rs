@@ -74,19 +74,19 @@ fn csv_row(r: &Row, refdata: &RefData, zone: &jiff::tz::TimeZone) -> [String; 15
         text(&r.subject),
         text(&r.requester_name),
         text(&r.requester_email),
-        text(&refdata.status(r.status_id).map_or("", |s| s.label.as_str())),
+        text(refdata.status(r.status_id).map_or("", |s| s.label.as_str())),
         text(
-            &refdata
+            refdata
                 .priority(r.priority_id)
                 .map_or("", |p| p.label.as_str()),
         ),
         text(
-            &refdata
+            refdata
                 .category(r.category_id)
                 .map_or("", |c| c.name.as_str()),
         ),
         text(
-            &r.assignee_id
+            r.assignee_id
                 .and_then(|a| refdata.agent(a))
                 .map_or("", |a| a.name.as_str()),
         ),
