@@ -309,14 +309,14 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
             // Older tickets are mostly closed; the last few weeks hold the open backlog.
             let age = ((i as f64 / count.max(1) as f64) * span as f64) as i64;
             let arrived = now - span + age - rng.gen_range(0..3600);
-            // Most tickets come in while the office works (the rest at night and on weekends).
-            let created = if rng.gen_bool(0.85) {
-                let opening = next_business_time(arrived, &sla_setup.calendar);
-                (opening + rng.gen_range(0..3600))
-                    .min(now - 60)
-                    .max(arrived)
-            } else {
-                arrived
+            // Most tickets come in while the office works, spread over its day (the rest at night
+            // and on weekends).
+            let created = match next_business_time(arrived, &sla_setup.calendar) {
+                opening if opening > arrived && rng.gen_bool(0.85) => (opening
+                    + rng.gen_range(0..8 * 3600))
+                .min(now - 60)
+                .max(arrived),
+                _ => arrived,
             };
             let recent = now - created < 21 * 86_400;
             let (subject, body, cat_name) =
