@@ -225,7 +225,8 @@ struct Resolved {
     category_id: i64,
     secs: i64,
     minutes: i64,
-    rating: Option<String>,
+    /// The answer: good (true), bad (false) or none.
+    good: Option<bool>,
 }
 
 /// Whether a target was met (Some(true)), missed (Some(false)) or is not decided yet (None):
@@ -278,13 +279,11 @@ impl SlaCounts {
 }
 
 impl Csat {
-    fn add(&mut self, rating: Option<&str>) {
+    fn add(&mut self, good: Option<bool>) {
         self.resolutions += 1;
-        if let Some(r) = rating {
+        if let Some(good) = good {
             self.answered += 1;
-            if r == "good" {
-                self.good += 1;
-            }
+            self.good += usize::from(good);
         }
     }
 }
@@ -352,7 +351,7 @@ pub fn compute(conn: &Connection, scope: &Scope) -> Result<Report> {
         conn,
         scope,
         "SELECT r.resolved_at, r.agent_id, r.assignee_id, r.category_id, r.resolution_secs,
-                r.resolution_minutes, r.rating
+                r.resolution_minutes, r.rating = 'good'
          FROM resolution_metrics r WHERE r.resolved_at >= ? AND r.resolved_at < ?",
         "r",
         &[start, end],
@@ -365,7 +364,7 @@ pub fn compute(conn: &Connection, scope: &Scope) -> Result<Report> {
                 category_id: r.get(3)?,
                 secs: r.get(4)?,
                 minutes: r.get(5)?,
-                rating: r.get(6)?,
+                good: r.get(6)?,
             })
         },
     )?;
@@ -490,8 +489,8 @@ pub fn compute(conn: &Connection, scope: &Scope) -> Result<Report> {
             continue;
         };
         per[i].resolved += 1;
-        per[i].csat.add(r.rating.as_deref());
-        totals_csat.add(r.rating.as_deref());
+        per[i].csat.add(r.good);
+        totals_csat.add(r.good);
         ttr_per[i].push(r.secs, r.minutes);
         ttr_all.push(r.secs, r.minutes);
         by_category
@@ -501,7 +500,7 @@ pub fn compute(conn: &Connection, scope: &Scope) -> Result<Report> {
             .push(r.secs, r.minutes);
         let entry = by_agent.entry(r.agent_id).or_default();
         entry.1.push(r.secs, r.minutes);
-        entry.2.add(r.rating.as_deref());
+        entry.2.add(r.good);
     }
     for ((p, fr), ttr) in per.iter_mut().zip(fr_per).zip(ttr_per) {
         p.first_response = fr.summary();
