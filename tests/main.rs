@@ -20,6 +20,7 @@ mod category_access;
 mod cli;
 mod crash;
 mod csat;
+mod csat_mail;
 mod csrf;
 mod desk_time;
 mod drills;

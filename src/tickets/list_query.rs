@@ -1,11 +1,12 @@
-//! The staff list's query put together from its parts (`list` decides them), and the page
-//! sorted by deadline, which takes two walks.
+//! The staff list's query put together from its parts: the conditions of a filter (shared with
+//! `count`, so a number and the list it links to agree), and the page sorted by deadline, which
+//! takes two walks.
 
 use rusqlite::Connection;
 use rusqlite::types::Value;
 
-use super::list::PER_PAGE;
-use super::{Ticket, ticket_from_row};
+use super::list::{Filter, PER_PAGE, View};
+use super::{RefData, Ticket, ticket_from_row};
 use crate::error::Result;
 
 /// The parts of the list's query: its WITH clause, columns, joins and conditions with their
@@ -99,4 +100,103 @@ pub fn by_due(
         rows.extend(query.rows(conn, Some("t.sla_due_at IS NULL"), rest, missing, skip)?);
     }
     Ok(rows)
+}
+
+/// The conditions of everything `f` asks for but the text search, with their parameters: the
+/// list and `count` share them, so a count and the list it links to always agree.
+pub(super) fn conditions(f: &Filter, me: i64, refdata: &RefData) -> (Vec<String>, Vec<Value>) {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    let open_ids: Vec<String> = refdata
+        .statuses
+        .iter()
+        .filter(|s| !s.is_closed)
+        .map(|s| s.id.to_string())
+        .collect();
+    // Status ids come from our own table, never from the request, so inlining them is safe.
+    let open_clause = format!(
+        "t.status_id IN ({})",
+        if open_ids.is_empty() {
+            "NULL".into()
+        } else {
+            open_ids.join(",")
+        }
+    );
+    if let Some(visible) = f.access.sql_condition("t.category_id") {
+        clauses.push(visible);
+    }
+    match f.view {
+        View::Open => clauses.push(open_clause.clone()),
+        View::Mine => {
+            clauses.push(open_clause.clone());
+            clauses.push("t.assignee_id = ?".into());
+            params.push(Value::Integer(me));
+        }
+        View::Unassigned => {
+            clauses.push(open_clause.clone());
+            clauses.push("t.assignee_id IS NULL".into());
+        }
+        View::All => {}
+        // Only tickets with a running (or breached and paused) deadline have `sla_due_at`,
+        // none of them closed; its index finds them.
+        View::Overdue => {
+            clauses.push("t.sla_due_at <= ?".into());
+            params.push(Value::Integer(f.now));
+        }
+        View::DueToday => {
+            clauses.push("t.sla_due_at > ? AND t.sla_due_at < ?".into());
+            params.push(Value::Integer(f.now));
+            params.push(Value::Integer(f.day_end));
+        }
+    }
+    if let Some(s) = f.status {
+        clauses.push("t.status_id = ?".into());
+        params.push(Value::Integer(s));
+    }
+    if let Some(p) = f.priority {
+        clauses.push("t.priority_id = ?".into());
+        params.push(Value::Integer(p));
+    }
+    if let Some(c) = f.category {
+        clauses.push("t.category_id = ?".into());
+        params.push(Value::Integer(c));
+    }
+    match f.assignee {
+        Some(0) => clauses.push("t.assignee_id IS NULL".into()),
+        Some(a) => {
+            clauses.push("t.assignee_id = ?".into());
+            params.push(Value::Integer(a));
+        }
+        None => {}
+    }
+    if let Some(days) = &f.created {
+        clauses.push("t.created_at >= ? AND t.created_at < ?".into());
+        params.push(Value::Integer(days.start));
+        params.push(Value::Integer(days.end));
+    }
+    if let Some(days) = &f.resolved {
+        // The resolutions of those days (by their time index), then those tickets by id.
+        clauses.push(
+            "t.id IN (SELECT ticket_id FROM ticket_resolutions WHERE resolved_at >= ? AND resolved_at < ?)"
+                .into(),
+        );
+        params.push(Value::Integer(days.start));
+        params.push(Value::Integer(days.end));
+    }
+    (clauses, params)
+}
+
+/// How many tickets `f` lists, exactly (no cap; `f.q` is not searched: the agent home counts
+/// without words).
+pub fn count(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result<i64> {
+    let (clauses, params) = conditions(f, me, refdata);
+    let where_sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let sql = format!("SELECT COUNT(*) FROM tickets t {where_sql}");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?)
 }
