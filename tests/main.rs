@@ -39,6 +39,7 @@ mod recurring;
 mod recurring_restart;
 mod reports;
 mod reports_csv;
+mod reports_data;
 mod rules;
 mod search;
 mod security;

@@ -8,7 +8,7 @@ use rocket::http::Status;
 use rocket::local::blocking::Client;
 
 use crate::common::*;
-use crate::reports::{ACCOUNTS, Desk0, HARDWARE};
+use crate::reports_data::{ACCOUNTS, Desk0, HARDWARE};
 
 /// The tracking IDs the list shows for `query`, over all its pages.
 fn list_ids(client: &Client, query: &str) -> Vec<String> {
@@ -61,7 +61,7 @@ fn export_ids(client: &Client, query: &str) -> Vec<String> {
 /// A desk with tickets of two categories, some answered, resolved or assigned, about printers
 /// or laptops, from two requesters, opened over January 2026 (winter: Madrid is UTC+1).
 fn desk_with_tickets(app: &TestApp) -> Desk0<'_> {
-    let (desk, _) = crate::reports::fixed_desk(app);
+    let (desk, _) = crate::reports_data::fixed_desk(app);
     let subjects = [
         "Printer offline",
         "Laptop battery",
@@ -223,7 +223,7 @@ fn the_export_holds_exactly_the_filtered_lists_tickets() {
 #[test]
 fn a_long_list_comes_out_whole_across_the_walks_pages() {
     let app = TestApp::new();
-    let (desk, _) = crate::reports::fixed_desk(&app);
+    let (desk, _) = crate::reports_data::fixed_desk(&app);
     // 2,100 more tickets in one transaction: more than two pages of the export's walk.
     let by = helpdesk::tickets::Actor::requester("Requester");
     desk.run("2026-02-01T09:00:00Z", move |d| {

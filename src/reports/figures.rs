@@ -16,6 +16,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 use serde::Serialize;
 
+pub use super::model::*;
 use super::range::{Period, Range, weekday_index};
 use super::stats::{Durations, Samples};
 use crate::auth::access::Access;
@@ -44,114 +45,13 @@ pub struct Scope {
     pub now: i64,
 }
 
-/// Targets met and missed. A target counts once decided: met by the first reply (or closing,
-/// for the first response) or the resolution by its due time; missed after it, or when its due
-/// time passed while the clock ran without it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct SlaCounts {
-    pub first_response_met: usize,
-    pub first_response_missed: usize,
-    pub resolution_met: usize,
-    pub resolution_missed: usize,
-}
-
-/// Resolutions, how many got an answer and how many of those were "good".
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Csat {
-    pub resolutions: usize,
-    pub answered: usize,
-    pub good: usize,
-}
-
-#[derive(Debug, Clone)]
-pub struct PeriodFigures {
-    pub period: Period,
-    pub created: usize,
-    pub resolved: usize,
-    /// Open at the period's end.
-    pub backlog: i64,
-    pub first_response: Durations,
-    pub resolution: Durations,
-    pub sla: SlaCounts,
-    pub csat: Csat,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Totals {
-    pub created: usize,
-    pub resolved: usize,
-    /// Open at the range's start (its first instant) and end.
-    pub backlog_start: i64,
-    pub backlog_end: i64,
-    pub first_response: Durations,
-    pub resolution: Durations,
-    pub sla: SlaCounts,
-    pub csat: Csat,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct AgentFigures {
-    /// None: resolved while nobody had it.
-    pub agent_id: Option<i64>,
-    pub first_response: Durations,
-    pub resolution: Durations,
-    pub csat: Csat,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CategoryFigures {
-    pub category_id: i64,
-    pub created: usize,
-    pub first_response: Durations,
-    pub resolution: Durations,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PolicyFigures {
-    /// None: a policy deleted since.
-    pub policy_id: Option<i64>,
-    pub sla: SlaCounts,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Requester {
-    pub email: String,
-    pub name: String,
-    pub tickets: usize,
-}
-
-/// A requester's answer with a comment.
-#[derive(Debug, Clone, Serialize)]
-pub struct Comment {
-    pub resolution_id: i64,
-    pub ticket_id: i64,
-    pub agent_id: Option<i64>,
-    pub rated_at: i64,
-    pub good: bool,
-    /// Filled in from the survey's table.
-    pub comment: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct Report {
-    pub periods: Vec<PeriodFigures>,
-    pub totals: Totals,
-    pub agents: Vec<AgentFigures>,
-    pub categories: Vec<CategoryFigures>,
-    pub policies: Vec<PolicyFigures>,
-    /// Tickets created per weekday (Monday first) and hour of the day, in the viewer's zone.
-    pub heat: Vec<[usize; 24]>,
-    pub requesters: Vec<Requester>,
-    pub comments: Vec<Comment>,
-}
-
 /// How many requesters and comments are listed.
 pub const TOP: usize = 10;
 
 /// The conditions every read shares: the viewer's categories and the category, priority and
 /// channel asked for, on the table aliased `alias` (both tables name the columns alike). The
 /// agent is filtered per figure, in memory (each figure has its own agent column).
-fn dims(scope: &Scope, alias: &str) -> (String, Vec<Value>) {
+pub(super) fn dims(scope: &Scope, alias: &str) -> (String, Vec<Value>) {
     let mut parts = Vec::new();
     let mut values = Vec::new();
     if let Some(c) = scope.access.sql_condition(&format!("{alias}.category_id")) {
@@ -556,97 +456,7 @@ pub fn compute(conn: &Connection, scope: &Scope) -> Result<Report> {
         categories,
         policies,
         heat,
-        requesters: requesters(conn, scope)?,
-        comments: comments(conn, scope)?,
+        requesters: super::lists::requesters(conn, scope)?,
+        comments: super::lists::comments(conn, scope)?,
     })
-}
-
-/// The requesters who opened the most tickets in the range (agent: the assignee now), with the
-/// name of each one's latest ticket. Counted here over the index's rows, borrowing each address
-/// (a few hundred people open most tickets; SQLite's GROUP BY sorted them, case-folded, slower).
-fn requesters(conn: &Connection, scope: &Scope) -> Result<Vec<Requester>> {
-    let (cond, dim_values) = dims(scope, "m");
-    let mut values: Vec<Value> = vec![
-        Value::Integer(scope.range.start),
-        Value::Integer(scope.range.end),
-    ];
-    values.extend(dim_values);
-    let sql = format!(
-        "SELECT m.requester_email, m.assignee_id FROM ticket_metrics m
-         WHERE m.created_at >= ? AND m.created_at < ?{cond}"
-    );
-    let agent = scope.filters.agent;
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params_from_iter(values))?;
-    while let Some(row) = rows.next()? {
-        if agent.is_some() && row.get::<_, Option<i64>>(1)? != agent {
-            continue;
-        }
-        let email = row.get_ref(0)?.as_str().unwrap_or("");
-        let folded;
-        let key = if email.bytes().any(|b| b.is_ascii_uppercase()) {
-            folded = email.to_ascii_lowercase();
-            folded.as_str()
-        } else {
-            email
-        };
-        match counts.get_mut(key) {
-            Some(n) => *n += 1,
-            None => {
-                counts.insert(key.to_string(), 1);
-            }
-        }
-    }
-    let mut top: Vec<(String, usize)> = counts.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    top.truncate(TOP);
-    top.into_iter()
-        .map(|(email, tickets)| {
-            Ok(Requester {
-                name: crate::tickets::store::requester_name(conn, &email)?.unwrap_or_default(),
-                email,
-                tickets,
-            })
-        })
-        .collect()
-}
-
-/// The latest answers with a comment about the range's resolutions, newest first.
-fn comments(conn: &Connection, scope: &Scope) -> Result<Vec<Comment>> {
-    let agent = scope.filters.agent;
-    let (agent_sql, agent_value) = match agent {
-        Some(a) => (" AND r.agent_id = ?", vec![a]),
-        None => ("", Vec::new()),
-    };
-    let (cond, dim_values) = dims(scope, "r");
-    let mut values: Vec<Value> = vec![
-        Value::Integer(scope.range.start),
-        Value::Integer(scope.range.end),
-    ];
-    values.extend(dim_values);
-    values.extend(agent_value.into_iter().map(Value::Integer));
-    let sql = format!(
-        "SELECT r.resolution_id, r.ticket_id, r.agent_id, r.rated_at, r.rating = 'good'
-         FROM resolution_metrics r INDEXED BY resolution_metrics_comments
-         WHERE r.resolved_at >= ? AND r.resolved_at < ? AND r.has_comment = 1{cond}{agent_sql}
-         ORDER BY r.rated_at DESC, r.resolution_id DESC LIMIT {TOP}"
-    );
-    let mut found = conn
-        .prepare_cached(&sql)?
-        .query_map(params_from_iter(values), |r| {
-            Ok(Comment {
-                resolution_id: r.get(0)?,
-                ticket_id: r.get(1)?,
-                agent_id: r.get(2)?,
-                rated_at: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
-                good: r.get(4)?,
-                comment: String::new(),
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    for c in &mut found {
-        c.comment = crate::tickets::csat::comment(conn, c.resolution_id)?;
-    }
-    Ok(found)
 }

@@ -10,7 +10,9 @@
 //! charts and CSV files are the web layer's (`staff::reports`).
 
 pub mod figures;
+mod lists;
 pub mod metrics;
+pub mod model;
 pub mod range;
 pub mod stats;
 

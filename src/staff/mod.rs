@@ -10,6 +10,7 @@ mod password;
 mod prefs;
 mod report_charts;
 mod report_view;
+mod report_view_charts;
 mod reports;
 mod ticket_csv;
 mod ticket_list;

@@ -250,7 +250,7 @@ fn build_tables(
     };
     (
         report_view::tables(&computed.report, &ctx),
-        report_view::charts(&computed.report, &ctx),
+        super::report_view_charts::charts(&computed.report, &ctx),
     )
 }
 
