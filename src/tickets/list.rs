@@ -277,39 +277,6 @@ impl Filter {
     }
 }
 
-/// The condition a text search `q` (not empty) adds, with its parameter: a tracking ID exactly,
-/// an email address by prefix (its index), anything else through the full-text index over
-/// subject, messages (notes too: staff see them) and the requester's name and email. No clause
-/// here scans the whole table.
-fn text_condition(conn: &Connection, q: &str) -> Result<(String, Option<Value>)> {
-    if let Some(tid) = super::normalize_tracking_id(q) {
-        return Ok(("t.tracking_id = ?".into(), Some(Value::Text(tid))));
-    }
-    if q.contains('@') {
-        return Ok((
-            "t.requester_email LIKE ? ESCAPE '\\'".into(),
-            Some(Value::Text(format!("{}%", like_escape(q)))),
-        ));
-    }
-    let Some(expr) = crate::search::match_expr(q) else {
-        // Only punctuation: nothing can match.
-        return Ok(("0".into(), None));
-    };
-    // Many matches: walk the tickets in list order and test each against the match set (`+t.id`
-    // keeps SQLite from driving the query from the index instead), so the first page comes
-    // after a few hundred rows. Few matches: look those up.
-    let many: i64 = conn
-        .prepare_cached(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ?1 LIMIT 201)",
-        )?
-        .query_row([&expr], |r| r.get(0))?;
-    let column = if many > 200 { "+t.id" } else { "t.id" };
-    Ok((
-        format!("{column} IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)"),
-        Some(Value::Text(expr)),
-    ))
-}
-
 /// Every condition of the list `f` shows, its text search included, with their parameters:
 /// what the CSV export walks (`export`), so it holds exactly the list's tickets.
 pub fn export_conditions(
@@ -321,9 +288,7 @@ pub fn export_conditions(
     let (mut clauses, mut params) = conditions(f, me, refdata);
     let q = f.q.trim();
     if !q.is_empty() {
-        let (clause, value) = text_condition(conn, q)?;
-        clauses.push(clause);
-        params.extend(value);
+        text_condition(conn, q, &mut clauses, &mut params)?;
     }
     Ok((clauses, params))
 }
@@ -357,10 +322,8 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
                 params.insert(0, Value::Text(expr.clone()));
             }
             _ => {
-                count_fts_only = text_only && fts.is_some();
-                let (clause, value) = text_condition(conn, q)?;
-                clauses.push(clause);
-                params.extend(value);
+                count_fts_only = fts.is_some() && text_only;
+                text_condition(conn, q, &mut clauses, &mut params)?;
             }
         }
     }
@@ -433,6 +396,43 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
         total,
         has_next,
     })
+}
+
+/// The condition a text search `q` (not empty) adds to a query over `tickets t`: a tracking ID
+/// exactly, an email address by prefix (its index), anything else through the full-text index
+/// over subject, messages (notes too: staff see them) and the requester's name and email. No
+/// clause here scans the whole table. The API's list (`json_list`) searches the same way.
+pub(super) fn text_condition(
+    conn: &Connection,
+    q: &str,
+    clauses: &mut Vec<String>,
+    params: &mut Vec<Value>,
+) -> Result<()> {
+    if let Some(tid) = super::normalize_tracking_id(q) {
+        clauses.push("t.tracking_id = ?".into());
+        params.push(Value::Text(tid));
+    } else if q.contains('@') {
+        clauses.push("t.requester_email LIKE ? ESCAPE '\\'".into());
+        params.push(Value::Text(format!("{}%", like_escape(q))));
+    } else if let Some(expr) = crate::search::match_expr(q) {
+        // Many matches: walk the tickets in list order and test each against the match set
+        // (`+t.id` keeps SQLite from driving the query from the index instead), so the first
+        // page comes after a few hundred rows. Few matches: look those up.
+        let many: i64 = conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ?1 LIMIT 201)",
+            )?
+            .query_row([&expr], |r| r.get(0))?;
+        let column = if many > 200 { "+t.id" } else { "t.id" };
+        clauses.push(format!(
+            "{column} IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)"
+        ));
+        params.push(Value::Text(expr));
+    } else {
+        // Only punctuation: nothing can match.
+        clauses.push("0".into());
+    }
+    Ok(())
 }
 
 /// The best-matching passage of each ticket the search matched (not those found by email).
