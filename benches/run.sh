@@ -213,6 +213,30 @@ single "staff search by relevance (q=printer)" "/staff/tickets?view=all&q=printe
 single "suggestions (/suggest?q=printer floor offline)" "/suggest?q=printer+floor+offline"
 single "suggestions (/suggest?q=my laptop battery drains)" "/suggest?q=my+laptop+battery+drains"
 single "knowledge base search (/kb?q=printer)" "/kb?q=printer"
+# Reports: the last 90 days of the demo's two years, as one agent opening the page waits and under
+# load; then the whole ticket list as CSV, timed by curl, the server's memory sampled as it streams.
+single "reports, last 90 days" "/staff/reports?range=last_90_days" "$STAFF_COOKIE"
+single "reports, last 90 days, one category" "/staff/reports?range=last_90_days&category=2" "$STAFF_COOKIE"
+single "reports, last 30 days by day" "/staff/reports?range=last_30_days&group=day" "$STAFF_COOKIE"
+single "report table as CSV (times, last 90 days)" "/staff/reports.csv?table=times&range=last_90_days" "$STAFF_COOKIE"
+bench "reports, last 90 days" "/staff/reports?range=last_90_days" "$STAFF_COOKIE"
+CSV_LINE=
+if wanted "ticket csv export"; then
+    rss_csv_before=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
+    curl -s -H "Cookie: $STAFF_COOKIE" -o "$WORK/tickets.csv" -w '%{time_total}' \
+        "$BASE/staff/tickets.csv?view=all" >"$WORK/csv.time" &
+    CURL_PID=$!
+    rss_csv_peak=$rss_csv_before
+    while kill -0 "$CURL_PID" 2>/dev/null; do
+        r=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
+        [ "$r" -gt "$rss_csv_peak" ] && rss_csv_peak=$r
+        sleep 0.05
+    done
+    wait "$CURL_PID"
+    rss_csv_after=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
+    csv_rows=$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline="", encoding="utf-8"))) - 1)' "$WORK/tickets.csv")
+    CSV_LINE="- ticket csv export (/staff/tickets.csv?view=all): $csv_rows tickets, $(( $(stat -c %s "$WORK/tickets.csv") / 1024 / 1024 )) MB in $(cat "$WORK/csv.time") s; server resident memory $((rss_csv_before / 1024)) MB before, $((rss_csv_peak / 1024)) MB at most while it streamed, $((rss_csv_after / 1024)) MB after"
+fi
 before=$(count_tickets)
 bench "ticket submission (POST, CSRF)" /tickets "" "$WORK/submit.lua"
 after=$(count_tickets)
@@ -233,6 +257,7 @@ echo "| page | p50 | p99 |"
 echo "|---|---:|---:|"
 printf '%s\n' "${SINGLE[@]}"
 echo
+[ -n "$CSV_LINE" ] && echo "$CSV_LINE"
 echo "- active automation rules during the run: $RULES"
 echo "- tickets stored by the submission run: $((after - before)); replies stored by the reply run: $((replies_after - replies_before))"
 echo "- demo --tickets $TICKETS --articles $ARTICLES: $((demo_ms / 1000)).$(printf '%03d' $((demo_ms % 1000)))s"

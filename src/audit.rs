@@ -147,15 +147,8 @@ pub fn iso_time(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-/// A text cell a spreadsheet will not run as a formula: one starting with `=`, `+`, `-`, `@`, a
-/// tab or a carriage return gets a leading `'` (the OWASP advice against CSV injection).
-pub fn neutralise(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_string()
-    }
-}
+/// A text cell a spreadsheet will not run as a formula (shared by every export).
+pub use crate::csv_export::neutralise;
 
 /// The column names of the export, in order.
 pub const CSV_HEADER: [&str; 8] = [
@@ -172,10 +165,8 @@ pub const CSV_HEADER: [&str; 8] = [
 /// `rows` as CSV (RFC 4180: CRLF line ends, fields quoted when needed; UTF-8) with a header row,
 /// times in ISO 8601 UTC and every text cell `neutralise`d.
 pub fn to_csv(rows: &[AuditRow]) -> Result<Vec<u8>> {
-    let mut out = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    let csv_error = |e: csv::Error| Error::internal(format!("writing the CSV: {e}"));
+    let mut out = crate::csv_export::writer(Vec::new());
+    let csv_error = crate::csv_export::error;
     out.write_record(CSV_HEADER).map_err(csv_error)?;
     for r in rows {
         let text = |v: &Option<String>| neutralise(v.as_deref().unwrap_or(""));

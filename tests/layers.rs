@@ -95,6 +95,8 @@ const DOMAIN: &[&str] = &[
     "rules/",
     "sla/",
     "webhooks/",
+    "reports/",
+    "csv_export.rs",
 ];
 
 /// Whether `text` names `path` as a whole: `crate::web` is the web layer, `crate::webhooks` is

@@ -13,6 +13,7 @@ use rusqlite::params;
 use crate::auth::{Role, users};
 use crate::config::Config;
 use crate::db::{Db, now};
+use crate::desk_time::next_business_time;
 use crate::error::{Error, Result};
 use crate::sla;
 use crate::tickets::store::{self, TicketRow};
@@ -291,6 +292,7 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
         super::demo_sla::add_policies(c, now)?;
         // Each ticket's clock, as the desk would have kept it: loaded once for the whole run.
         let sla_setup = sla::Setup::load(c)?;
+        let mut report_calendar = crate::reports::metrics::Calendar::lazy();
         let span = 730 * 86_400; // two years of history
         let mut people: Vec<(String, String)> = Vec::new();
         for f in FIRST {
@@ -306,7 +308,16 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
         for i in 0..count {
             // Older tickets are mostly closed; the last few weeks hold the open backlog.
             let age = ((i as f64 / count.max(1) as f64) * span as f64) as i64;
-            let created = now - span + age - rng.gen_range(0..3600);
+            let arrived = now - span + age - rng.gen_range(0..3600);
+            // Most tickets come in while the office works, spread over its day (the rest at night
+            // and on weekends).
+            let created = match next_business_time(arrived, &sla_setup.calendar) {
+                opening if opening > arrived && rng.gen_bool(0.85) => (opening
+                    + rng.gen_range(0..8 * 3600))
+                .min(now - 60)
+                .max(arrived),
+                _ => arrived,
+            };
             let recent = now - created < 21 * 86_400;
             let (subject, body, cat_name) =
                 PROBLEMS.choose(&mut rng).copied().unwrap_or(PROBLEMS[0]);
@@ -351,7 +362,18 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
             let mut messages: Vec<(&str, Option<i64>, String, String, i64)> =
                 vec![("requester", None, name.clone(), body.clone(), t)];
             for r in 0..replies {
-                t += rng.gen_range(600..86_400);
+                // Staff answer in the desk's hours, mostly within a few of them (one in ten takes
+                // days); requesters write back at any time.
+                t = if r % 2 == 0 {
+                    let wait = if rng.gen_bool(0.1) {
+                        rng.gen_range(4 * 3600..3 * 86_400)
+                    } else {
+                        rng.gen_range(300..4 * 3600)
+                    };
+                    next_business_time(t + wait, &sla_setup.calendar)
+                } else {
+                    t + rng.gen_range(600..86_400)
+                };
                 if let Some((aid, aname)) = &assignee {
                     if r % 2 == 0 {
                         first_response.get_or_insert(t);
@@ -438,6 +460,8 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
             // Its clock at its last change: a ticket waiting, on hold or closed since then stands
             // still from that moment.
             sla::refresh(c, &sla_setup, ticket_id, true, updated)?;
+            // What the reports count, as the ticket actions would have stored it.
+            crate::reports::metrics::refresh(c, &mut report_calendar, ticket_id, updated)?;
             if i % 1000 == 0 {
                 bar.set_position(i);
             }

@@ -1,5 +1,6 @@
 //! `helpdesk reindex`: rebuilds the full-text search tables from the tickets and messages (and
-//! the knowledge base), in one transaction, with a progress bar.
+//! the knowledge base), and the reports' stored times (business minutes with the desk's hours
+//! as they are now), in one transaction, with a progress bar.
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -11,7 +12,7 @@ use crate::search;
 pub fn run(config: &Config) -> Result<()> {
     let db = Db::open(&config.db)?;
     let start = std::time::Instant::now();
-    let (tickets, articles) = db.write_blocking(|c| {
+    let (tickets, articles, reported) = db.write_blocking(|c| {
         let max = search::clear_ticket_index(c)?;
         let bar = ProgressBar::new(max.max(0) as u64);
         bar.set_style(
@@ -32,10 +33,12 @@ pub fn run(config: &Config) -> Result<()> {
         )?;
         bar.finish_and_clear();
         let articles = search::reindex_articles(c)?;
-        Ok((done, articles))
+        let reported = crate::reports::metrics::rebuild(c, crate::db::now())?;
+        Ok((done, articles, reported))
     })?;
     println!(
-        "Reindexed {tickets} tickets and {articles} article translations in {:.1}s.",
+        "Reindexed {tickets} tickets and {articles} article translations, and the report times of \
+         {reported} tickets, in {:.1}s.",
         start.elapsed().as_secs_f64()
     );
     Ok(())

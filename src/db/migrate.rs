@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0026_webhooks.sql"),
     include_str!("migrations/0027_csat.sql"),
     include_str!("migrations/0028_refdata_names.sql"),
+    include_str!("migrations/0029_report_metrics.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;
@@ -62,6 +63,9 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }
+    // Work a migration left for Rust, once the schema is whole (so the code that does it reads
+    // the tables as this binary knows them); until it succeeds it is tried again at every start.
+    crate::reports::metrics::fill_after_migration(conn)?;
     Ok(())
 }
 

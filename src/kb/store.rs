@@ -432,6 +432,26 @@ pub fn record_shown(conn: &Connection, slugs: &[String]) -> Result<usize> {
     Ok(counted)
 }
 
+/// The articles staff and readers see (published and internal), most read first, with their
+/// counters: the knowledge base's part of the reports.
+pub fn by_use(conn: &Connection, lang: Lang, limit: i64) -> Result<Vec<Summary>> {
+    // The top articles first, then only their titles: one translation lookup per row kept.
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM (SELECT * FROM kb_articles
+             WHERE state IN ('published', 'internal')
+             ORDER BY view_count DESC, deflections DESC, id DESC LIMIT ?2) a
+         LEFT JOIN kb_categories c ON c.id = a.category_id
+         JOIN kb_translations tr ON tr.id = (SELECT id FROM kb_translations
+             WHERE article_id = a.id ORDER BY lang = ?1 DESC, lang LIMIT 1)
+         ORDER BY a.view_count DESC, a.deflections DESC, a.id DESC"
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params![lang.code(), limit], |r| summary_from_row(r, lang))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
 /// Tickets avoided: every "this solved my problem" click, over all articles.
 pub fn total_deflections(conn: &Connection) -> Result<i64> {
     Ok(conn

@@ -9,6 +9,11 @@ mod login;
 mod login_code;
 mod password;
 mod prefs;
+mod report_charts;
+mod report_view;
+mod report_view_charts;
+mod reports;
+mod ticket_csv;
 mod ticket_list;
 mod ticket_sla;
 mod two_factor;
@@ -417,6 +422,9 @@ async fn create_ticket(
 pub fn routes() -> Vec<Route> {
     let mut all = routes![
         ticket_list::ticket_list,
+        reports::reports_page,
+        reports::report_csv,
+        ticket_csv::tickets_csv,
         ticket_page,
         reply,
         update,

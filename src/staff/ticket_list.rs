@@ -52,34 +52,14 @@ pub(super) async fn ticket_list(
     page: Option<i64>,
     days: DayParams,
 ) -> Result<Html> {
-    let view = View::parse(view);
-    // The deadline views read soonest (most overdue) first unless another order is asked for.
-    let sort = match sort {
-        None if matches!(view, View::Overdue | View::DueToday) => Sort::Due,
-        s => Sort::parse(s),
-    };
     let time = pg.time();
-    let filter = Filter {
-        view,
-        status: opt_id(status),
-        priority: opt_id(priority),
-        category: opt_id(category),
-        assignee: opt_id(assignee),
-        q: clean(q.unwrap_or(""), 200),
-        created: self::days(&days.created_from, &days.created_to, &time.zone),
-        resolved: self::days(&days.resolved_from, &days.resolved_to, &time.zone),
-        sort,
-        // Deadlines read soonest first unless asked otherwise; everything else newest first.
-        asc: match dir {
-            Some("asc") => true,
-            Some("desc") => false,
-            _ => sort == Sort::Due,
-        },
-        page: page.unwrap_or(1).clamp(1, 100_000),
-        access: staff.access.clone(),
-        now: time.now,
-        day_end: crate::desk_time::day_end(time.now, &time.zone),
-    };
+    let filter = filter_of(
+        &staff,
+        &time,
+        [view, status, priority, category, assignee, q, sort, dir],
+        page,
+        &days,
+    );
     let refdata = refdata(app, &pg).await?;
     let (f, rd, me) = (filter.clone(), refdata.clone(), staff.id);
     let result = app.db.read(move |c| list::list(c, &f, me, &rd)).await?;
@@ -132,4 +112,43 @@ pub(super) async fn ticket_list(
         "due_sort_qs": due_sort_qs,
     });
     pg.render_kept(key, inputs, data)
+}
+
+/// The list's filter from its query (the page and its CSV export read the same parameters):
+/// `asked` holds view, status, priority, category, assignee, q, sort and dir, as typed.
+pub(super) fn filter_of(
+    staff: &StaffUser,
+    time: &crate::desk_time::format::ViewerTime<'_>,
+    asked: [Option<&str>; 8],
+    page: Option<i64>,
+    days: &DayParams,
+) -> Filter {
+    let [view, status, priority, category, assignee, q, sort, dir] = asked;
+    let view = View::parse(view);
+    // The deadline views read soonest (most overdue) first unless another order is asked for.
+    let sort = match sort {
+        None if matches!(view, View::Overdue | View::DueToday) => Sort::Due,
+        s => Sort::parse(s),
+    };
+    Filter {
+        view,
+        status: opt_id(status),
+        priority: opt_id(priority),
+        category: opt_id(category),
+        assignee: opt_id(assignee),
+        q: clean(q.unwrap_or(""), 200),
+        created: self::days(&days.created_from, &days.created_to, &time.zone),
+        resolved: self::days(&days.resolved_from, &days.resolved_to, &time.zone),
+        sort,
+        // Deadlines read soonest first unless asked otherwise; everything else newest first.
+        asc: match dir {
+            Some("asc") => true,
+            Some("desc") => false,
+            _ => sort == Sort::Due,
+        },
+        page: page.unwrap_or(1).clamp(1, 100_000),
+        access: staff.access.clone(),
+        now: time.now,
+        day_end: crate::desk_time::day_end(time.now, &time.zone),
+    }
 }

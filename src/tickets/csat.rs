@@ -169,6 +169,28 @@ pub fn save_answer(
     Ok(())
 }
 
+/// Every resolution of a ticket, oldest first, each with who had the ticket then: what the
+/// reports copy (`reports::metrics`).
+pub fn all_of(conn: &Connection, ticket_id: i64) -> Result<Vec<(Resolution, Option<i64>)>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, agent_id FROM ticket_resolutions WHERE ticket_id = ?1 ORDER BY number"
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map([ticket_id], |r| Ok((from_row(r)?, r.get(8)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The comment of resolution `id` (empty when it has none).
+pub fn comment(conn: &Connection, id: i64) -> Result<String> {
+    Ok(conn
+        .prepare_cached("SELECT comment FROM ticket_resolutions WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .unwrap_or_default())
+}
+
 /// Where a ticket's survey stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Survey {

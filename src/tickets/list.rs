@@ -277,6 +277,22 @@ impl Filter {
     }
 }
 
+/// Every condition of the list `f` shows, its text search included, with their parameters:
+/// what the CSV export walks (`export`), so it holds exactly the list's tickets.
+pub fn export_conditions(
+    conn: &Connection,
+    f: &Filter,
+    me: i64,
+    refdata: &RefData,
+) -> Result<(Vec<String>, Vec<Value>)> {
+    let (mut clauses, mut params) = conditions(f, me, refdata);
+    let q = f.q.trim();
+    if !q.is_empty() {
+        text_condition(conn, q, &mut clauses, &mut params)?;
+    }
+    Ok((clauses, params))
+}
+
 pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result<Page> {
     let (mut clauses, mut params) = conditions(f, me, refdata);
     let q = f.q.trim();

@@ -14,6 +14,7 @@ pub mod canned;
 pub mod categories;
 pub mod csat;
 pub mod events;
+pub mod export;
 pub mod home;
 pub mod json;
 pub mod json_list;

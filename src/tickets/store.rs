@@ -302,6 +302,74 @@ pub fn set_sla_due(
     Ok(())
 }
 
+/// What the reports keep of a ticket (`crate::reports::metrics`): its current fields, its first
+/// staff reply and who wrote it, and whether it is closed now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFacts {
+    pub created_at: i64,
+    pub category_id: i64,
+    pub priority_id: i64,
+    pub channel: String,
+    pub assignee_id: Option<i64>,
+    pub requester_email: String,
+    pub requester_name: String,
+    pub first_response_at: Option<i64>,
+    /// The author of the first staff reply (None when it has none, or its author is gone).
+    pub first_response_by: Option<i64>,
+    pub closed: bool,
+}
+
+pub fn report_facts(conn: &Connection, ticket_id: i64) -> Result<Option<ReportFacts>> {
+    // The first reply's author is looked up only for a ticket that has one (its messages by
+    // their ticket index).
+    Ok(conn
+        .prepare_cached(
+            "SELECT t.created_at, t.category_id, t.priority_id, t.channel, t.assignee_id,
+                    t.requester_email, t.requester_name, t.first_response_at,
+                    CASE WHEN t.first_response_at IS NULL THEN NULL ELSE
+                        (SELECT m.staff_id FROM messages m
+                         WHERE m.ticket_id = t.id AND m.kind = 'staff' ORDER BY m.id LIMIT 1)
+                    END,
+                    s.is_closed
+             FROM tickets t JOIN statuses s ON s.id = t.status_id WHERE t.id = ?1",
+        )?
+        .query_row([ticket_id], |r| {
+            Ok(ReportFacts {
+                created_at: r.get(0)?,
+                category_id: r.get(1)?,
+                priority_id: r.get(2)?,
+                channel: r.get(3)?,
+                assignee_id: r.get(4)?,
+                requester_email: r.get(5)?,
+                requester_name: r.get(6)?,
+                first_response_at: r.get(7)?,
+                first_response_by: r.get(8)?,
+                closed: r.get(9)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The name a requester gave on their latest ticket.
+pub fn requester_name(conn: &Connection, email: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT requester_name FROM tickets WHERE requester_email = ?1
+             ORDER BY created_at DESC LIMIT 1",
+        )?
+        .query_row([email], |r| r.get(0))
+        .optional()?)
+}
+
+/// Up to `limit` ticket ids above `after`, in order: for passes over every ticket in batches.
+pub fn ids_after(conn: &Connection, after: i64, limit: i64) -> Result<Vec<i64>> {
+    let ids = conn
+        .prepare_cached("SELECT id FROM tickets WHERE id > ?1 ORDER BY id LIMIT ?2")?
+        .query_map(params![after, limit], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(ids)
+}
+
 /// The priority ranked next above `priority_id` (the least urgent of the more urgent ones).
 pub fn priority_above(conn: &Connection, priority_id: i64) -> Result<Option<i64>> {
     Ok(conn
