@@ -5,8 +5,11 @@
 
   // (1) After a reply or note, the page opens at the new message (`#m<id>`): focus it, so the
   // keyboard and screen readers are where the eyes are.
+  // `#latest` (the portal's replies) is the last message of the conversation.
   const m = /^#m(\d+)$/.exec(location.hash);
-  const message = m && document.getElementById('m' + m[1]);
+  const messages = document.querySelectorAll('article.message');
+  const message = m ? document.getElementById('m' + m[1])
+    : (location.hash === '#latest' && messages.length ? messages[messages.length - 1] : null);
   if (message) {
     message.setAttribute('tabindex', '-1');
     message.classList.add('message-new');

@@ -292,3 +292,20 @@ fn desk_actions_confirm_themselves_in_spanish_too() {
         "{page}"
     );
 }
+
+#[test]
+fn an_employees_reply_is_confirmed_too() {
+    let app = TestApp::new();
+    let tid = submit_ticket(&app.client, &TicketInput::default(), &[]);
+    let token = csrf(&app.client, &format!("/tickets/{tid}"));
+    let mut form = Multipart::new();
+    form.text("csrf_token", &token)
+        .text("message", "It works again, thanks.");
+    let res = form.post(&app.client, &format!("/tickets/{tid}/reply"));
+    assert_eq!(res.status(), Status::SeeOther);
+    let page = get_ok(&app.client, &format!("/tickets/{tid}"));
+    assert!(
+        page.contains("role=\"status\">Your reply was sent.</div>"),
+        "{page}"
+    );
+}
