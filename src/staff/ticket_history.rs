@@ -80,3 +80,58 @@ pub fn chosen_and_seen(ticket: &Ticket, form: &Value) -> (Value, Value) {
     };
     (pick("chosen"), pick("was"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(who: &str, kind: &str, field: &str, at: i64) -> HistoryEntry {
+        HistoryEntry {
+            actor_name: who.into(),
+            actor_kind: kind.into(),
+            field: field.into(),
+            old_value: None,
+            new_value: None,
+            old_id: None,
+            new_id: None,
+            created_at: at,
+        }
+    }
+
+    fn message(id: i64, who: &str, kind: MessageKind, at: i64) -> Message {
+        Message {
+            id,
+            kind,
+            staff_id: Some(1),
+            author_name: who.into(),
+            body: String::new(),
+            created_at: at,
+            attachments: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn one_action_is_one_entry_with_its_message() {
+        let events = [
+            entry("Ana", "requester", "created", 10),
+            entry("Gus", "staff", "priority", 20),
+            entry("Gus", "staff", "status", 20),
+            entry("Rule", "rule", "assignee", 20),
+            entry("Gus", "staff", "category", 30),
+        ];
+        let messages = [
+            message(1, "Ana", MessageKind::Requester, 10),
+            message(2, "Gus", MessageKind::Staff, 20),
+        ];
+        let groups = group(&events, &messages);
+        let sizes: Vec<_> = groups.iter().map(|g| g.entries.len()).collect();
+        assert_eq!(sizes, [1, 2, 1, 1]);
+        assert_eq!(groups[1].message, Some((2, "staff")));
+        assert_eq!(
+            groups[0].message, None,
+            "the ticket's opening names no reply"
+        );
+        assert_eq!(groups[2].message, None, "a rule's change is its own entry");
+        assert_eq!(groups[3].message, None, "a change alone");
+    }
+}
