@@ -162,12 +162,7 @@ async fn agent_logs_in_and_opens_ticket(
 
 async fn agent_replies_and_resolves(client: &Client) {
     type_into(client, "textarea#message", REPLY).await;
-    let status = find(client, "select#reply-status[name='status']").await;
-    status
-        .select_by_label("Resolved")
-        .await
-        .expect("choose Resolved");
-    click(client, "button[name='kind'][value='reply']").await;
+    click(client, "button[name='kind'][value='resolve']").await;
     wait_for(
         client,
         Locator::XPath(&message_xpath("staff", REPLY)),
@@ -180,13 +175,8 @@ async fn agent_replies_and_resolves(client: &Client) {
 
 async fn agent_adds_note(client: &Client) {
     type_into(client, "textarea#message", NOTE).await;
-    // On a closed ticket the reply form keeps the current status by default; a note must not reopen it.
-    let status = find(client, "select#reply-status").await;
-    assert_eq!(
-        status.prop("value").await.expect("status value").as_deref(),
-        Some(""),
-        "reply form should default to 'keep status'"
-    );
+    // On a closed ticket the form shows the current status; a note must not reopen it.
+    assert_eq!(selected_label(client, "select#status").await, "Resolved");
     click(client, "button[name='kind'][value='note']").await;
     wait_for(
         client,

@@ -61,6 +61,8 @@ mod ticket_pages;
 mod timeouts;
 mod two_factor;
 mod ux_refdata;
+mod ux_ticket;
+mod ux_ticket_browser;
 mod webhooks;
 mod webhooks_admin;
 mod webhooks_delivery;

@@ -403,10 +403,11 @@ async fn reply(
     app.db
         .write(move |c| Desk::new(c, &ctx).reply(&actor, id, &message, &Changes::default()))
         .await?;
-    Ok(Answer::from(Redirect::to(format!(
-        "/tickets/{}#latest",
-        ticket.tracking_id
-    ))))
+    // At the latest message, which `static/feedback.js` focuses, with a confirmation.
+    Ok(Answer::from(Flash::success(
+        Redirect::to(format!("/tickets/{}#latest", ticket.tracking_id)),
+        "ux_flash_your_reply_sent",
+    )))
 }
 
 /// The requester marks their ticket resolved (`resolve`) or reopens it.

@@ -14,12 +14,13 @@ mod report_view;
 mod report_view_charts;
 mod reports;
 mod ticket_csv;
+mod ticket_history;
 mod ticket_list;
 mod ticket_sla;
+mod ticket_update;
 mod two_factor;
 
 use rocket::form::FromForm;
-use rocket::fs::TempFile;
 use rocket::http::Status;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
@@ -30,9 +31,9 @@ use crate::db::now;
 use crate::error::FieldErrors;
 use crate::error::{Error, Result};
 use crate::portal::{TicketForm, form_values};
-use crate::tickets::actions::{Changes, NewMessage};
+use crate::tickets::actions::Changes;
 use crate::tickets::validate::{self, MAX_NAME, MAX_SUBJECT};
-use crate::tickets::{self, Actor, Channel, MessageKind, NewTicket, RefData};
+use crate::tickets::{self, Actor, Channel, NewTicket, RefData};
 use crate::util::clean;
 use crate::web::csrf::{Checked, CsrfForm};
 use crate::web::files::Download;
@@ -134,8 +135,12 @@ async fn render_ticket(
         Some(d) => (Status::Ok, d.form, d.errors),
         None => (Status::Ok, json!({}), FieldErrors::new()),
     };
+    let (chosen, was) = ticket_history::chosen_and_seen(&ticket, &form);
+    let history_groups = ticket_history::group(&events, &messages);
     let data = json!({
         "ticket": ticket, "messages": messages, "events": events, "refdata": &*refdata,
+        "history_groups": history_groups, "chosen": chosen, "was": was,
+        "first_bad": form.get("first_bad"),
         "form": form, "errors": errors, "settings": settings, "history": history,
         "kb_links": crate::kb::article_links(app, articles), "canned": canned,
         "sla": ticket_sla::card(page, sla.as_ref()),
@@ -147,123 +152,6 @@ async fn render_ticket(
         page.render("staff/ticket.html", data)?
     };
     Ok((status, html))
-}
-
-#[derive(FromForm)]
-struct StaffReplyForm<'r> {
-    #[field(default = String::new())]
-    csrf_token: String,
-    #[field(default = String::new())]
-    message: String,
-    /// "reply" (the requester sees it) or "note" (internal).
-    #[field(default = String::new())]
-    kind: String,
-    /// Status to set with the reply; empty keeps the current one.
-    #[field(default = String::new())]
-    status: String,
-    /// Ticked: the reply is recorded and shown but the requester gets no mail about it.
-    #[field(default = false)]
-    silent: bool,
-    attachments: Vec<TempFile<'r>>,
-    /// The canned reply chosen in the list (for "Insert" without JavaScript).
-    #[field(default = String::new())]
-    canned: String,
-    /// The canned reply whose text was inserted: its changes go with the reply, its use counts.
-    #[field(default = String::new())]
-    canned_id: String,
-    /// Ticked: apply that canned reply's field changes.
-    #[field(default = false)]
-    canned_apply: bool,
-}
-
-impl StaffReplyForm<'_> {
-    /// What was typed, to show the form again.
-    fn values(&self) -> serde_json::Value {
-        json!({
-            "message": self.message, "status": self.status, "silent": self.silent,
-            "canned": self.canned, "canned_id": self.canned_id, "canned_apply": self.canned_apply,
-        })
-    }
-}
-
-impl CsrfForm for StaffReplyForm<'_> {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-#[post("/tickets/<id>/reply", data = "<form>")]
-async fn reply(
-    staff: StaffUser,
-    page: Page<'_>,
-    app: &State<App>,
-    id: i64,
-    form: Checked<StaffReplyForm<'_>>,
-) -> PageResult {
-    let form = form.0;
-    if form.kind == "insert" {
-        let (choice, message) = (&form.canned, &form.message);
-        let draft =
-            canned_use::insert(&page, app, &staff, id, choice, message, form.values()).await?;
-        return Ok(Answer::from(
-            render_ticket(&page, app, &staff, id, Some(draft)).await?,
-        ));
-    }
-    let kind = if form.kind == "note" {
-        MessageKind::Note
-    } else {
-        MessageKind::Staff
-    };
-    let mut errors = FieldErrors::new();
-    validate::message(&form.message, &mut errors);
-    let canned = canned_use::chosen(&page, app, &staff, id, &form.canned_id, &mut errors).await?;
-    let uploads = checked_uploads(&form.attachments, &app.settings(), &mut errors).await;
-    if !errors.is_empty() {
-        let mut values = form.values();
-        match &canned {
-            Some(prepared) => values["canned_used"] = canned_use::used_json(prepared),
-            // Gone: the form must not send it again, or it could never be sent.
-            None => values["canned_id"] = json!(""),
-        }
-        let draft = Draft {
-            form: values,
-            errors,
-        };
-        return Ok(Answer::from(
-            render_ticket(&page, app, &staff, id, Some(draft)).await?,
-        ));
-    }
-    let message = NewMessage {
-        kind,
-        body: form.message.trim().to_string(),
-        attachments: uploads,
-    };
-    // The canned reply's changes, unless unticked; a status chosen on the form wins.
-    let mut changes = match &canned {
-        Some(prepared) if form.canned_apply => prepared.reply.changes(staff.id),
-        _ => Changes::default(),
-    };
-    if let Ok(status) = form.status.parse::<i64>() {
-        changes.status = Some(status);
-    }
-    let used = canned.map(|prepared| prepared.id);
-    let who = actor(&staff);
-    let mut ctx = Ctx::new(app.mail_ctx(), now());
-    if form.silent {
-        ctx = ctx.silent();
-    }
-    app.db
-        .write(move |c| {
-            Desk::new(c, &ctx).reply(&who, id, &message, &changes)?;
-            if let Some(canned_id) = used {
-                tickets::canned::record_use(c, canned_id, ctx.now)?;
-            }
-            Ok(())
-        })
-        .await?;
-    Ok(Answer::from(Redirect::to(format!(
-        "/staff/tickets/{id}#latest"
-    ))))
 }
 
 #[derive(FromForm)]
@@ -416,7 +304,10 @@ async fn create_ticket(
                 .ok_or_else(|| Error::internal("opening the ticket created none"))
         })
         .await?;
-    Ok(Answer::from(Redirect::to(format!("/staff/tickets/{id}"))))
+    Ok(Answer::from(Flash::success(
+        Redirect::to(format!("/staff/tickets/{id}")),
+        "ux_flash_ticket_opened",
+    )))
 }
 
 pub fn routes() -> Vec<Route> {
@@ -426,7 +317,7 @@ pub fn routes() -> Vec<Route> {
         reports::report_csv,
         ticket_csv::tickets_csv,
         ticket_page,
-        reply,
+        ticket_update::reply,
         update,
         attachment,
         new_ticket_page,

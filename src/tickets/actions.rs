@@ -117,7 +117,8 @@ pub fn open(conn: &Connection, actor: &Actor, t: &NewTicket, now: i64) -> Result
     Ok(events)
 }
 
-/// Adds a reply or an internal note, then applies `changes` (a status set with the reply).
+/// Adds a reply or an internal note, then applies `changes` (the fields the agent changed on
+/// the same form): one action, so its history rows share its moment and actor.
 pub fn reply(
     conn: &Connection,
     actor: &Actor,
