@@ -37,8 +37,9 @@ pub fn mark_spam(
             actor.staff_id,
             now,
         )?;
-    let text = if banned { "banned" } else { "" };
-    store::insert_history(conn, ticket_id, actor, "spam", None, Some(text), now)?;
+    // The history says whether the requester was banned with it by its entry's name.
+    let field = if banned { "spam_banned" } else { "spam" };
+    store::insert_history(conn, ticket_id, actor, field, None, None, now)?;
     Ok(vec![Event {
         ticket_id,
         by: actor.clone(),
