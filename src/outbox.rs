@@ -264,6 +264,8 @@ pub fn forget_ticket(c: &Connection, ticket_id: i64) -> Result<usize> {
 
 /// Forgets every mail to `addr` (a data-protection erasure): rows removed.
 pub fn forget_recipient(c: &Connection, addr: &str) -> Result<usize> {
-    Ok(c.prepare_cached("DELETE FROM outbox WHERE to_addr = ?1 COLLATE NOCASE")?
-        .execute([addr])?)
+    Ok(
+        c.prepare_cached("DELETE FROM outbox WHERE to_addr = ?1 COLLATE NOCASE")?
+            .execute([addr])?,
+    )
 }

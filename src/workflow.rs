@@ -164,7 +164,11 @@ impl<'a> Desk<'a> {
                 spam.push((e.ticket_id, s));
                 s
             };
-            if is_spam { hidden.push(e) } else { live.push(e) }
+            if is_spam {
+                hidden.push(e)
+            } else {
+                live.push(e)
+            }
         }
         Ok((live, hidden))
     }

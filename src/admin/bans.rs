@@ -56,7 +56,12 @@ async fn add(
 ) -> PageResult {
     let typed = form.0.value;
     let Some((kind, value)) = bans::parse(&typed) else {
-        let html = render(&page, app, &typed, FieldErrors::one("value", "admin_bans_invalid"));
+        let html = render(
+            &page,
+            app,
+            &typed,
+            FieldErrors::one("value", "admin_bans_invalid"),
+        );
         return Ok(crate::web::Answer::from((
             rocket::http::Status::UnprocessableEntity,
             html.await?,
@@ -75,7 +80,12 @@ async fn add(
         })
         .await?;
     if !added {
-        let html = render(&page, app, &typed, FieldErrors::one("value", "admin_bans_exists"));
+        let html = render(
+            &page,
+            app,
+            &typed,
+            FieldErrors::one("value", "admin_bans_exists"),
+        );
         return Ok(crate::web::Answer::from((
             rocket::http::Status::UnprocessableEntity,
             html.await?,

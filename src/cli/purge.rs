@@ -22,7 +22,9 @@ pub fn run(config: &Config, requester: &str, yes: bool) -> Result<()> {
         found.tickets, found.messages, found.attachments
     );
     if !yes {
-        println!("Dry run: nothing was erased. Run again with --yes to erase them and every other trace of the address.");
+        println!(
+            "Dry run: nothing was erased. Run again with --yes to erase them and every other trace of the address."
+        );
         return Ok(());
     }
     let config = config.clone();

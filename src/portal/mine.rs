@@ -35,7 +35,10 @@ pub async fn signed_in_email(app: &App, cookies: &CookieJar<'_>) -> Result<Optio
 #[get("/tickets/mine")]
 async fn mine(page: Page<'_>, app: &State<App>, cookies: &CookieJar<'_>) -> Result<Html> {
     let Some(email) = signed_in_email(app, cookies).await? else {
-        return page.render("portal/mine.html", json!({ "state": "ask", "email": "", "errors": {} }));
+        return page.render(
+            "portal/mine.html",
+            json!({ "state": "ask", "email": "", "errors": {} }),
+        );
     };
     let refdata = app.refdata(page.lang).await?;
     let lookup = email.clone();
@@ -87,8 +90,8 @@ async fn ask(
         return Ok(Answer::from((Status::UnprocessableEntity, html)));
     }
     let (by_email, by_ip) = (format!("mine:{email}"), format!("mine:{}", ip.0));
-    let throttled = limits.link_per_email.is_blocked(&by_email)
-        || limits.link_per_address.is_blocked(&by_ip);
+    let throttled =
+        limits.link_per_email.is_blocked(&by_email) || limits.link_per_address.is_blocked(&by_ip);
     if !throttled {
         limits.link_per_email.record_failure(&by_email);
         limits.link_per_address.record_failure(&by_ip);
@@ -107,7 +110,10 @@ async fn ask(
             })
             .await?;
     }
-    let html = page.render("portal/mine.html", json!({ "state": "sent", "email": email, "errors": {} }))?;
+    let html = page.render(
+        "portal/mine.html",
+        json!({ "state": "sent", "email": email, "errors": {} }),
+    )?;
     Ok(Answer::from((Status::Ok, html)))
 }
 
@@ -123,7 +129,11 @@ fn state_name(state: &LinkState) -> &'static str {
 
 /// The mail's link: a button that signs in (opening it changes nothing), or why it cannot.
 #[get("/tickets/mine/signin?<token>")]
-async fn signin_page(page: Page<'_>, app: &State<App>, token: Option<&str>) -> Result<(Status, Html)> {
+async fn signin_page(
+    page: Page<'_>,
+    app: &State<App>,
+    token: Option<&str>,
+) -> Result<(Status, Html)> {
     let token = token.unwrap_or("").to_string();
     let lookup = token.clone();
     let state = app

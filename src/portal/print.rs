@@ -10,14 +10,22 @@ use crate::tickets;
 use crate::web::{App, Html, Page};
 
 #[get("/tickets/<tid>/print")]
-async fn print(page: Page<'_>, app: &State<App>, cookies: &CookieJar<'_>, tid: &str) -> Result<Html> {
+async fn print(
+    page: Page<'_>,
+    app: &State<App>,
+    cookies: &CookieJar<'_>,
+    tid: &str,
+) -> Result<Html> {
     let Some(mut ticket) = super::accessible(app, cookies, tid, None).await? else {
         return Err(Error::NotFound);
     };
     let refdata = app.refdata(page.lang).await?;
     refdata.decorate(&mut ticket);
     let id = ticket.id;
-    let messages = app.db.read(move |c| tickets::messages(c, id, false)).await?;
+    let messages = app
+        .db
+        .read(move |c| tickets::messages(c, id, false))
+        .await?;
     let back = format!("/tickets/{}", ticket.tracking_id);
     page.render(
         "print/ticket.html",

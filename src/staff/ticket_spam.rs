@@ -109,7 +109,13 @@ async fn delete(
             // Audited by tracking ID alone: the ticket's content is gone on purpose.
             for e in &events {
                 if let tickets::What::Deleted { tracking_id } = &e.what {
-                    crate::audit::record(c, Some(staff.id), "ticket_deleted", tracking_id, Some(&ip.0))?;
+                    crate::audit::record(
+                        c,
+                        Some(staff.id),
+                        "ticket_deleted",
+                        tracking_id,
+                        Some(&ip.0),
+                    )?;
                 }
             }
             Ok(())

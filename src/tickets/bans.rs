@@ -57,13 +57,7 @@ fn valid_domain(d: &str) -> bool {
 }
 
 /// Adds a ban; false when it is already there.
-pub fn add(
-    conn: &Connection,
-    kind: Kind,
-    value: &str,
-    by: Option<i64>,
-    now: i64,
-) -> Result<bool> {
+pub fn add(conn: &Connection, kind: Kind, value: &str, by: Option<i64>, now: i64) -> Result<bool> {
     let added = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO bans (kind, value, created_at, created_by) VALUES (?1, ?2, ?3, ?4)",
