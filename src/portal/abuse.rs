@@ -134,3 +134,34 @@ fn received(page: Page<'_>) -> Result<Html> {
 pub fn routes() -> Vec<Route> {
     routes![received]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_let_an_office_through_and_zero_is_off() {
+        let limits = Limits::new(&Config::default());
+        // 200 colleagues behind one router, one ticket each: all fit.
+        for n in 0..200 {
+            assert!(!limits.over(&format!("p{n}@office.example"), "10.0.0.1"));
+            limits.count_submission(&format!("p{n}@office.example"), "10.0.0.1");
+        }
+        assert!(limits.over("p200@office.example", "10.0.0.1"));
+        // 20 from one person, then a pause.
+        for _ in 0..20 {
+            assert!(!limits.over("ana@office.example", "10.0.0.2"));
+            limits.count_submission("ana@office.example", "10.0.0.2");
+        }
+        assert!(limits.over("ana@office.example", "10.0.0.3"));
+        let off = Limits::new(&Config {
+            submit_limit_per_email_hour: 0,
+            submit_limit_per_address_hour: 0,
+            ..Config::default()
+        });
+        for _ in 0..1000 {
+            off.count_submission("ana@office.example", "10.0.0.1");
+        }
+        assert!(!off.over("ana@office.example", "10.0.0.1"));
+    }
+}
