@@ -24,6 +24,17 @@ pub fn record(
     Ok(())
 }
 
+/// Blots `text` (an erased person's address) out of every entry's detail: the entries stay,
+/// without it. How many changed.
+pub fn scrub(conn: &Connection, text: &str) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE audit_log SET detail = replace(lower(detail), lower(?1), '[erased]')
+             WHERE instr(lower(detail), lower(?1)) > 0",
+        )?
+        .execute([text])?)
+}
+
 #[derive(Debug, Serialize)]
 pub struct AuditRow {
     pub id: i64,

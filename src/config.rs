@@ -65,6 +65,11 @@ pub struct Config {
     pub api_rate_per_minute: u32,
     /// Seconds a webhook receiver has to accept the connection, and to answer in all.
     pub webhook_timeout_secs: u64,
+    /// Portal tickets one requester email may submit per hour; 0 = no limit.
+    pub submit_limit_per_email_hour: u32,
+    /// Portal tickets one client address may submit per hour (a whole office may share one
+    /// behind its router); 0 = no limit.
+    pub submit_limit_per_address_hour: u32,
 }
 
 impl Default for Config {
@@ -95,6 +100,8 @@ impl Default for Config {
             body_timeout_secs: 30,
             api_rate_per_minute: 600,
             webhook_timeout_secs: 10,
+            submit_limit_per_email_hour: 20,
+            submit_limit_per_address_hour: 200,
         }
     }
 }
@@ -152,7 +159,9 @@ impl Config {
             jobs_interval_secs,
             body_timeout_secs,
             api_rate_per_minute,
-            webhook_timeout_secs
+            webhook_timeout_secs,
+            submit_limit_per_email_hour,
+            submit_limit_per_address_hour
         );
         match figment.data() {
             Ok(data) => {

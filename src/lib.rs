@@ -80,11 +80,13 @@ pub fn build_rocket_with(db: Db, config: Config) -> Result<Rocket<Build>> {
     }
     let headers = web::headers::SecurityHeaders::for_base_url(&config.base_url);
     let api_limiter = api::RateLimiter::new(config.api_rate_per_minute);
+    let portal_limits = portal::abuse::Limits::new(&config);
     let app = App::new(db, config, settings)?;
     let openapi = api::openapi::Document::assemble().map_err(error::Error::Internal)?;
     Ok(rocket::custom(figment)
         .manage(app)
         .manage(api_limiter)
+        .manage(portal_limits)
         .manage(openapi)
         .attach(headers)
         .attach(jobs_at_liftoff())

@@ -255,3 +255,17 @@ pub fn list(c: &Connection, which: List, limit: i64) -> Result<Vec<OutboxRow>> {
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
+
+/// Forgets every mail about ticket `ticket_id` (the ticket is being deleted): rows removed.
+pub fn forget_ticket(c: &Connection, ticket_id: i64) -> Result<usize> {
+    Ok(c.prepare_cached("DELETE FROM outbox WHERE ticket_id = ?1")?
+        .execute([ticket_id])?)
+}
+
+/// Forgets every mail to `addr` (a data-protection erasure): rows removed.
+pub fn forget_recipient(c: &Connection, addr: &str) -> Result<usize> {
+    Ok(
+        c.prepare_cached("DELETE FROM outbox WHERE to_addr = ?1 COLLATE NOCASE")?
+            .execute([addr])?,
+    )
+}

@@ -113,7 +113,7 @@ pub fn folded_words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// SQL that fills `ticket_search` for tickets with `id` in `[?1, ?2)`.
+/// SQL that fills `ticket_search` for tickets with `id` in `[?1, ?2)`, spam left out.
 const FILL_TICKETS: &str = "INSERT INTO ticket_search (rowid, subject, body, notes, requester)
     SELECT t.id, t.subject,
         coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
@@ -121,7 +121,33 @@ const FILL_TICKETS: &str = "INSERT INTO ticket_search (rowid, subject, body, not
         coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
                   WHERE m.ticket_id = t.id AND m.kind = 'note'), ''),
         t.requester_name || ' ' || t.requester_email
-    FROM tickets t WHERE t.id >= ?1 AND t.id < ?2";
+    FROM tickets t WHERE t.id >= ?1 AND t.id < ?2
+        AND t.id NOT IN (SELECT ticket_id FROM ticket_spam)";
+
+/// Takes ticket `id` out of the search index (marked as spam). The message triggers then
+/// find no row to update, so it stays out.
+pub fn forget_ticket(conn: &Connection, id: i64) -> Result<()> {
+    conn.prepare_cached("DELETE FROM ticket_search WHERE rowid = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+/// Puts ticket `id` back into the search index (no longer spam).
+pub fn index_ticket(conn: &Connection, id: i64) -> Result<()> {
+    forget_ticket(conn, id)?;
+    conn.prepare_cached(
+        "INSERT INTO ticket_search (rowid, subject, body, notes, requester)
+         SELECT t.id, t.subject,
+             coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
+                       WHERE m.ticket_id = t.id AND m.kind != 'note'), ''),
+             coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
+                       WHERE m.ticket_id = t.id AND m.kind = 'note'), ''),
+             t.requester_name || ' ' || t.requester_email
+         FROM tickets t WHERE t.id = ?1",
+    )?
+    .execute([id])?;
+    Ok(())
+}
 
 /// Tickets indexed per step of `reindex_tickets`.
 pub const REINDEX_BATCH: i64 = 2_000;

@@ -115,7 +115,65 @@ impl<'a> Desk<'a> {
         self.react(events)
     }
 
-    fn react(&self, mut events: Vec<Event>) -> Result<Vec<Event>> {
+    /// Marks the ticket as spam (and bans its requester's address with `ban`). A spam ticket is
+    /// out of the desk's view: nothing reacts to this (no rule, mail or webhook), nor to later
+    /// changes of it (`react`). Bulk actions call this per ticket.
+    pub fn mark_spam(&self, actor: &Actor, ticket_id: i64, ban: bool) -> Result<Vec<Event>> {
+        actions::mark_spam(self.conn, actor, ticket_id, ban, self.ctx.now)
+    }
+
+    /// Takes the spam mark off; its service-level clock and report rows come back.
+    pub fn unmark_spam(&self, actor: &Actor, ticket_id: i64) -> Result<Vec<Event>> {
+        let events = actions::unmark_spam(self.conn, actor, ticket_id, self.ctx.now)?;
+        crate::sla::react(self.conn, &events, self.ctx.now)?;
+        crate::reports::metrics::react(self.conn, &events, self.ctx.now)?;
+        Ok(events)
+    }
+
+    /// Deletes the ticket with everything of it (admins only), adding what went to `removed`.
+    /// Nothing reacts: there is no ticket left to react about. Bulk actions call this per ticket.
+    pub fn delete_ticket(
+        &self,
+        actor: &Actor,
+        ticket_id: i64,
+        removed: &mut actions::Removed,
+    ) -> Result<Vec<Event>> {
+        actions::delete(self.conn, actor, ticket_id, removed)
+    }
+
+    fn react(&self, events: Vec<Event>) -> Result<Vec<Event>> {
+        // Changes of a ticket marked as spam set nothing off (no rule, mail, clock or report).
+        let (mut events, hidden) = self.without_spam(events)?;
+        let mut all = self.react_live(std::mem::take(&mut events))?;
+        all.extend(hidden);
+        Ok(all)
+    }
+
+    /// `events` split into those of tickets in the desk and those of spam tickets.
+    fn without_spam(&self, events: Vec<Event>) -> Result<(Vec<Event>, Vec<Event>)> {
+        // A ticket this action opened is not spam yet: no read for the commonest action.
+        let mut spam: Vec<(i64, bool)> = crate::tickets::events::created(&events)
+            .map(|(id, _)| (id, false))
+            .collect();
+        let (mut live, mut hidden) = (Vec::new(), Vec::new());
+        for e in events {
+            let is_spam = if let Some((_, s)) = spam.iter().find(|(id, _)| *id == e.ticket_id) {
+                *s
+            } else {
+                let s = crate::tickets::store::is_spam(self.conn, e.ticket_id)?;
+                spam.push((e.ticket_id, s));
+                s
+            };
+            if is_spam {
+                hidden.push(e)
+            } else {
+                live.push(e)
+            }
+        }
+        Ok((live, hidden))
+    }
+
+    fn react_live(&self, mut events: Vec<Event>) -> Result<Vec<Event>> {
         // The rules first: their changes are events too, which the reactions below see (their
         // own loop guard is in `rules::run`).
         let by_rules = crate::rules::run::react(self.conn, &events, self.ctx.now, &self.ctx.mail)?;
@@ -181,7 +239,11 @@ fn notifications(conn: &Connection, mail: &MailCtx, events: &[Event]) -> Result<
                     resolve_mailed.push(ticket);
                 }
             }
-            What::Reopened | What::Rated { .. } => {}
+            What::Reopened
+            | What::Rated { .. }
+            | What::MarkedSpam { .. }
+            | What::NotSpam
+            | What::Deleted { .. } => {}
         }
     }
     Ok(())

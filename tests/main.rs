@@ -7,6 +7,7 @@
 
 mod common;
 
+mod abuse;
 mod admin;
 mod admin_audit;
 mod admin_mail;
@@ -43,6 +44,8 @@ mod mail_in;
 mod mail_trust;
 mod password_reset;
 mod portal;
+mod print_view;
+mod purge;
 mod recurring;
 mod recurring_restart;
 mod reports;
@@ -51,6 +54,7 @@ mod reports_data;
 mod rules;
 mod search;
 mod security;
+mod self_service;
 mod sessions;
 mod sla;
 mod sla_admin;

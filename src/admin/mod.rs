@@ -8,6 +8,7 @@
 
 mod api_tokens;
 mod audit;
+mod bans;
 mod categories;
 mod desk_hours;
 mod jobs;
@@ -47,6 +48,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(audit::routes());
     all.extend(api_tokens::routes());
     all.extend(webhooks::routes());
+    all.extend(bans::routes());
     all
 }
 

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod api_tokens;
 pub mod pending_logins;
+pub mod requester_links;
 pub mod resets;
 pub mod sessions;
 pub mod totp;

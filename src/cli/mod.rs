@@ -5,6 +5,7 @@ mod demo_csat;
 mod demo_kb;
 mod demo_sla;
 mod ops;
+mod purge;
 mod reindex;
 mod token;
 
@@ -76,6 +77,16 @@ pub enum Command {
     /// API tokens for scripts: create one (printed alone on standard output), list or revoke.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Erase a person's tickets and every trace of their address (a data-protection request).
+    /// Without --yes, only counts what would go.
+    Purge {
+        /// The requester's email address.
+        #[arg(long)]
+        requester: String,
+        /// Erase for real (without it: a dry run that counts).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -224,6 +235,7 @@ pub fn run(cli: Cli) -> ExitCode {
             command: Some(JobsCommand::Run { name }),
         }) => ops::jobs_run(&config, &name),
         Some(Command::Token(cmd)) => token::run(&config, cmd),
+        Some(Command::Purge { requester, yes }) => purge::run(&config, &requester, yes),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -82,6 +82,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.reports.json"),
             include_str!("en.home.json"),
             include_str!("en.desk_ux.json"),
+            include_str!("en.selfservice.json"),
         ],
     ),
     (
@@ -99,6 +100,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.reports.json"),
             include_str!("es.home.json"),
             include_str!("es.desk_ux.json"),
+            include_str!("es.selfservice.json"),
         ],
     ),
 ];

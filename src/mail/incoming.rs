@@ -94,6 +94,16 @@ pub fn quarantine(conn: &Connection, raw: &[u8], reason: &str) -> Result<Outcome
     })
 }
 
+/// Forgets every quarantined message that names `text` (a data-protection erasure of an
+/// address): rows removed.
+pub fn forget_quarantined_mentioning(conn: &Connection, text: &str) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "DELETE FROM mail_quarantine WHERE instr(lower(CAST(raw AS TEXT)), lower(?1)) > 0",
+        )?
+        .execute([text])?)
+}
+
 fn import_parsed(
     conn: &Connection,
     raw: &[u8],
@@ -130,7 +140,15 @@ fn import_parsed(
             let Some((name, email)) = sender(&message) else {
                 return quarantine(conn, raw, "no usable From address");
             };
-            deliver(conn, &message, raw, &name, &email, settings, config)?
+            // A banned sender's mail is dropped whole, counted on its ban: nothing is created.
+            if let Some(ban) = tickets::bans::matching(conn, &email)? {
+                tickets::bans::count(conn, ban, tickets::bans::Stopped::Mail)?;
+                Outcome::Ignored {
+                    reason: "the sender is banned".into(),
+                }
+            } else {
+                deliver(conn, &message, raw, &name, &email, settings, config)?
+            }
         }
     };
     if let Some(id) = &message_id {

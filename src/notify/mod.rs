@@ -12,9 +12,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 mod escalation;
+mod sign_in;
 pub mod templates;
 
 pub use escalation::{Escalation, StaffGroup, sla_escalation};
+pub use sign_in::requester_sign_in;
 
 use crate::config::Config;
 use crate::db::now;

@@ -2,7 +2,10 @@
 //! (or the secret link from notifications), reply, mark it resolved or reopen it, and say how
 //! the desk did once it is resolved (`rating`).
 
+pub mod abuse;
 mod access;
+pub mod mine;
+mod print;
 mod rating;
 
 use rocket::form::FromForm;
@@ -41,7 +44,7 @@ async fn load_refdata(app: &App, lang: Lang) -> Result<std::sync::Arc<RefData>> 
 }
 
 /// Categories and priorities an employee may pick.
-fn portal_choices(refdata: &RefData) -> Value {
+pub(crate) fn portal_choices(refdata: &RefData) -> Value {
     json!({
         "categories": refdata.categories.iter().filter(|c| c.active).collect::<Vec<_>>(),
         "priorities": refdata.priorities.iter().filter(|p| p.requester_selectable).collect::<Vec<_>>(),
@@ -82,6 +85,9 @@ pub struct TicketForm<'r> {
     /// separated by commas (filled in by `suggest.js`).
     #[field(default = String::new())]
     pub shown_articles: String,
+    /// The honeypot (`abuse::HONEYPOT`): people never see it, so only a bot fills it.
+    #[field(default = String::new())]
+    pub website: String,
 }
 
 impl CsrfForm for TicketForm<'_> {
@@ -135,10 +141,15 @@ pub fn shown_slugs(raw: &str) -> Vec<String> {
 async fn submit_ticket(
     page: Page<'_>,
     app: &State<App>,
+    limits: &State<abuse::Limits>,
+    ip: ClientIp,
     cookies: &CookieJar<'_>,
     form: Checked<TicketForm<'_>>,
 ) -> PageResult {
     let form = form.0;
+    if let Some(answer) = abuse::screen(&page, app, limits, &ip, &form).await? {
+        return Ok(answer);
+    }
     let refdata = load_refdata(app, page.lang).await?;
     let settings = app.settings();
     let (mut errors, picked) = validate::ticket(&form.input(), &refdata, false);
@@ -180,6 +191,7 @@ async fn submit_ticket(
                 .ok_or_else(|| Error::internal("opening the ticket created none"))
         })
         .await?;
+    limits.count_submission(&form.email.trim().to_lowercase(), &ip.0);
     access::grant(cookies, &tracking_id);
     Ok(Answer::from(Redirect::to(format!(
         "/tickets/{tracking_id}?created=true"
@@ -251,7 +263,7 @@ async fn lookup(
 }
 
 /// Loads a ticket this browser may see: by the access cookie or the secret link's token.
-async fn accessible(
+pub(crate) async fn accessible(
     app: &App,
     cookies: &CookieJar<'_>,
     tid: &str,
@@ -261,7 +273,12 @@ async fn accessible(
         return Ok(None);
     };
     let by_cookie = access::has(cookies, &tid);
-    if !by_cookie && token.is_none() {
+    // Signed in through "My tickets": every ticket of that address.
+    let signed_in = match (by_cookie, token) {
+        (false, None) => mine::signed_in_email(app, cookies).await?,
+        _ => None,
+    };
+    if !by_cookie && token.is_none() && signed_in.is_none() {
         return Ok(None);
     }
     let lookup = tid.clone();
@@ -274,6 +291,12 @@ async fn accessible(
     };
     if by_cookie {
         return Ok(Some(ticket));
+    }
+    if let Some(email) = signed_in {
+        return Ok(ticket
+            .requester_email
+            .eq_ignore_ascii_case(&email)
+            .then_some(ticket));
     }
     match token {
         Some(token) if constant_time_eq(token.as_bytes(), ticket.access_token.as_bytes()) => {
@@ -521,5 +544,8 @@ pub fn routes() -> Vec<Route> {
         switch_language
     ];
     all.extend(rating::routes());
+    all.extend(abuse::routes());
+    all.extend(mine::routes());
+    all.extend(print::routes());
     all
 }

@@ -199,6 +199,16 @@ pub fn refresh(conn: &Connection, cal: &mut Calendar, ticket_id: i64, now: i64) 
     Ok(())
 }
 
+/// Drops ticket `ticket_id` from the reports (marked as spam): its rows go, and `refresh` adds
+/// none back while it stays spam (`store::report_facts` does not see it).
+pub fn forget(conn: &Connection, ticket_id: i64) -> Result<()> {
+    conn.prepare_cached("DELETE FROM resolution_metrics WHERE ticket_id = ?1")?
+        .execute([ticket_id])?;
+    conn.prepare_cached("DELETE FROM ticket_metrics WHERE ticket_id = ?1")?
+        .execute([ticket_id])?;
+    Ok(())
+}
+
 /// Refreshes every ticket's rows, in batches by id; returns how many tickets there were.
 pub fn refresh_all(conn: &Connection, now: i64) -> Result<usize> {
     let mut cal = Calendar::lazy();

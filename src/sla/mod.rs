@@ -179,6 +179,8 @@ pub fn react(conn: &Connection, events: &[Event], now: i64) -> Result<()> {
                 kind: MessageKind::Staff,
                 ..
             } => false,
+            // Back from spam: its clock starts again from its facts.
+            What::NotSpam => true,
             _ => continue,
         };
         match touched.iter_mut().find(|(id, _)| *id == event.ticket_id) {

@@ -16,8 +16,10 @@ mod reports;
 mod ticket_csv;
 mod ticket_history;
 mod ticket_list;
+mod ticket_print;
 mod ticket_sla;
 mod ticket_update;
+mod ticket_spam;
 mod two_factor;
 
 use rocket::form::FromForm;
@@ -322,8 +324,10 @@ pub fn routes() -> Vec<Route> {
         attachment,
         new_ticket_page,
         create_ticket,
-        home::staff_home
+        home::staff_home,
+        ticket_print::print
     ];
+    all.extend(ticket_spam::routes());
     all.extend(canned_use::routes());
     all.extend(canned::routes());
     all.extend(prefs::routes());

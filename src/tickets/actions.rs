@@ -22,6 +22,9 @@
 
 use rusqlite::Connection;
 
+mod spam;
+pub use spam::{Removed, delete, mark_spam, unmark_spam};
+
 use super::csat;
 use super::store::{self, TicketRow};
 use super::{

@@ -45,6 +45,13 @@ pub enum What {
         comment: String,
         changed: bool,
     },
+    /// Staff marked the ticket as spam (`banned`: its requester's address was banned with it).
+    /// It is out of the lists: nothing reacts to it.
+    MarkedSpam { banned: bool },
+    /// The spam mark was taken off.
+    NotSpam,
+    /// The ticket is gone, with everything of it.
+    Deleted { tracking_id: String },
 }
 
 /// The ids of the tickets an action created, in order.

@@ -93,6 +93,8 @@ pub fn page(conn: &Connection, f: &Filter) -> Result<Page> {
     {
         clauses.push(visible);
     }
+    // Spam is in no list (see `store::NOT_SPAM`).
+    clauses.push(super::store::NOT_SPAM.into());
     for (column, value) in [
         ("t.status_id", f.status),
         ("t.priority_id", f.priority),

@@ -305,7 +305,8 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
     let mut with = String::new();
     let mut fts_join = "";
     // With nothing but the text to filter on, the index alone can count the matches.
-    let text_only = clauses.is_empty();
+    // Spam tickets have no search row, so their condition leaves the index's count right.
+    let text_only = clauses.iter().all(|c| c == super::store::NOT_SPAM);
     let mut count_fts_only = false;
     if !q.is_empty() {
         match &fts {

@@ -125,6 +125,8 @@ pub(super) fn conditions(f: &Filter, me: i64, refdata: &RefData) -> (Vec<String>
     if let Some(visible) = f.access.sql_condition("t.category_id") {
         clauses.push(visible);
     }
+    // Spam is in no list, count or export (it has no search row either: see `list`).
+    clauses.push(super::store::NOT_SPAM.into());
     match f.view {
         View::Open => clauses.push(open_clause.clone()),
         View::Mine => {

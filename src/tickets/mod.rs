@@ -10,6 +10,7 @@
 
 pub mod actions;
 pub mod assignment;
+pub mod bans;
 pub mod canned;
 pub mod categories;
 pub mod csat;
@@ -21,6 +22,7 @@ pub mod json_list;
 pub mod list;
 mod list_query;
 pub mod placeholders;
+pub mod purge;
 pub mod refdata;
 pub mod statuses;
 pub mod store;

@@ -331,7 +331,8 @@ pub fn report_facts(conn: &Connection, ticket_id: i64) -> Result<Option<ReportFa
                          WHERE m.ticket_id = t.id AND m.kind = 'staff' ORDER BY m.id LIMIT 1)
                     END,
                     s.is_closed
-             FROM tickets t JOIN statuses s ON s.id = t.status_id WHERE t.id = ?1",
+             FROM tickets t JOIN statuses s ON s.id = t.status_id
+             WHERE t.id = ?1 AND t.id NOT IN (SELECT ticket_id FROM ticket_spam)",
         )?
         .query_row([ticket_id], |r| {
             Ok(ReportFacts {
@@ -707,6 +708,80 @@ pub fn count_requesters_outside(conn: &Connection, suffix: &str) -> Result<i64> 
     Ok(conn
         .prepare_cached("SELECT COUNT(*) FROM tickets WHERE requester_email NOT LIKE '%' || ?1")?
         .query_row([suffix], |r| r.get(0))?)
+}
+
+// --- Spam and deletion --------------------------------------------------------------------
+
+/// Marks a ticket as spam; false when it already was.
+pub fn mark_spam(conn: &Connection, ticket_id: i64, by: Option<i64>, at: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO ticket_spam (ticket_id, marked_at, marked_by) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![ticket_id, at, by])?
+        > 0)
+}
+
+/// Takes the spam mark off a ticket; false when it had none.
+pub fn unmark_spam(conn: &Connection, ticket_id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("DELETE FROM ticket_spam WHERE ticket_id = ?1")?
+        .execute([ticket_id])?
+        > 0)
+}
+
+pub fn is_spam(conn: &Connection, ticket_id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM ticket_spam WHERE ticket_id = ?1")?
+        .exists([ticket_id])?)
+}
+
+/// The condition that hides spam from a query over `tickets t` (the lists, counts, export).
+pub const NOT_SPAM: &str = "t.id NOT IN (SELECT ticket_id FROM ticket_spam)";
+
+/// What a ticket holds: its messages and attachments.
+pub fn content_counts(conn: &Connection, ticket_id: i64) -> Result<(i64, i64)> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT (SELECT COUNT(*) FROM messages WHERE ticket_id = ?1),
+                    (SELECT COUNT(*) FROM attachments WHERE ticket_id = ?1)",
+        )?
+        .query_row([ticket_id], |r| Ok((r.get(0)?, r.get(1)?)))?)
+}
+
+/// Deletes the ticket row; the schema's cascades take its messages, attachments (stored in the
+/// database, so no file is left anywhere), history, service-level and report rows, ratings and
+/// spam mark, and the search trigger its index row. Rows that only point at it (`ON DELETE SET
+/// NULL`: mail, webhook deliveries, imports) are the caller's to remove first.
+pub fn delete_ticket(conn: &Connection, ticket_id: i64) -> Result<bool> {
+    conn.prepare_cached("DELETE FROM mail_imports WHERE ticket_id = ?1")?
+        .execute([ticket_id])?;
+    Ok(conn
+        .prepare_cached("DELETE FROM tickets WHERE id = ?1")?
+        .execute([ticket_id])?
+        > 0)
+}
+
+/// The ids of every ticket `email` is the requester of.
+pub fn ids_of_requester(conn: &Connection, email: &str) -> Result<Vec<i64>> {
+    let ids = conn
+        .prepare_cached("SELECT id FROM tickets WHERE requester_email = ?1 ORDER BY id")?
+        .query_map([email], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(ids)
+}
+
+/// A requester's tickets, newest change first, spam left out ("My tickets" on the portal).
+pub fn of_requester(conn: &Connection, email: &str, limit: i64) -> Result<Vec<Ticket>> {
+    let sql = format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.requester_email = ?1 AND {NOT_SPAM}
+         ORDER BY t.created_at DESC, t.id DESC LIMIT ?2"
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params![email, limit], ticket_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -370,3 +370,21 @@ pub fn purge(c: &Connection, before: i64, limit: i64) -> Result<usize> {
     )?
     .execute(params![before, limit])?)
 }
+
+/// Forgets every delivery about ticket `ticket_id` (the ticket is being deleted), sent or not:
+/// their bodies hold the ticket's text. Rows removed.
+pub fn forget_ticket(c: &Connection, ticket_id: i64) -> Result<usize> {
+    Ok(
+        c.prepare_cached("DELETE FROM webhook_deliveries WHERE ticket_id = ?1")?
+            .execute([ticket_id])?,
+    )
+}
+
+/// Forgets every delivery whose body names `text` (a data-protection erasure of an address):
+/// rows removed.
+pub fn forget_mentioning(c: &Connection, text: &str) -> Result<usize> {
+    Ok(c.prepare_cached(
+        "DELETE FROM webhook_deliveries WHERE instr(lower(payload), lower(?1)) > 0",
+    )?
+    .execute([text])?)
+}

@@ -1,0 +1,167 @@
+//! What keeps the public form from being abused: a honeypot field (a bot that fills it is told
+//! its ticket was received, and nothing is stored), submission limits per requester email and
+//! per client address (`submit_limit_per_*_hour`, 0 = off; counted in memory like the login
+//! throttle, so a restart forgives), and the banned addresses and domains (Admin > Bans).
+//! The "My tickets" sign-in mail is throttled here too.
+
+use std::time::Duration;
+
+use rocket::http::Status;
+use rocket::response::Redirect;
+use rocket::{Route, get, routes};
+use serde_json::json;
+
+use super::{TicketForm, form_values, portal_choices};
+use crate::config::Config;
+use crate::error::Result;
+use crate::tickets::bans;
+use crate::web::throttle::Throttle;
+use crate::web::{Answer, App, ClientIp, Html, Page};
+
+const HOUR: Duration = Duration::from_secs(3600);
+/// Sign-in mails: a few per address, more per client address, per quarter hour.
+const LINK_WINDOW: Duration = Duration::from_secs(15 * 60);
+const LINKS_PER_EMAIL: usize = 3;
+const LINKS_PER_ADDRESS: usize = 30;
+
+/// The portal's limits, managed by Rocket beside the app.
+pub struct Limits {
+    per_email: Option<Throttle>,
+    per_address: Option<Throttle>,
+    pub link_per_email: Throttle,
+    pub link_per_address: Throttle,
+}
+
+impl Limits {
+    pub fn new(config: &Config) -> Limits {
+        let limit = |n: u32| (n > 0).then(|| Throttle::new(n as usize, HOUR));
+        Limits {
+            per_email: limit(config.submit_limit_per_email_hour),
+            per_address: limit(config.submit_limit_per_address_hour),
+            link_per_email: Throttle::new(LINKS_PER_EMAIL, LINK_WINDOW),
+            link_per_address: Throttle::new(LINKS_PER_ADDRESS, LINK_WINDOW),
+        }
+    }
+
+    fn over(&self, email: &str, ip: &str) -> bool {
+        self.per_email
+            .as_ref()
+            .is_some_and(|t| t.is_blocked(&format!("email:{email}")))
+            || self
+                .per_address
+                .as_ref()
+                .is_some_and(|t| t.is_blocked(&format!("ip:{ip}")))
+    }
+
+    /// Counts a ticket submitted by `email` from `ip`.
+    pub fn count_submission(&self, email: &str, ip: &str) {
+        if let Some(t) = &self.per_email {
+            t.record_failure(&format!("email:{email}"));
+        }
+        if let Some(t) = &self.per_address {
+            t.record_failure(&format!("ip:{ip}"));
+        }
+    }
+}
+
+/// The honeypot's field name: hidden from people (and their screen readers), filled by bots.
+pub const HONEYPOT: &str = "website";
+
+/// Where a bot caught by the honeypot is sent: a page that looks like success.
+pub const RECEIVED_PATH: &str = "/tickets/received";
+
+/// The answer to a submission that must not become a ticket, or `None` when it may.
+pub async fn screen(
+    page: &Page<'_>,
+    app: &App,
+    limits: &Limits,
+    ip: &ClientIp,
+    form: &TicketForm<'_>,
+) -> Result<Option<Answer>> {
+    if !form.website.is_empty() {
+        return Ok(Some(Answer::from(Redirect::to(RECEIVED_PATH))));
+    }
+    let email = form.email.trim().to_lowercase();
+    if limits.over(&email, &ip.0) {
+        return refused(page, app, form, Status::TooManyRequests, "abuse_limit_hit")
+            .await
+            .map(Some);
+    }
+    if email.contains('@') {
+        let lookup = email.clone();
+        let banned = app
+            .db
+            .write(move |c| {
+                let ban = bans::matching(c, &lookup)?;
+                if let Some(id) = ban {
+                    bans::count(c, id, bans::Stopped::Submission)?;
+                }
+                Ok(ban.is_some())
+            })
+            .await?;
+        if banned {
+            return refused(page, app, form, Status::Forbidden, "abuse_banned")
+                .await
+                .map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// The form again, as typed, with `key`'s message above it.
+async fn refused(
+    page: &Page<'_>,
+    app: &App,
+    form: &TicketForm<'_>,
+    status: Status,
+    key: &str,
+) -> Result<Answer> {
+    let refdata = app.refdata(page.lang).await?;
+    let html = page.render(
+        "portal/new.html",
+        json!({ "choices": portal_choices(&refdata), "form": form_values(form), "errors": {},
+                "settings": app.settings(), "refused": page.t(key) }),
+    )?;
+    Ok(Answer::from((status, html)))
+}
+
+/// What a bot caught by the honeypot sees: the look of a received ticket, and no tracking ID.
+#[get("/tickets/received")]
+fn received(page: Page<'_>) -> Result<Html> {
+    page.render("portal/received.html", json!({}))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![received]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_let_an_office_through_and_zero_is_off() {
+        let limits = Limits::new(&Config::default());
+        // 200 colleagues behind one router, one ticket each: all fit.
+        for n in 0..200 {
+            assert!(!limits.over(&format!("p{n}@office.example"), "10.0.0.1"));
+            limits.count_submission(&format!("p{n}@office.example"), "10.0.0.1");
+        }
+        assert!(limits.over("p200@office.example", "10.0.0.1"));
+        // 20 from one person, then a pause.
+        for _ in 0..20 {
+            assert!(!limits.over("ana@office.example", "10.0.0.2"));
+            limits.count_submission("ana@office.example", "10.0.0.2");
+        }
+        assert!(limits.over("ana@office.example", "10.0.0.3"));
+        let off = Limits::new(&Config {
+            submit_limit_per_email_hour: 0,
+            submit_limit_per_address_hour: 0,
+            ..Config::default()
+        });
+        for _ in 0..1000 {
+            off.count_submission("ana@office.example", "10.0.0.1");
+        }
+        assert!(!off.over("ana@office.example", "10.0.0.1"));
+    }
+}
