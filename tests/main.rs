@@ -60,6 +60,8 @@ mod staff;
 mod ticket_pages;
 mod timeouts;
 mod two_factor;
+mod ux_list;
+mod ux_list_browser;
 mod ux_refdata;
 mod webhooks;
 mod webhooks_admin;
