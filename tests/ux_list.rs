@@ -88,7 +88,10 @@ fn a_hidden_column_stays_hidden_for_that_agent_only() {
     let back = show_columns(&agent, &ALL_BUT_PRIORITY, "view=all&sort=subject&page=1");
     assert_eq!(back, "/staff/tickets?view=all&sort=subject&page=1");
     let list = get_ok(&agent, &back);
-    assert!(list.contains("The list&#x27;s columns are saved.") || list.contains("The list's columns are saved."));
+    assert!(
+        list.contains("The list&#x27;s columns are saved.")
+            || list.contains("The list's columns are saved.")
+    );
     assert!(!list.contains("class=\"col-priority\""), "{list}");
     assert!(!list.contains("prio-medium"));
     assert!(list.contains("<input type=\"checkbox\" name=\"show\" value=\"priority\" >"));
@@ -104,7 +107,13 @@ fn a_hidden_column_stays_hidden_for_that_agent_only() {
     // The requester and category beside the subject can go too; the subject always stays.
     show_columns(&later, &["status", "updated"], "");
     let list = get_ok(&later, "/staff/tickets?view=all");
-    for gone in ["tk-requester", "tk-category", "col-due", "col-assignee", "class=\"mono\""] {
+    for gone in [
+        "tk-requester",
+        "tk-category",
+        "col-due",
+        "col-assignee",
+        "class=\"mono\"",
+    ] {
         assert!(!list.contains(gone), "{gone} hidden");
     }
     assert!(list.contains("class=\"tk-subject\"") && list.contains("class=\"col-updated\""));
@@ -134,7 +143,10 @@ fn the_pager_says_which_tickets_a_page_holds_of_how_many() {
     open_tickets(&app, 55);
     let agent = agent_client(&app);
     let first = get_ok(&agent, "/staff/tickets?view=all");
-    assert!(first.contains("<span class=\"pager-range\">1–25 of 55</span>"), "{first}");
+    assert!(
+        first.contains("<span class=\"pager-range\">1–25 of 55</span>"),
+        "{first}"
+    );
     assert!(first.contains("rel=\"next\"") && !first.contains("rel=\"prev\""));
 
     let second = get_ok(&agent, "/staff/tickets?view=all&page=2");
@@ -191,11 +203,11 @@ fn built_in_statuses_start_with_their_colours() {
         let slug = slug.to_string();
         app.db
             .read_blocking(move |c| {
-                Ok(c.query_row(
-                    "SELECT color FROM statuses WHERE slug = ?1",
-                    [slug],
-                    |r| r.get::<_, String>(0),
-                )?)
+                Ok(
+                    c.query_row("SELECT color FROM statuses WHERE slug = ?1", [slug], |r| {
+                        r.get::<_, String>(0)
+                    })?,
+                )
             })
             .unwrap()
     };
@@ -222,24 +234,28 @@ fn an_admin_chooses_a_status_colour_and_every_pill_shows_it() {
     let id = ticket_id(&app, &tid);
     let new = status_id(&app, "new");
     // As it starts: the built-in "New" is blue everywhere.
-    assert!(get_ok(&admin, "/staff/tickets").contains("class=\"status status-new pill-blue\""));
+    assert!(get_ok(admin, "/staff/tickets").contains("class=\"status status-new pill-blue\""));
 
-    let page = get_ok(&admin, "/admin/workflow");
+    let page = get_ok(admin, "/admin/workflow");
     assert!(page.contains("<option value=\"blue\" selected>Blue</option>"));
     assert!(page.contains("<option value=\"red\" >Red</option>"));
-    let res = save_status(&admin, &new, "New", "red");
+    let res = save_status(admin, &new, "New", "red");
     assert_eq!(res.status(), Status::SeeOther);
     assert_eq!(
-        app.count(&format!("SELECT color = 'red' FROM statuses WHERE id = {new}")),
+        app.count(&format!(
+            "SELECT color = 'red' FROM statuses WHERE id = {new}"
+        )),
         1
     );
-    let page = get_ok(&admin, "/admin/workflow");
+    let page = get_ok(admin, "/admin/workflow");
     assert!(page.contains("<option value=\"red\" selected>Red</option>"));
     let pill = "class=\"status status-new pill-red\"";
-    assert!(get_ok(&admin, "/staff/tickets").contains(pill), "the list");
-    let staff_page = get_ok(&admin, &format!("/staff/tickets/{id}"));
+    assert!(get_ok(admin, "/staff/tickets").contains(pill), "the list");
+    let staff_page = get_ok(admin, &format!("/staff/tickets/{id}"));
     assert!(
-        staff_page.contains(&format!("<p class=\"ticket-status\"><span {pill}>New</span>")),
+        staff_page.contains(&format!(
+            "<p class=\"ticket-status\"><span {pill}>New</span>"
+        )),
         "the staff ticket's title"
     );
     let portal = get_ok(employee, &format!("/tickets/{tid}"));
@@ -253,9 +269,9 @@ fn an_admin_chooses_a_status_colour_and_every_pill_shows_it() {
     assert!(es.contains(">Rojo</option>") && es.contains(">Verde azulado</option>"));
 
     // A new status gets the colour chosen in the add form.
-    let token = csrf(&admin, "/admin/workflow");
+    let token = csrf(admin, "/admin/workflow");
     let res = post_form(
-        &admin,
+        admin,
         "/admin/statuses",
         &[
             ("csrf_token", &token),
@@ -266,7 +282,9 @@ fn an_admin_chooses_a_status_colour_and_every_pill_shows_it() {
     );
     assert_eq!(res.status(), Status::SeeOther);
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM statuses WHERE name = 'Waiting on vendor' AND color = 'orange'"),
+        app.count(
+            "SELECT COUNT(*) FROM statuses WHERE name = 'Waiting on vendor' AND color = 'orange'"
+        ),
         1
     );
 }
@@ -285,8 +303,13 @@ fn a_colour_outside_the_palette_is_refused_with_the_form_kept() {
         )),
         "{page}"
     );
-    assert!(page.contains(&format!("aria-describedby=\"sf{waiting}-color-error color-help\" aria-invalid=\"true\"")));
-    assert!(page.contains("value=\"Waiting for parts\""), "the typed name is kept");
+    assert!(page.contains(&format!(
+        "aria-describedby=\"sf{waiting}-color-error color-help\" aria-invalid=\"true\""
+    )));
+    assert!(
+        page.contains("value=\"Waiting for parts\""),
+        "the typed name is kept"
+    );
     // Nothing changed; the list still offers the saved colour.
     assert_eq!(
         app.count(&format!(
@@ -311,7 +334,10 @@ fn a_colour_outside_the_palette_is_refused_with_the_form_kept() {
     let page = res.into_string().unwrap_or_default();
     assert!(page.contains("id=\"new-status-color-error\">Choose one of the listed colours.</p>"));
     assert!(page.contains("value=\"Parked\""));
-    assert_eq!(app.count("SELECT COUNT(*) FROM statuses WHERE name = 'Parked'"), 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM statuses WHERE name = 'Parked'"),
+        0
+    );
 }
 
 /// WCAG relative luminance of `#rrggbb`.
@@ -346,17 +372,24 @@ fn every_palette_colour_is_readable_in_light_and_dark_mode() {
     // The palette's variables: the light block, then the dark one.
     let at = css.find("--pill-gray-bg:").expect("the palette");
     let light = &css[at..];
-    let dark_at = light.find("prefers-color-scheme: dark").expect("its dark variant");
+    let dark_at = light
+        .find("prefers-color-scheme: dark")
+        .expect("its dark variant");
     let (light, dark) = light.split_at(dark_at);
     for color in COLORS {
         for (mode, block) in [("light", light), ("dark", dark)] {
             let bg = var(block, &format!("--pill-{color}-bg"));
             let fg = var(block, &format!("--pill-{color}"));
             let ratio = contrast(bg, fg);
-            assert!(ratio >= 4.5, "{color} in {mode} mode: {fg} on {bg} is {ratio:.2}:1");
+            assert!(
+                ratio >= 4.5,
+                "{color} in {mode} mode: {fg} on {bg} is {ratio:.2}:1"
+            );
         }
         assert!(
-            css.contains(&format!(".pill-{color} {{ background: var(--pill-{color}-bg); color: var(--pill-{color});")),
+            css.contains(&format!(
+                ".pill-{color} {{ background: var(--pill-{color}-bg); color: var(--pill-{color});"
+            )),
             "{color} has its pill rule"
         );
     }

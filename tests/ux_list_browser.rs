@@ -165,7 +165,12 @@ fn the_staff_list_fits_1280_and_1366_px_in_both_languages_and_is_cards_on_a_phon
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("helpdesk.db");
     // Demo tickets (varied subjects, requesters, agents, deadlines) and an admin to look.
-    let demo = run(&db, &["demo", "--tickets", "40", "--articles", "0"], &[], b"");
+    let demo = run(
+        &db,
+        &["demo", "--tickets", "40", "--articles", "0"],
+        &[],
+        b"",
+    );
     assert_eq!(demo.code, Some(0), "{demo:?}");
     let admin = run(
         &db,
