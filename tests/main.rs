@@ -64,6 +64,8 @@ mod staff;
 mod ticket_pages;
 mod timeouts;
 mod two_factor;
+mod ux_list;
+mod ux_list_browser;
 mod ux_refdata;
 mod ux_ticket;
 mod ux_ticket_browser;

@@ -1,5 +1,6 @@
 //! Statuses and priorities on one page: each row is its own small form (its English and Spanish
-//! name, order and flags), plus an "add" form for each table. Built-in statuses (those with a slug) may be renamed and reordered, but whether
+//! name, order and flags; a status also its pill colour from a fixed palette), plus an "add"
+//! form for each table. Built-in statuses (those with a slug) may be renamed and reordered, but whether
 //! they count as closed is fixed: the ticket loop relies on it. Nothing is ever deleted, since
 //! tickets reference these rows.
 
@@ -40,6 +41,9 @@ struct StatusForm {
     is_closed: bool,
     #[field(default = String::new())]
     sort: String,
+    /// A name from `statuses::COLORS`.
+    #[field(default = String::new())]
+    color: String,
 }
 
 impl CsrfForm for StatusForm {
@@ -96,12 +100,16 @@ async fn render(
             let mut row = json!({
                 "id": s.id, "builtin": s.slug.is_some(), "label": s.label,
                 "name": s.name, "name_es": s.name_es, "is_closed": s.is_closed,
-                "sort": s.sort.to_string(),
+                "sort": s.sort.to_string(), "color": s.color, "saved_color": s.color,
             });
             if let Some(v) = is_edit("status", s.id) {
                 row["name"] = v["name"].clone();
                 row["name_es"] = v["name_es"].clone();
                 row["sort"] = v["sort"].clone();
+                // A colour not in the palette shows the saved one (the list cannot hold it).
+                if let Some(c) = v["color"].as_str().and_then(statuses::parse_color) {
+                    row["color"] = c.into();
+                }
                 if s.slug.is_none() {
                     row["is_closed"] = v["is_closed"].clone();
                 }
@@ -129,9 +137,19 @@ async fn render(
         .collect();
     let next_sort = rd.statuses.iter().map(|s| s.sort).max().unwrap_or(0) + 10;
     let next_rank = rd.priorities.iter().map(|p| p.rank).max().unwrap_or(0) + 10;
-    let new_status = is_edit("new_status", 0).cloned().unwrap_or_else(
-        || json!({ "name": "", "name_es": "", "is_closed": false, "sort": next_sort.to_string() }),
-    );
+    let mut new_status = is_edit("new_status", 0).cloned().unwrap_or_else(|| {
+        json!({
+            "name": "", "name_es": "", "is_closed": false, "sort": next_sort.to_string(),
+            "color": statuses::DEFAULT_COLOR,
+        })
+    });
+    if new_status["color"]
+        .as_str()
+        .and_then(statuses::parse_color)
+        .is_none()
+    {
+        new_status["color"] = statuses::DEFAULT_COLOR.into();
+    }
     let new_priority = is_edit("new_priority", 0).cloned().unwrap_or_else(|| {
         json!({
             "name": "", "name_es": "", "rank": next_rank.to_string(),
@@ -146,6 +164,7 @@ async fn render(
         json!({
             "statuses": statuses, "priorities": priorities, "new_status": new_status,
             "new_priority": new_priority, "edit": { "kind": kind, "id": id }, "errors": errors,
+            "colors": statuses::COLORS,
         }),
     )
     .await
@@ -156,14 +175,25 @@ async fn workflow_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> R
     render(&page, app, None, FieldErrors::new()).await
 }
 
-/// A row's names as the form sent them: English, Spanish (may be empty).
+/// A row's names as the form sent them: English, Spanish (may be empty); and a status's colour
+/// (None for a priority).
 struct Names<'a> {
     en: &'a str,
     es: &'a str,
+    color: Option<&'a str>,
 }
 
-/// Saves a status or priority (`id` None: a new one) after checking its names and order number.
-/// `write` runs inside the transaction once the checks pass, with the English and Spanish name.
+/// A row's values once checked: names, order number and (for a status) its colour, None when
+/// the form sent none (a status keeps its colour; a new one gets the default).
+struct Valid<'a> {
+    name: &'a str,
+    name_es: &'a str,
+    order: i64,
+    color: Option<&'static str>,
+}
+
+/// Saves a status or priority (`id` None: a new one) after checking its names, order number and
+/// colour. `write` runs inside the transaction once the checks pass, with the checked values.
 #[allow(clippy::too_many_arguments)]
 async fn submit<F>(
     page: &Page<'_>,
@@ -176,8 +206,14 @@ async fn submit<F>(
     write: F,
 ) -> PageResult
 where
-    F: FnOnce(&Connection, &str, &str, i64) -> Result<String> + Send + 'static,
+    F: FnOnce(&Connection, &Valid<'_>) -> Result<String> + Send + 'static,
 {
+    // A status's colour must be one of the palette's (none sent: left as it is); a priority
+    // has none.
+    let color = match names.color {
+        Some(sent) if !sent.trim().is_empty() => statuses::parse_color(sent).map(Some),
+        _ => Some(None),
+    };
     let name = text(names.en, MAX_NAME);
     let name_es = optional_text(names.es, MAX_NAME);
     let order = super::number(order, -MAX_ORDER, MAX_ORDER);
@@ -214,12 +250,21 @@ where
             if order.is_none() {
                 refusals.add(order_field, "admin_error_order");
             }
-            let (Some(name), Some(name_es), Some(order), true) =
-                (name, name_es, order, refusals.is_empty())
+            if color.is_none() {
+                refusals.add("color", "list_admin_error_color");
+            }
+            let (Some(name), Some(name_es), Some(order), Some(color), true) =
+                (name, name_es, order, color, refusals.is_empty())
             else {
                 return Ok(Err(refusals));
             };
-            Ok(Ok(write(c, &name, &name_es, order)?))
+            let valid = Valid {
+                name: &name,
+                name_es: &name_es,
+                order,
+                color,
+            };
+            Ok(Ok(write(c, &valid)?))
         })
         .await?;
     match outcome {
@@ -252,6 +297,20 @@ where
     }
 }
 
+fn status_row<'a>(v: &Valid<'a>) -> statuses::StatusRow<'a> {
+    statuses::StatusRow {
+        name: v.name,
+        name_es: v.name_es,
+        sort: v.order,
+        color: v.color,
+    }
+}
+
+/// The colour for the audit log: the one saved, or "kept".
+fn color_word(v: &Valid<'_>) -> &'static str {
+    v.color.unwrap_or("kept")
+}
+
 #[post("/statuses", data = "<form>")]
 async fn create_status(
     admin: AdminUser,
@@ -261,8 +320,10 @@ async fn create_status(
     form: Checked<StatusForm>,
 ) -> PageResult {
     let f = form.0;
-    let values =
-        json!({ "name": f.name, "name_es": f.name_es, "is_closed": f.is_closed, "sort": f.sort });
+    let values = json!({
+        "name": f.name, "name_es": f.name_es, "is_closed": f.is_closed, "sort": f.sort,
+        "color": f.color,
+    });
     let (me, closed) = (admin.0.id, f.is_closed);
     submit(
         &page,
@@ -272,13 +333,17 @@ async fn create_status(
         Names {
             en: &f.name,
             es: &f.name_es,
+            color: Some(&f.color),
         },
         &f.sort,
         values,
-        move |c, name, name_es, sort| {
-            let id = statuses::insert_status(c, name, name_es, closed, sort)?;
-            let detail =
-                format!("id={id} name={name} name_es={name_es} closed={closed} sort={sort}");
+        move |c, v| {
+            let row = status_row(v);
+            let id = statuses::insert_status(c, &row, closed)?;
+            let (name, name_es, sort, color) = (v.name, v.name_es, v.order, color_word(v));
+            let detail = format!(
+                "id={id} name={name} name_es={name_es} closed={closed} sort={sort} color={color}"
+            );
             crate::audit::record(c, Some(me), "status_create", &detail, Some(&ip.0))?;
             Ok(detail)
         },
@@ -296,8 +361,10 @@ async fn save_status(
     form: Checked<StatusForm>,
 ) -> PageResult {
     let f = form.0;
-    let values =
-        json!({ "name": f.name, "name_es": f.name_es, "is_closed": f.is_closed, "sort": f.sort });
+    let values = json!({
+        "name": f.name, "name_es": f.name_es, "is_closed": f.is_closed, "sort": f.sort,
+        "color": f.color,
+    });
     let (me, closed) = (admin.0.id, f.is_closed);
     submit(
         &page,
@@ -307,19 +374,22 @@ async fn save_status(
         Names {
             en: &f.name,
             es: &f.name_es,
+            color: Some(&f.color),
         },
         &f.sort,
         values,
-        move |c, name, name_es, sort| {
+        move |c, v| {
             // A built-in status keeps its "closed" flag whatever the form says.
             let closed = if statuses::slug_of(c, Table::Statuses, id)?.is_some() {
                 None
             } else {
                 Some(closed)
             };
-            statuses::update_status(c, id, name, name_es, closed, sort)?;
-            let detail =
-                format!("id={id} name={name} name_es={name_es} closed={closed:?} sort={sort}");
+            statuses::update_status(c, id, &status_row(v), closed)?;
+            let (name, name_es, sort, color) = (v.name, v.name_es, v.order, color_word(v));
+            let detail = format!(
+                "id={id} name={name} name_es={name_es} closed={closed:?} sort={sort} color={color}"
+            );
             crate::audit::record(c, Some(me), "status_update", &detail, Some(&ip.0))?;
             Ok(detail)
         },
@@ -349,10 +419,12 @@ async fn create_priority(
         Names {
             en: &f.name,
             es: &f.name_es,
+            color: None,
         },
         &f.rank,
         values,
-        move |c, name, name_es, rank| {
+        move |c, v| {
+            let (name, name_es, rank) = (v.name, v.name_es, v.order);
             let id = statuses::insert_priority(c, name, name_es, rank, selectable)?;
             let detail = format!(
                 "id={id} name={name} name_es={name_es} rank={rank} selectable={selectable}"
@@ -387,10 +459,12 @@ async fn save_priority(
         Names {
             en: &f.name,
             es: &f.name_es,
+            color: None,
         },
         &f.rank,
         values,
-        move |c, name, name_es, rank| {
+        move |c, v| {
+            let (name, name_es, rank) = (v.name, v.name_es, v.order);
             statuses::update_priority(c, id, name, name_es, rank, selectable)?;
             let detail = format!(
                 "id={id} name={name} name_es={name_es} rank={rank} selectable={selectable}"

@@ -247,3 +247,20 @@ pub fn set_notify_prefs(conn: &Connection, id: i64, prefs: &NotifyPrefs) -> Resu
     )?;
     if n == 0 { Err(Error::NotFound) } else { Ok(()) }
 }
+
+/// The ticket list's columns this member hid (names from `tickets::list_columns`, comma
+/// separated; empty: all show).
+pub fn list_hidden_columns(conn: &Connection, id: i64) -> Result<String> {
+    Ok(conn
+        .prepare_cached("SELECT list_hidden_columns FROM staff WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .unwrap_or_default())
+}
+
+pub fn set_list_hidden_columns(conn: &Connection, id: i64, hidden: &str) -> Result<()> {
+    let n = conn
+        .prepare_cached("UPDATE staff SET list_hidden_columns = ?2 WHERE id = ?1")?
+        .execute(params![id, hidden])?;
+    if n == 0 { Err(Error::NotFound) } else { Ok(()) }
+}

@@ -83,6 +83,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.home.json"),
             include_str!("en.desk_ux.json"),
             include_str!("en.selfservice.json"),
+            include_str!("en.list.json"),
         ],
     ),
     (
@@ -101,6 +102,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.home.json"),
             include_str!("es.desk_ux.json"),
             include_str!("es.selfservice.json"),
+            include_str!("es.list.json"),
         ],
     ),
 ];

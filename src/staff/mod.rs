@@ -5,6 +5,7 @@ mod api_tokens;
 mod canned;
 mod canned_use;
 mod home;
+mod list_columns;
 mod login;
 mod login_code;
 mod password;
@@ -315,6 +316,7 @@ async fn create_ticket(
 pub fn routes() -> Vec<Route> {
     let mut all = routes![
         ticket_list::ticket_list,
+        list_columns::save_columns,
         reports::reports_page,
         reports::report_csv,
         ticket_csv::tickets_csv,

@@ -1,13 +1,16 @@
-//! The agents' ticket list (`/staff/tickets`): views, filters, sorting and paging, kept rendered
-//! while the tickets it lists are unchanged.
+//! The agents' ticket list (`/staff/tickets`): views, filters, sorting and paging ("26–50 of
+//! 1,000+"), the columns each agent chose to show, kept rendered while the tickets it lists and
+//! those columns are unchanged.
 
 use rocket::{State, get};
 use serde_json::json;
 
 use super::refdata;
-use crate::auth::StaffUser;
+use crate::auth::{StaffUser, users};
 use crate::error::Result;
+use crate::i18n::Lang;
 use crate::tickets::list::{self, Days, Filter, Sort, View};
+use crate::tickets::list_columns;
 use crate::util::clean;
 use crate::web::{App, Html, Page};
 
@@ -62,7 +65,14 @@ pub(super) async fn ticket_list(
     );
     let refdata = refdata(app, &pg).await?;
     let (f, rd, me) = (filter.clone(), refdata.clone(), staff.id);
-    let result = app.db.read(move |c| list::list(c, &f, me, &rd)).await?;
+    let (result, hidden) = app
+        .db
+        .read(move |c| {
+            let page = list::list(c, &f, me, &rd)?;
+            Ok((page, users::list_hidden_columns(c, me)?))
+        })
+        .await?;
+    let hidden = list_columns::parse_hidden(&hidden);
     let num = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     // The filter as a query string, for the pager links (Tera escapes the `&`s), and sorted
     // by deadline for the due column's heading (the other way round when it already is).
@@ -94,14 +104,23 @@ pub(super) async fn ticket_list(
     // Kept while the same tickets, at the same revisions, are listed (a search's snippets come
     // from the tickets' text, which moves their revisions too).
     let listed: Vec<(i64, i64)> = result.tickets.iter().map(|t| (t.id, t.revision)).collect();
-    let fingerprint = json!([result.total, result.has_next, listed]);
+    let fingerprint = json!([result.total, result.has_next, listed, hidden]);
     let key = pg.list_page_key("staff/list.html", format!("{qs}&page={}", filter.page));
     let inputs = pg.page_inputs(0, &refdata, &app.settings(), fingerprint);
     if let Some(html) = pg.kept_page(&key, &inputs) {
         return Ok(html);
     }
+    let columns = list_columns::shown(&hidden);
+    let cols: serde_json::Map<String, serde_json::Value> = columns
+        .iter()
+        .map(|c| (c.name.to_string(), c.shown.into()))
+        .collect();
+    let range = Range::new(filter.page, result.tickets.len(), result.total, pg.lang);
     let data = json!({
         "filter": filter,
+        "columns": columns,
+        "cols": cols,
+        "range": range,
         "tickets": result.tickets.into_iter().map(|t| list::Row::new(t, &time)).collect::<Vec<_>>(),
         "total": result.total,
         "capped": result.total > list::COUNT_CAP,
@@ -150,5 +169,66 @@ pub(super) fn filter_of(
         access: staff.access.clone(),
         now: time.now,
         day_end: crate::desk_time::day_end(time.now, &time.zone),
+    }
+}
+
+/// Where a page of the list stands among the matches, for "26–50 of 1,000+": its first and
+/// last ticket's place and the total, "1,000+" past the count's cap.
+#[derive(serde::Serialize)]
+struct Range {
+    from: i64,
+    to: i64,
+    total: String,
+}
+
+impl Range {
+    fn new(page: i64, shown: usize, total: i64, lang: Lang) -> Range {
+        let from = (page - 1) * list::PER_PAGE + 1;
+        let total = if total > list::COUNT_CAP {
+            format!("{}+", group_digits(list::COUNT_CAP, lang))
+        } else {
+            group_digits(total, lang)
+        };
+        Range {
+            from,
+            to: from + shown as i64 - 1,
+            total,
+        }
+    }
+}
+
+/// `n` with its thousands grouped as the language writes them: "1,000" in English; in Spanish
+/// four digits stay together ("1000") and longer numbers take points ("12.500").
+fn group_digits(n: i64, lang: Lang) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let sep = match lang {
+        Lang::Es if digits.len() <= 4 => return n.to_string(),
+        Lang::Es => '.',
+        _ => ',',
+    };
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(ch);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_and_totals_read_as_people_write_them() {
+        let r = Range::new(2, 25, 1001, Lang::En);
+        assert_eq!((r.from, r.to, r.total.as_str()), (26, 50, "1,000+"));
+        let r = Range::new(1, 7, 7, Lang::Es);
+        assert_eq!((r.from, r.to, r.total.as_str()), (1, 7, "7"));
+        assert_eq!(group_digits(1000, Lang::Es), "1000");
+        assert_eq!(group_digits(12500, Lang::Es), "12.500");
+        assert_eq!(group_digits(1234567, Lang::En), "1,234,567");
+        assert_eq!(group_digits(999, Lang::En), "999");
     }
 }

@@ -20,6 +20,7 @@ pub mod home;
 pub mod json;
 pub mod json_list;
 pub mod list;
+pub mod list_columns;
 mod list_query;
 pub mod placeholders;
 pub mod purge;
@@ -101,6 +102,8 @@ pub struct Ticket {
     // Display fields, filled by RefData::decorate.
     pub status: String,
     pub status_slug: String,
+    /// The status pill's colour (see `statuses::COLORS`).
+    pub status_color: String,
     pub is_closed: bool,
     pub priority: String,
     pub priority_slug: String,

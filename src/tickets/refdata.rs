@@ -22,6 +22,8 @@ pub struct StatusRef {
     pub label: String,
     pub is_closed: bool,
     pub sort: i64,
+    /// Its pill's colour, a name from `statuses::COLORS`.
+    pub color: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,7 +79,8 @@ impl RefData {
     pub fn load(conn: &Connection) -> Result<RefData> {
         let mut statuses = conn
             .prepare_cached(
-                "SELECT id, slug, name, name_es, is_closed, sort FROM statuses ORDER BY sort, id",
+                "SELECT id, slug, name, name_es, is_closed, sort, color FROM statuses
+                 ORDER BY sort, id",
             )?
             .query_map([], |r| {
                 Ok(StatusRef {
@@ -88,6 +91,7 @@ impl RefData {
                     label: String::new(),
                     is_closed: r.get(4)?,
                     sort: r.get(5)?,
+                    color: r.get(6)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -258,6 +262,7 @@ impl RefData {
         if let Some(s) = self.status(t.status_id) {
             t.status = s.label.clone();
             t.status_slug = s.slug.clone().unwrap_or_default();
+            t.status_color = s.color.clone();
             t.is_closed = s.is_closed;
         }
         if let Some(p) = self.priority(t.priority_id) {

@@ -5,6 +5,20 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Error, Result};
 
+/// The colours a status pill may have: a fixed palette (static/app.css gives each a light and a
+/// dark variant whose text meets WCAG AA's 4.5:1 on its background), stored by name.
+pub const COLORS: [&str; 8] = [
+    "gray", "blue", "teal", "green", "amber", "orange", "red", "purple",
+];
+
+/// The colour a new status gets.
+pub const DEFAULT_COLOR: &str = "gray";
+
+/// `name` if it is one of the palette's colours.
+pub fn parse_color(name: &str) -> Option<&'static str> {
+    COLORS.into_iter().find(|c| *c == name.trim())
+}
+
 /// Which table a query is about.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Table {
@@ -61,17 +75,27 @@ pub fn slug_of(c: &Connection, table: Table, id: i64) -> Result<Option<String>> 
         .ok_or(Error::NotFound)
 }
 
-/// A new status; `name_es` empty: Spanish pages show `name`.
-pub fn insert_status(
-    c: &Connection,
-    name: &str,
-    name_es: &str,
-    is_closed: bool,
-    sort: i64,
-) -> Result<i64> {
+/// A status's names, order and pill colour (one of `COLORS`), as the admin form saves them.
+pub struct StatusRow<'a> {
+    pub name: &'a str,
+    /// Empty: Spanish pages show `name`.
+    pub name_es: &'a str,
+    pub sort: i64,
+    /// None: an existing status keeps its colour, a new one gets `DEFAULT_COLOR`.
+    pub color: Option<&'static str>,
+}
+
+/// A new status.
+pub fn insert_status(c: &Connection, row: &StatusRow<'_>, is_closed: bool) -> Result<i64> {
     c.execute(
-        "INSERT INTO statuses (name, name_es, is_closed, sort) VALUES (?1, ?2, ?3, ?4)",
-        params![name, name_es, is_closed, sort],
+        "INSERT INTO statuses (name, name_es, is_closed, sort, color) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            row.name,
+            row.name_es,
+            is_closed,
+            row.sort,
+            row.color.unwrap_or(DEFAULT_COLOR)
+        ],
     )?;
     Ok(c.last_insert_rowid())
 }
@@ -80,15 +104,14 @@ pub fn insert_status(
 pub fn update_status(
     c: &Connection,
     id: i64,
-    name: &str,
-    name_es: &str,
+    row: &StatusRow<'_>,
     is_closed: Option<bool>,
-    sort: i64,
 ) -> Result<()> {
     c.execute(
-        "UPDATE statuses SET name = ?2, name_es = ?3, is_closed = COALESCE(?4, is_closed), sort = ?5
+        "UPDATE statuses SET name = ?2, name_es = ?3, is_closed = COALESCE(?4, is_closed), sort = ?5,
+             color = COALESCE(?6, color)
          WHERE id = ?1",
-        params![id, name, name_es, is_closed, sort],
+        params![id, row.name, row.name_es, is_closed, row.sort, row.color],
     )?;
     Ok(())
 }
