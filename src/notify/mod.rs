@@ -12,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 mod escalation;
+pub mod followers;
 pub mod templates;
 
 pub use escalation::{Escalation, StaffGroup, sla_escalation};

@@ -4,12 +4,15 @@
 mod api_tokens;
 mod canned;
 mod canned_use;
+mod followers;
 mod home;
 mod login;
 mod login_code;
 mod password;
+mod presence;
 mod prefs;
 mod report_charts;
+mod report_time;
 mod report_view;
 mod report_view_charts;
 mod reports;
@@ -77,7 +80,7 @@ async fn render_ticket(
     // The sidebar (the requester's other tickets, popular articles) and the canned replies
     // offered are cheap to load and decide, with the ticket's revision, whether the page kept
     // from last time still holds.
-    let (mut ticket, mut history, articles, canned, sla) = app
+    let (mut ticket, mut history, articles, canned, (sla, extras)) = app
         .db
         .read_quick(move |c| {
             let ticket = tickets::get(c, id)?
@@ -87,7 +90,8 @@ async fn render_ticket(
             let articles = crate::kb::popular_articles(c, lang)?;
             let canned = tickets::canned::offered(c, me, ticket.category_id)?;
             let sla = crate::sla::status::status(c, id, now)?;
-            Ok((ticket, history, articles, canned, sla))
+            let extras = followers::page_extras(c, id, me)?;
+            Ok((ticket, history, articles, canned, (sla, extras)))
         })
         .await?;
     // The other tickets by id and revision (their names come with the reference data), the
@@ -103,6 +107,7 @@ async fn render_ticket(
             .collect::<Vec<_>>(),
         canned,
         sla,
+        extras,
     ]);
     let settings = app.settings();
     let key = page.ticket_page_key("staff/ticket.html", id);
@@ -140,6 +145,7 @@ async fn render_ticket(
         "kb_links": crate::kb::article_links(app, articles), "canned": canned,
         "sla": ticket_sla::card(page, sla.as_ref()),
         "rating": rating.as_ref().map(|(r, _)| r), "rating_earlier": rating.is_some_and(|(_, e)| e),
+        "extras": extras,
     });
     let html = if kept {
         page.render_kept(key, inputs, data)?
@@ -174,6 +180,13 @@ struct StaffReplyForm<'r> {
     /// Ticked: apply that canned reply's field changes.
     #[field(default = false)]
     canned_apply: bool,
+    /// Optional minutes spent, recorded with the reply or note (`tickets::time_spent`).
+    #[field(default = String::new())]
+    minutes: String,
+    /// The newest message the agent's page showed: a reply is refused while newer ones by
+    /// somebody else exist (`presence::reply_collision`).
+    #[field(default = String::new())]
+    seen_at: String,
 }
 
 impl StaffReplyForm<'_> {
@@ -182,6 +195,7 @@ impl StaffReplyForm<'_> {
         json!({
             "message": self.message, "status": self.status, "silent": self.silent,
             "canned": self.canned, "canned_id": self.canned_id, "canned_apply": self.canned_apply,
+            "minutes": self.minutes,
         })
     }
 }
@@ -218,6 +232,16 @@ async fn reply(
     validate::message(&form.message, &mut errors);
     let canned = canned_use::chosen(&page, app, &staff, id, &form.canned_id, &mut errors).await?;
     let uploads = checked_uploads(&form.attachments, &app.settings(), &mut errors).await;
+    let minutes = tickets::time_spent::parse_minutes(&form.minutes, "minutes", &mut errors);
+    let collision = match kind {
+        MessageKind::Staff if errors.is_empty() => {
+            presence::reply_collision(&page, app, &staff, id, &form.seen_at).await?
+        }
+        _ => None,
+    };
+    if let Some(warning) = &collision {
+        errors.add_with("seen_at", "collision_warning", "warning", warning);
+    }
     if !errors.is_empty() {
         let mut values = form.values();
         match &canned {
@@ -248,13 +272,21 @@ async fn reply(
     }
     let used = canned.map(|prepared| prepared.id);
     let who = actor(&staff);
+    let who_id = staff.id;
     let mut ctx = Ctx::new(app.mail_ctx(), now());
     if form.silent {
         ctx = ctx.silent();
     }
     app.db
         .write(move |c| {
-            Desk::new(c, &ctx).reply(&who, id, &message, &changes)?;
+            let events = Desk::new(c, &ctx).reply(&who, id, &message, &changes)?;
+            if let Some(minutes) = minutes {
+                let message_id = events.iter().find_map(|e| match &e.what {
+                    tickets::What::MessageAdded { message_id, .. } => Some(*message_id),
+                    _ => None,
+                });
+                tickets::time_spent::add(c, id, who_id, message_id, minutes, ctx.now)?;
+            }
             if let Some(canned_id) = used {
                 tickets::canned::record_use(c, canned_id, ctx.now)?;
             }
@@ -434,6 +466,8 @@ pub fn routes() -> Vec<Route> {
         home::staff_home
     ];
     all.extend(canned_use::routes());
+    all.extend(followers::routes());
+    all.extend(presence::routes());
     all.extend(canned::routes());
     all.extend(prefs::routes());
     all.extend(login::routes());
