@@ -381,11 +381,16 @@ fn copied(
         return Ok(());
     };
     let mail = super::settings::effective(conn, config)?;
-    let own: Vec<String> = [&config.mail_from, &mail.from, &mail.reply_to, &config.imap_user]
-        .iter()
-        .map(|a| bare_address(a))
-        .filter(|a| !a.is_empty())
-        .collect();
+    let own: Vec<String> = [
+        &config.mail_from,
+        &mail.from,
+        &mail.reply_to,
+        &config.imap_user,
+    ]
+    .iter()
+    .map(|a| bare_address(a))
+    .filter(|a| !a.is_empty())
+    .collect();
     for addr in list.iter() {
         let Some(email) = addr.address().map(|a| a.trim().to_lowercase()) else {
             continue;

@@ -128,4 +128,3 @@ fn mention(
     }
     Ok(())
 }
-

@@ -30,7 +30,12 @@ pub fn parse_form(raw: &str, requester: &str, errors: &mut FieldErrors) -> Vec<S
 }
 
 /// Adds `list` as the ticket's CC followers, in the transaction that opened it.
-pub fn add_all(conn: &rusqlite::Connection, ticket_id: i64, list: &[String], at: i64) -> Result<()> {
+pub fn add_all(
+    conn: &rusqlite::Connection,
+    ticket_id: i64,
+    list: &[String],
+    at: i64,
+) -> Result<()> {
     for addr in list {
         followers::add_email(conn, ticket_id, addr, "", Kind::Cc, at)?;
     }
@@ -69,15 +74,22 @@ async fn add(
     };
     let list = match followers::parse_cc(&form.0.cc) {
         Ok(list) if !list.is_empty() => list,
-        Ok(_) => return Ok(Flash::error(back(&ticket.tracking_id), followers::ERROR_CC_INVALID)),
+        Ok(_) => {
+            return Ok(Flash::error(
+                back(&ticket.tracking_id),
+                followers::ERROR_CC_INVALID,
+            ));
+        }
         Err(key) => return Ok(Flash::error(back(&ticket.tracking_id), key)),
     };
     let (id, requester, at) = (ticket.id, ticket.requester_email.clone(), now());
     let fits = app
         .db
         .write(move |c| {
-            let list: Vec<String> =
-                list.into_iter().filter(|a| !a.eq_ignore_ascii_case(&requester)).collect();
+            let list: Vec<String> = list
+                .into_iter()
+                .filter(|a| !a.eq_ignore_ascii_case(&requester))
+                .collect();
             let have = followers::ccs(c, id)?;
             let new = list
                 .iter()
@@ -111,7 +123,10 @@ async fn remove(
     app.db
         .write(move |c| followers::remove_cc(c, id, &email))
         .await?;
-    Ok(Flash::success(back(&ticket.tracking_id), "flash_cc_removed"))
+    Ok(Flash::success(
+        back(&ticket.tracking_id),
+        "flash_cc_removed",
+    ))
 }
 
 pub fn routes() -> Vec<Route> {

@@ -82,8 +82,10 @@ async fn presence(
         .presence
         .beat(id, staff.id, &staff.name, beat.typing, page.now);
     let (updated_at, change) = change;
-    let change = change.map(|c| json!({ "by": c.by, "what": c.what, "at": c.at,
-                                        "text": change_text(&page, &c) }));
+    let change = change.map(|c| {
+        json!({ "by": c.by, "what": c.what, "at": c.at,
+                                        "text": change_text(&page, &c) })
+    });
     Ok(Json(json!({
         "viewers": others.viewers, "typing": others.typing,
         "updated_at": updated_at, "change": change,

@@ -17,7 +17,12 @@ pub struct Change {
 
 /// The ticket's newest message after message `seen` (the newest one the viewer had on their
 /// page) that `me` did not write.
-pub fn newer_message(conn: &Connection, ticket_id: i64, seen: i64, me: i64) -> Result<Option<Change>> {
+pub fn newer_message(
+    conn: &Connection,
+    ticket_id: i64,
+    seen: i64,
+    me: i64,
+) -> Result<Option<Change>> {
     Ok(conn
         .prepare_cached(
             "SELECT author_name, kind, created_at FROM messages
@@ -28,7 +33,11 @@ pub fn newer_message(conn: &Connection, ticket_id: i64, seen: i64, me: i64) -> R
             let kind: String = r.get(1)?;
             Ok(Change {
                 by: r.get(0)?,
-                what: if kind == "staff" { "reply".into() } else { kind },
+                what: if kind == "staff" {
+                    "reply".into()
+                } else {
+                    kind
+                },
                 at: r.get(2)?,
             })
         })

@@ -106,9 +106,11 @@ pub fn unfollow(conn: &Connection, ticket_id: i64, staff_id: i64) -> Result<bool
 
 /// The follower with this address on the ticket, if any (any kind but staff).
 pub fn by_email(conn: &Connection, ticket_id: i64, email: &str) -> Result<Option<Follower>> {
-    Ok(list(conn, ticket_id)?
-        .into_iter()
-        .find(|f| f.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email))))
+    Ok(list(conn, ticket_id)?.into_iter().find(|f| {
+        f.email
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case(email))
+    }))
 }
 
 /// Adds `email` (lowercase) as a follower of `kind`; false when the address already follows the
@@ -236,7 +238,8 @@ pub fn resolve_mentions(handles: &[String], staff: &[Mentionable]) -> Vec<i64> {
     let mut ids = Vec::new();
     for handle in handles {
         let by_handle = staff.iter().find(|s| &s.handle == handle);
-        let by_first: Vec<&Mentionable> = staff.iter().filter(|s| &s.first_name == handle).collect();
+        let by_first: Vec<&Mentionable> =
+            staff.iter().filter(|s| &s.first_name == handle).collect();
         let found = by_handle.or(match by_first.as_slice() {
             [one] => Some(*one),
             _ => None,
@@ -326,7 +329,10 @@ mod tests {
             },
         ];
         let handles = |s: &str| mentions(s);
-        assert_eq!(resolve_mentions(&handles("@ana @ana.ruiz"), &staff), vec![1]);
+        assert_eq!(
+            resolve_mentions(&handles("@ana @ana.ruiz"), &staff),
+            vec![1]
+        );
         // "tom" is Tom B's handle, which wins over the two first names.
         assert_eq!(resolve_mentions(&handles("@tom"), &staff), vec![2]);
         assert!(resolve_mentions(&handles("@nobody"), &staff).is_empty());

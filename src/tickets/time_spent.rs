@@ -176,7 +176,11 @@ pub fn totals(
         }
     }
     let mut totals: Vec<TimeTotal> = out.into_iter().map(|(t, _)| t).collect();
-    totals.sort_by(|a, b| a.by.cmp(b.by).then(b.minutes.cmp(&a.minutes)).then(a.id.cmp(&b.id)));
+    totals.sort_by(|a, b| {
+        a.by.cmp(b.by)
+            .then(b.minutes.cmp(&a.minutes))
+            .then(a.id.cmp(&b.id))
+    });
     Ok(totals)
 }
 

@@ -96,8 +96,16 @@ mod tests {
         assert_eq!(seen.viewers, vec!["Tom".to_string()]);
         assert_eq!(seen.typing, vec!["Tom".to_string()]);
         // Tom's typing is old news after TYPING_SECS, his page after VIEW_SECS.
-        assert!(p.beat(7, 1, "Ana", false, 105 + TYPING_SECS).typing.is_empty());
-        assert!(p.beat(7, 1, "Ana", false, 105 + VIEW_SECS).viewers.is_empty());
+        assert!(
+            p.beat(7, 1, "Ana", false, 105 + TYPING_SECS)
+                .typing
+                .is_empty()
+        );
+        assert!(
+            p.beat(7, 1, "Ana", false, 105 + VIEW_SECS)
+                .viewers
+                .is_empty()
+        );
         // Another ticket is another room.
         assert!(p.beat(8, 2, "Tom", false, 140).viewers.is_empty());
         p.leave(8, 2);
