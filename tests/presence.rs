@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use rocket::http::{ContentType, Status};
+use rocket::http::Status;
 use rocket::local::blocking::Client;
 use serde_json::Value;
 

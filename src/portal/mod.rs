@@ -315,7 +315,7 @@ async fn view_ticket(
     let id = ticket.id;
     let ccs: Vec<String> = app
         .db
-        .read_quick(move |c| Ok(tickets::followers::ccs(c, id)?))
+        .read_quick(move |c| tickets::followers::ccs(c, id))
         .await?
         .into_iter()
         .filter_map(|f| f.email)
