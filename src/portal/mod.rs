@@ -393,14 +393,20 @@ async fn reply(
         let refdata = load_refdata(app, page.lang).await?;
         refdata.decorate(&mut ticket);
         let id = ticket.id;
-        let messages = app
+        let (messages, ccs) = app
             .db
-            .read(move |c| tickets::messages(c, id, false))
+            .read(move |c| {
+                Ok((
+                    tickets::messages(c, id, false)?,
+                    tickets::followers::ccs(c, id)?,
+                ))
+            })
             .await?;
+        let ccs: Vec<String> = ccs.into_iter().filter_map(|f| f.email).collect();
         let survey = rating::survey_of(app, &ticket, page.now).await?;
         let html = page.render(
             "portal/ticket.html",
-            json!({ "ticket": ticket, "messages": messages, "created": false, "ccs": [],
+            json!({ "ticket": ticket, "messages": messages, "created": false, "ccs": ccs,
                     "form": { "message": form.message }, "errors": errors, "settings": settings,
                     "survey": survey.to_json(), "rating_form": rating::form_json(&survey) }),
         )?;

@@ -50,10 +50,7 @@ impl Presence {
             Some(me) => {
                 me.at = now;
                 me.name = name.to_string();
-                me.typing_at = typing_at.or(me.typing_at);
-                if !typing {
-                    me.typing_at = None;
-                }
+                me.typing_at = typing_at;
             }
             None => seen.push(Seen {
                 staff_id,
