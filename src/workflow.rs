@@ -184,6 +184,7 @@ impl<'a> Desk<'a> {
         // The reports' facts, after the clocks (they copy the due times).
         crate::reports::metrics::react(self.conn, &events, self.ctx.now)?;
         notifications(self.conn, &self.ctx.mail, &events)?;
+        notify::followers::react(self.conn, &self.ctx.mail, &events)?;
         crate::webhooks::react(self.conn, &events, self.ctx.now, &self.ctx.mail.base_url)?;
         Ok(events)
     }

@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0029_report_metrics.sql"),
     include_str!("migrations/0030_list_fits.sql"),
     include_str!("migrations/0033_self_service.sql"),
+    include_str!("migrations/0034_followers_time.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;

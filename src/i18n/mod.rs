@@ -84,6 +84,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.desk_ux.json"),
             include_str!("en.selfservice.json"),
             include_str!("en.list.json"),
+            include_str!("en.followers.json"),
         ],
     ),
     (
@@ -103,6 +104,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.desk_ux.json"),
             include_str!("es.selfservice.json"),
             include_str!("es.list.json"),
+            include_str!("es.followers.json"),
         ],
     ),
 ];

@@ -290,7 +290,10 @@ fn deliver(
         };
         let staff = users::find_by_email(conn, email)?.filter(|s| s.active);
         let is_requester = ticket.requester_email.eq_ignore_ascii_case(email);
-        if staff.is_none() && !is_requester {
+        // Someone copied on the ticket: their answer is added as theirs, like the requester's.
+        let cc = tickets::followers::by_email(conn, ticket.id, email)?
+            .filter(|f| f.kind != tickets::followers::Kind::Staff);
+        if staff.is_none() && !is_requester && cc.is_none() {
             break;
         }
         let vouched =
@@ -316,6 +319,16 @@ fn deliver(
                 Actor::unverified_email(email),
                 Some(unverified_staff_marker(&s.name, email)),
             ),
+            // Only the mails to the CC itself (random Message-IDs) verify it.
+            None if cc.is_some() => {
+                let verified = vouched || answers_desk_mail(conn, message, &ticket, email, false)?;
+                let cc_name = cc.as_ref().map_or("", |c| c.name.as_str());
+                (
+                    MessageKind::Requester,
+                    Actor::email(None, &cc_author(cc_name, email)),
+                    (!verified).then(|| unverified_requester_marker(email)),
+                )
+            }
             None => break,
         };
         let body = with_notes(&trim_quoted(&text), &notes);
@@ -355,11 +368,72 @@ fn deliver(
     };
     let sender = Actor::email(None, name);
     let events = Desk::new(conn, &ctx).open(&sender, &new)?;
-    let tracking_id = tickets::events::created(&events)
+    let (id, tracking_id) = tickets::events::created(&events)
         .next()
-        .map(|(_, tracking_id)| tracking_id.to_string())
+        .map(|(id, tracking_id)| (id, tracking_id.to_string()))
         .ok_or_else(|| Error::internal("opening the ticket created none"))?;
+    copied(conn, message, id, email, config, ctx.now)?;
     Ok(Outcome::NewTicket { tracking_id })
+}
+
+/// How a CC's message is signed: their name with their address, so staff see who wrote it.
+fn cc_author(name: &str, email: &str) -> String {
+    if name.is_empty() {
+        email.to_string()
+    } else {
+        format!("{name} <{email}>")
+    }
+}
+
+/// The Cc addresses of a ticket's first mail become its CC followers (at most
+/// `followers::MAX_CC`), except the sender and the desk's own addresses.
+fn copied(
+    conn: &Connection,
+    message: &Message<'_>,
+    ticket_id: i64,
+    sender: &str,
+    config: &Config,
+    now: i64,
+) -> Result<()> {
+    let Some(list) = message.cc() else {
+        return Ok(());
+    };
+    let mail = super::settings::effective(conn, config)?;
+    let own: Vec<String> = [
+        &config.mail_from,
+        &mail.from,
+        &mail.reply_to,
+        &config.imap_user,
+    ]
+    .iter()
+    .map(|a| bare_address(a))
+    .filter(|a| !a.is_empty())
+    .collect();
+    for addr in list.iter() {
+        let Some(email) = addr.address().map(|a| a.trim().to_lowercase()) else {
+            continue;
+        };
+        if !crate::util::looks_like_email(&email) || email == sender || own.contains(&email) {
+            continue;
+        }
+        let name = addr
+            .name()
+            .map(|n| crate::util::clean(n.trim_matches(['"', '\'', ' ']), MAX_NAME))
+            .unwrap_or_default();
+        let kind = tickets::followers::Kind::Cc;
+        tickets::followers::add_email(conn, ticket_id, &email, &name, kind, now)?;
+    }
+    Ok(())
+}
+
+/// `addr` of `Name <addr>` (or `addr` alone), lowercase.
+fn bare_address(s: &str) -> String {
+    let s = s.trim();
+    let inner = match (s.rfind('<'), s.rfind('>')) {
+        (Some(a), Some(b)) if a < b => &s[a + 1..b],
+        _ => s,
+    };
+    inner.trim().to_lowercase()
 }
 
 /// The sender's language, from Content-Language or else the Accept-Language some clients

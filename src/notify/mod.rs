@@ -13,6 +13,7 @@ use serde_json::json;
 
 mod escalation;
 mod sign_in;
+pub mod followers;
 pub mod templates;
 
 pub use escalation::{Escalation, StaffGroup, sla_escalation};

@@ -35,9 +35,13 @@ pub enum Kind {
     SlaWarning,
     /// To staff: a service-level target of the ticket is breached (an escalation step).
     SlaBreached,
+    /// To a staff member following the ticket: what someone else changed or wrote.
+    FollowerUpdate,
+    /// To a staff member named with `@handle` in an internal note.
+    Mentioned,
 }
 
-pub const KINDS: [Kind; 11] = [
+pub const KINDS: [Kind; 13] = [
     Kind::TicketCreated,
     Kind::StaffReplied,
     Kind::TicketResolved,
@@ -49,6 +53,8 @@ pub const KINDS: [Kind; 11] = [
     Kind::RuleToStaff,
     Kind::SlaWarning,
     Kind::SlaBreached,
+    Kind::FollowerUpdate,
+    Kind::Mentioned,
 ];
 
 impl Kind {
@@ -64,6 +70,8 @@ impl Kind {
             Kind::RuleToRequester | Kind::RuleToStaff => "rule_mail",
             Kind::SlaWarning => "sla_warning",
             Kind::SlaBreached => "sla_breached",
+            Kind::FollowerUpdate => "follower_update",
+            Kind::Mentioned => "mentioned",
         }
     }
 
@@ -77,6 +85,8 @@ impl Kind {
                 | Kind::RuleToStaff
                 | Kind::SlaWarning
                 | Kind::SlaBreached
+                | Kind::FollowerUpdate
+                | Kind::Mentioned
         )
     }
 
@@ -101,6 +111,10 @@ impl Kind {
             (Kind::SlaWarning, Lang::Es) => "Aviso de SLA",
             (Kind::SlaBreached, Lang::En) => "SLA breached",
             (Kind::SlaBreached, Lang::Es) => "SLA incumplido",
+            (Kind::FollowerUpdate, Lang::En) => "Update",
+            (Kind::FollowerUpdate, Lang::Es) => "Novedades",
+            (Kind::Mentioned, Lang::En) => "You were mentioned",
+            (Kind::Mentioned, Lang::Es) => "Le han mencionado",
             // A rule's mail carries the subject its rule wrote (see `notify::rule_mail`).
             (Kind::RuleToRequester | Kind::RuleToStaff, _) => return ticket_subject.to_string(),
         };

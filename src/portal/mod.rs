@@ -6,6 +6,7 @@ pub mod abuse;
 mod access;
 pub mod mine;
 mod print;
+mod cc;
 mod rating;
 
 use rocket::form::FromForm;
@@ -88,6 +89,9 @@ pub struct TicketForm<'r> {
     /// The honeypot (`abuse::HONEYPOT`): people never see it, so only a bot fills it.
     #[field(default = String::new())]
     pub website: String,
+    /// Portal only: CC addresses, separated by commas or new lines (`cc::parse_form`).
+    #[field(default = String::new())]
+    pub cc: String,
 }
 
 impl CsrfForm for TicketForm<'_> {
@@ -115,7 +119,7 @@ pub fn form_values(form: &TicketForm<'_>) -> Value {
     json!({
         "name": form.name, "email": form.email, "category": form.category,
         "priority": form.priority, "subject": form.subject, "message": form.message,
-        "shown_articles": form.shown_articles,
+        "shown_articles": form.shown_articles, "cc": form.cc,
     })
 }
 
@@ -154,6 +158,7 @@ async fn submit_ticket(
     let settings = app.settings();
     let (mut errors, picked) = validate::ticket(&form.input(), &refdata, false);
     let uploads = checked_uploads(&form.attachments, &settings, &mut errors).await;
+    let ccs = cc::parse_form(&form.cc, &form.email, &mut errors);
     let (category_id, priority_id) = match picked {
         Some(p) if errors.is_empty() => p,
         _ => {
@@ -185,10 +190,11 @@ async fn submit_ticket(
             let events = Desk::new(c, &ctx).open(&requester, &new)?;
             // Suggested, yet the employee still needed a ticket.
             crate::kb::store::record_shown(c, &shown)?;
-            tickets::events::created(&events)
+            let (id, tracking_id) = tickets::events::created(&events)
                 .next()
-                .map(|(_, tracking_id)| tracking_id.to_string())
-                .ok_or_else(|| Error::internal("opening the ticket created none"))
+                .ok_or_else(|| Error::internal("opening the ticket created none"))?;
+            cc::add_all(c, id, &ccs, ctx.now)?;
+            Ok(tracking_id.to_string())
         })
         .await?;
     limits.count_submission(&form.email.trim().to_lowercase(), &ip.0);
@@ -329,7 +335,15 @@ async fn view_ticket(
     // Kept pages are for employees; the welcome note after submitting is shown once.
     let keep = page.staff.is_none() && !created;
     let key = page.ticket_page_key("portal/ticket.html", ticket.id);
-    let inputs = page.page_inputs(ticket.revision, &refdata, &settings, Value::Null);
+    let id = ticket.id;
+    let ccs: Vec<String> = app
+        .db
+        .read_quick(move |c| tickets::followers::ccs(c, id))
+        .await?
+        .into_iter()
+        .filter_map(|f| f.email)
+        .collect();
+    let inputs = page.page_inputs(ticket.revision, &refdata, &settings, json!(ccs));
     if keep && let Some(html) = page.kept_page(&key, &inputs) {
         return Ok(html);
     }
@@ -344,7 +358,7 @@ async fn view_ticket(
         })
         .await?;
     let data = json!({ "ticket": ticket, "messages": messages, "created": created,
-                       "form": {}, "errors": {}, "settings": settings,
+                       "form": {}, "errors": {}, "settings": settings, "ccs": ccs,
                        "survey": survey.to_json(), "rating_form": rating::form_json(&survey) });
     if keep {
         page.render_kept(key, inputs, data)
@@ -402,14 +416,20 @@ async fn reply(
         let refdata = load_refdata(app, page.lang).await?;
         refdata.decorate(&mut ticket);
         let id = ticket.id;
-        let messages = app
+        let (messages, ccs) = app
             .db
-            .read(move |c| tickets::messages(c, id, false))
+            .read(move |c| {
+                Ok((
+                    tickets::messages(c, id, false)?,
+                    tickets::followers::ccs(c, id)?,
+                ))
+            })
             .await?;
+        let ccs: Vec<String> = ccs.into_iter().filter_map(|f| f.email).collect();
         let survey = rating::survey_of(app, &ticket, page.now).await?;
         let html = page.render(
             "portal/ticket.html",
-            json!({ "ticket": ticket, "messages": messages, "created": false,
+            json!({ "ticket": ticket, "messages": messages, "created": false, "ccs": ccs,
                     "form": { "message": form.message }, "errors": errors, "settings": settings,
                     "survey": survey.to_json(), "rating_form": rating::form_json(&survey) }),
         )?;
@@ -547,5 +567,6 @@ pub fn routes() -> Vec<Route> {
     all.extend(abuse::routes());
     all.extend(mine::routes());
     all.extend(print::routes());
+    all.extend(cc::routes());
     all
 }

@@ -4,13 +4,16 @@
 mod api_tokens;
 mod canned;
 mod canned_use;
+mod followers;
 mod home;
 mod list_columns;
 mod login;
 mod login_code;
 mod password;
 mod prefs;
+mod presence;
 mod report_charts;
+mod report_time;
 mod report_view;
 mod report_view_charts;
 mod reports;
@@ -81,7 +84,7 @@ async fn render_ticket(
     // The sidebar (the requester's other tickets, popular articles) and the canned replies
     // offered are cheap to load and decide, with the ticket's revision, whether the page kept
     // from last time still holds.
-    let (mut ticket, mut history, articles, canned, sla) = app
+    let (mut ticket, mut history, articles, canned, (sla, extras)) = app
         .db
         .read_quick(move |c| {
             let ticket = tickets::get(c, id)?
@@ -91,7 +94,8 @@ async fn render_ticket(
             let articles = crate::kb::popular_articles(c, lang)?;
             let canned = tickets::canned::offered(c, me, ticket.category_id)?;
             let sla = crate::sla::status::status(c, id, now)?;
-            Ok((ticket, history, articles, canned, sla))
+            let extras = followers::page_extras(c, id, me)?;
+            Ok((ticket, history, articles, canned, (sla, extras)))
         })
         .await?;
     // The other tickets by id and revision (their names come with the reference data), the
@@ -107,6 +111,7 @@ async fn render_ticket(
             .collect::<Vec<_>>(),
         canned,
         sla,
+        extras,
     ]);
     let settings = app.settings();
     let key = page.ticket_page_key("staff/ticket.html", id);
@@ -148,6 +153,7 @@ async fn render_ticket(
         "kb_links": crate::kb::article_links(app, articles), "canned": canned,
         "sla": ticket_sla::card(page, sla.as_ref()),
         "rating": rating.as_ref().map(|(r, _)| r), "rating_earlier": rating.is_some_and(|(_, e)| e),
+        "extras": extras,
     });
     let html = if kept {
         page.render_kept(key, inputs, data)?
@@ -331,6 +337,8 @@ pub fn routes() -> Vec<Route> {
     ];
     all.extend(ticket_spam::routes());
     all.extend(canned_use::routes());
+    all.extend(followers::routes());
+    all.extend(presence::routes());
     all.extend(canned::routes());
     all.extend(prefs::routes());
     all.extend(login::routes());

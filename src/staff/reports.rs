@@ -342,10 +342,16 @@ pub(super) async fn report_csv(
         )?;
         Ok(CsvAnswer::Page((Status::UnprocessableEntity, html)))
     };
-    let (range, _, computed) = match prepare(&staff, &pg, app, &refdata, &q).await? {
+    let (range, filters, computed) = match prepare(&staff, &pg, app, &refdata, &q).await? {
         Ok(ok) => ok,
         Err(errors) => return bad(errors),
     };
+    if table == Some(super::report_time::NAME) {
+        let name = format!("report-time-{}-{}.csv", range.from, range.to);
+        let csv = super::report_time::csv(app, &staff, &refdata, &range, &filters).await?;
+        let file = Download::new(&name, "text/csv; charset=utf-8", csv);
+        return Ok(CsvAnswer::File(Box::new(file)));
+    }
     let (tables, _) = build_tables(&pg, &refdata, &range, &computed);
     let Some(found) = tables.iter().find(|t| Some(t.name) == table) else {
         return bad(FieldErrors::one("table", "report_error_table"));

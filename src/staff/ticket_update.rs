@@ -17,7 +17,7 @@ use rocket::post;
 use rocket::response::{Flash, Redirect};
 use serde_json::json;
 
-use super::{Draft, actor, canned_use, render_ticket};
+use super::{Draft, actor, canned_use, presence, render_ticket};
 use crate::auth::StaffUser;
 use crate::db::now;
 use crate::error::{Error, FieldErrors};
@@ -38,6 +38,8 @@ const FIELD_ORDER: &[&str] = &[
     "priority",
     "category",
     "assignee",
+    "minutes",
+    "seen_at",
 ];
 
 #[derive(FromForm)]
@@ -78,6 +80,13 @@ pub(super) struct DeskForm<'r> {
     /// Ticked: apply that canned reply's field changes.
     #[field(default = false)]
     canned_apply: bool,
+    /// Optional minutes spent, recorded with the reply or note (`tickets::time_spent`).
+    #[field(default = String::new())]
+    minutes: String,
+    /// The newest message the agent's page showed: a reply is refused while newer ones by
+    /// somebody else exist (`presence::reply_collision`).
+    #[field(default = String::new())]
+    seen_at: String,
 }
 
 impl CsrfForm for DeskForm<'_> {
@@ -92,6 +101,7 @@ impl DeskForm<'_> {
         let mut values = json!({
             "message": self.message, "silent": self.silent,
             "canned": self.canned, "canned_id": self.canned_id, "canned_apply": self.canned_apply,
+            "minutes": self.minutes,
         });
         for (name, value) in self.fields() {
             if let Some(value) = value {
@@ -262,17 +272,26 @@ pub(super) async fn reply(
     validate::message(&form.message, &mut errors);
     let canned = canned_use::chosen(&page, app, &staff, id, &form.canned_id, &mut errors).await?;
     let uploads = checked_uploads(&form.attachments, &app.settings(), &mut errors).await;
+    let minutes = tickets::time_spent::parse_minutes(&form.minutes, "minutes", &mut errors);
+    let kind = if form.kind == "note" {
+        MessageKind::Note
+    } else {
+        MessageKind::Staff
+    };
+    // Only a reply waits for a look at what came meanwhile; a note never bothers anyone.
+    if kind == MessageKind::Staff
+        && errors.is_empty()
+        && let Some(warning) =
+            presence::reply_collision(&page, app, &staff, id, &form.seen_at).await?
+    {
+        errors.add_with("seen_at", "collision_warning", "warning", &warning);
+    }
     if !errors.is_empty() {
         let draft = refused(&form, errors, canned.as_ref());
         return Ok(Answer::from(
             render_ticket(&page, app, &staff, id, Some(draft)).await?,
         ));
     }
-    let kind = if form.kind == "note" {
-        MessageKind::Note
-    } else {
-        MessageKind::Staff
-    };
     let message = NewMessage {
         kind,
         body: form.message.trim().to_string(),
@@ -286,6 +305,7 @@ pub(super) async fn reply(
     overlay(&mut all, &changes);
     let used = canned.as_ref().map(|prepared| prepared.id);
     let who = actor(&staff);
+    let who_id = staff.id;
     let mut ctx = Ctx::new(app.mail_ctx(), now());
     if form.silent {
         ctx = ctx.silent();
@@ -294,6 +314,13 @@ pub(super) async fn reply(
         .db
         .write(move |c| {
             let events = Desk::new(c, &ctx).reply(&who, id, &message, &all)?;
+            if let Some(minutes) = minutes {
+                let message_id = events.iter().find_map(|e| match e.what {
+                    What::MessageAdded { message_id, .. } if e.ticket_id == id => Some(message_id),
+                    _ => None,
+                });
+                tickets::time_spent::add(c, id, who_id, message_id, minutes, ctx.now)?;
+            }
             if let Some(canned_id) = used {
                 tickets::canned::record_use(c, canned_id, ctx.now)?;
             }

@@ -27,6 +27,8 @@ pub struct Row {
     pub resolved_at: Option<i64>,
     pub sla_due_at: Option<i64>,
     pub message_count: i64,
+    /// Minutes staff entered as spent on it (`time_spent`).
+    pub time_spent_minutes: i64,
 }
 
 /// Up to `limit` tickets matching `clauses` (with `params`), below id `before` if given, by id
@@ -52,7 +54,8 @@ pub fn page(
     let sql = format!(
         "SELECT t.id, t.tracking_id, t.subject, t.requester_name, t.requester_email, t.status_id,
                 t.priority_id, t.category_id, t.assignee_id, t.channel, t.created_at, t.updated_at,
-                t.first_response_at, t.resolved_at, t.sla_due_at, t.message_count
+                t.first_response_at, t.resolved_at, t.sla_due_at, t.message_count,
+                (SELECT COALESCE(SUM(te.minutes), 0) FROM time_entries te WHERE te.ticket_id = t.id)
          FROM tickets t {where_sql} ORDER BY t.id DESC LIMIT {limit}"
     );
     let rows = conn
@@ -75,6 +78,7 @@ pub fn page(
                 resolved_at: r.get(13)?,
                 sla_due_at: r.get(14)?,
                 message_count: r.get(15)?,
+                time_spent_minutes: r.get(16)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

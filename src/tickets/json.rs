@@ -20,7 +20,8 @@ pub const SELECT: &str = "SELECT t.id, t.tracking_id, t.subject,
         t.requester_name, t.requester_email, t.channel,
         t.created_at, t.updated_at, t.first_response_at, t.resolved_at,
         ts.first_response_due_at, ts.resolution_due_at, t.sla_due_at, t.message_count,
-        rt.rating, rt.comment, rt.rating_changed_at
+        rt.rating, rt.comment, rt.rating_changed_at,
+        (SELECT COALESCE(SUM(te.minutes), 0) FROM time_entries te WHERE te.ticket_id = t.id)
     FROM tickets t
     JOIN statuses s ON s.id = t.status_id
     JOIN priorities p ON p.id = t.priority_id
@@ -125,6 +126,8 @@ pub struct TicketObject {
     pub message_count: i64,
     /// The satisfaction survey's latest answer; `None` until the requester answers.
     pub rating: Option<Rating>,
+    /// Minutes staff entered as spent on it (`tickets::time_spent`), 0 without any.
+    pub time_spent_minutes: i64,
 }
 
 /// The ticket object of one row of `SELECT`, typed.
@@ -187,6 +190,7 @@ pub fn object_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TicketObject> 
             }),
             None => None,
         },
+        time_spent_minutes: r.get(29)?,
     })
 }
 

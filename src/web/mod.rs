@@ -8,6 +8,7 @@ pub mod files;
 pub mod headers;
 pub mod lang;
 pub mod page_cache;
+pub mod presence;
 pub mod throttle;
 
 use std::collections::HashMap;
@@ -82,6 +83,8 @@ pub struct App {
     dummy_hash: std::sync::Arc<std::sync::OnceLock<String>>,
     refdata_cache: RwLock<HashMap<&'static str, (Instant, Arc<RefData>)>>,
     kept_pages: page_cache::KeptPages,
+    /// Who has which staff ticket page open (the collision warning).
+    pub presence: presence::Presence,
 }
 
 /// HTML of rendered pages kept at most (some hundred ticket pages).
@@ -107,6 +110,7 @@ impl App {
             dummy_hash: Default::default(),
             refdata_cache: RwLock::new(HashMap::new()),
             kept_pages: page_cache::KeptPages::new(KEPT_PAGES_BUDGET),
+            presence: presence::Presence::new(),
         })
     }
 
