@@ -19,6 +19,7 @@ mod rules;
 mod settings;
 mod sla;
 mod staff;
+mod tags;
 mod webhook_log;
 mod webhooks;
 mod workflow;
@@ -47,6 +48,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(audit::routes());
     all.extend(api_tokens::routes());
     all.extend(webhooks::routes());
+    all.extend(tags::routes());
     all
 }
 

@@ -12,9 +12,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 mod escalation;
+mod merged;
 pub mod templates;
 
 pub use escalation::{Escalation, StaffGroup, sla_escalation};
+pub use merged::ticket_merged;
 
 use crate::config::Config;
 use crate::db::now;

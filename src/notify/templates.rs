@@ -35,9 +35,11 @@ pub enum Kind {
     SlaWarning,
     /// To staff: a service-level target of the ticket is breached (an escalation step).
     SlaBreached,
+    /// To the requester of a ticket merged into another: where it goes on.
+    TicketMerged,
 }
 
-pub const KINDS: [Kind; 11] = [
+pub const KINDS: [Kind; 12] = [
     Kind::TicketCreated,
     Kind::StaffReplied,
     Kind::TicketResolved,
@@ -49,6 +51,7 @@ pub const KINDS: [Kind; 11] = [
     Kind::RuleToStaff,
     Kind::SlaWarning,
     Kind::SlaBreached,
+    Kind::TicketMerged,
 ];
 
 impl Kind {
@@ -64,6 +67,7 @@ impl Kind {
             Kind::RuleToRequester | Kind::RuleToStaff => "rule_mail",
             Kind::SlaWarning => "sla_warning",
             Kind::SlaBreached => "sla_breached",
+            Kind::TicketMerged => "ticket_merged",
         }
     }
 
@@ -101,6 +105,8 @@ impl Kind {
             (Kind::SlaWarning, Lang::Es) => "Aviso de SLA",
             (Kind::SlaBreached, Lang::En) => "SLA breached",
             (Kind::SlaBreached, Lang::Es) => "SLA incumplido",
+            (Kind::TicketMerged, Lang::En) => "Merged",
+            (Kind::TicketMerged, Lang::Es) => "Unificada",
             // A rule's mail carries the subject its rule wrote (see `notify::rule_mail`).
             (Kind::RuleToRequester | Kind::RuleToStaff, _) => return ticket_subject.to_string(),
         };

@@ -2,6 +2,7 @@
 //! tickets opened on an employee's behalf.
 
 mod api_tokens;
+mod bulk;
 mod canned;
 mod canned_use;
 mod home;
@@ -16,6 +17,7 @@ mod reports;
 mod ticket_csv;
 mod ticket_list;
 mod ticket_sla;
+mod ticket_tools;
 mod two_factor;
 
 use rocket::form::FromForm;
@@ -49,10 +51,19 @@ async fn refdata(app: &App, page: &Page<'_>) -> Result<std::sync::Arc<RefData>> 
 }
 
 #[get("/tickets/<id>")]
-async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64) -> Result<Html> {
-    render_ticket(&page, app, &staff, id, None)
-        .await
-        .map(|(_, html)| html)
+async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64) -> PageResult {
+    // A merged ticket's page is the ticket it was merged into.
+    let merged = app
+        .db
+        .read_quick(move |c| tickets::store::merged_into(c, id))
+        .await?;
+    if let Some((survivor, _)) = merged {
+        return Ok(Answer::from(Redirect::to(format!(
+            "/staff/tickets/{survivor}"
+        ))));
+    }
+    let (_, html) = render_ticket(&page, app, &staff, id, None).await?;
+    Ok(Answer::from((Status::Ok, html)))
 }
 
 /// A reply form to show again: what was typed (or inserted from a canned reply) and, for a
@@ -77,7 +88,7 @@ async fn render_ticket(
     // The sidebar (the requester's other tickets, popular articles) and the canned replies
     // offered are cheap to load and decide, with the ticket's revision, whether the page kept
     // from last time still holds.
-    let (mut ticket, mut history, articles, canned, sla) = app
+    let (mut ticket, mut history, articles, canned, sla, mut tools) = app
         .db
         .read_quick(move |c| {
             let ticket = tickets::get(c, id)?
@@ -87,7 +98,8 @@ async fn render_ticket(
             let articles = crate::kb::popular_articles(c, lang)?;
             let canned = tickets::canned::offered(c, me, ticket.category_id)?;
             let sla = crate::sla::status::status(c, id, now)?;
-            Ok((ticket, history, articles, canned, sla))
+            let tools = ticket_tools::load(c, id, &access)?;
+            Ok((ticket, history, articles, canned, sla, tools))
         })
         .await?;
     // The other tickets by id and revision (their names come with the reference data), the
@@ -103,6 +115,7 @@ async fn render_ticket(
             .collect::<Vec<_>>(),
         canned,
         sla,
+        tools,
     ]);
     let settings = app.settings();
     let key = page.ticket_page_key("staff/ticket.html", id);
@@ -124,6 +137,7 @@ async fn render_ticket(
         })
         .await?;
     refdata.label_history(&mut events);
+    ticket_tools::label(&mut tools, &refdata);
     refdata.decorate(&mut ticket);
     for t in &mut history {
         refdata.decorate(t);
@@ -140,6 +154,7 @@ async fn render_ticket(
         "kb_links": crate::kb::article_links(app, articles), "canned": canned,
         "sla": ticket_sla::card(page, sla.as_ref()),
         "rating": rating.as_ref().map(|(r, _)| r), "rating_earlier": rating.is_some_and(|(_, e)| e),
+        "tools": tools,
     });
     let html = if kept {
         page.render_kept(key, inputs, data)?
@@ -433,6 +448,8 @@ pub fn routes() -> Vec<Route> {
         create_ticket,
         home::staff_home
     ];
+    all.extend(ticket_tools::routes());
+    all.extend(bulk::routes());
     all.extend(canned_use::routes());
     all.extend(canned::routes());
     all.extend(prefs::routes());

@@ -24,7 +24,7 @@ use crate::web::{App, Page};
 const PAGE: i64 = 1000;
 
 /// The column names, in order.
-pub const HEADER: [&str; 15] = [
+pub const HEADER: [&str; 16] = [
     "tracking_id",
     "subject",
     "requester_name",
@@ -40,6 +40,7 @@ pub const HEADER: [&str; 15] = [
     "resolved_at",
     "due_at",
     "messages",
+    "tags",
 ];
 
 /// A CSV file sent as it is written.
@@ -66,7 +67,7 @@ impl<'r> Responder<'r, 'r> for CsvStream {
     }
 }
 
-fn csv_row(r: &Row, refdata: &RefData, zone: &jiff::tz::TimeZone) -> [String; 15] {
+fn csv_row(r: &Row, refdata: &RefData, zone: &jiff::tz::TimeZone) -> [String; 16] {
     let time = |t: Option<i64>| t.map(|t| iso_in(t, zone)).unwrap_or_default();
     let text = |s: &str| neutralise(s);
     [
@@ -97,6 +98,7 @@ fn csv_row(r: &Row, refdata: &RefData, zone: &jiff::tz::TimeZone) -> [String; 15
         time(r.resolved_at),
         time(r.sla_due_at),
         r.message_count.to_string(),
+        text(&r.tags),
     ]
 }
 

@@ -27,6 +27,8 @@ pub struct Row {
     pub resolved_at: Option<i64>,
     pub sla_due_at: Option<i64>,
     pub message_count: i64,
+    /// Its tags, alphabetically, separated by ", " (a tag holds no comma).
+    pub tags: String,
 }
 
 /// Up to `limit` tickets matching `clauses` (with `params`), below id `before` if given, by id
@@ -52,7 +54,9 @@ pub fn page(
     let sql = format!(
         "SELECT t.id, t.tracking_id, t.subject, t.requester_name, t.requester_email, t.status_id,
                 t.priority_id, t.category_id, t.assignee_id, t.channel, t.created_at, t.updated_at,
-                t.first_response_at, t.resolved_at, t.sla_due_at, t.message_count
+                t.first_response_at, t.resolved_at, t.sla_due_at, t.message_count,
+                coalesce((SELECT group_concat(name, ', ') FROM (SELECT g.name FROM ticket_tags tt
+                          JOIN tags g ON g.id = tt.tag_id WHERE tt.ticket_id = t.id ORDER BY g.name)), '')
          FROM tickets t {where_sql} ORDER BY t.id DESC LIMIT {limit}"
     );
     let rows = conn
@@ -75,6 +79,7 @@ pub fn page(
                 resolved_at: r.get(13)?,
                 sla_due_at: r.get(14)?,
                 message_count: r.get(15)?,
+                tags: r.get(16)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -20,7 +20,9 @@ pub const SELECT: &str = "SELECT t.id, t.tracking_id, t.subject,
         t.requester_name, t.requester_email, t.channel,
         t.created_at, t.updated_at, t.first_response_at, t.resolved_at,
         ts.first_response_due_at, ts.resolution_due_at, t.sla_due_at, t.message_count,
-        rt.rating, rt.comment, rt.rating_changed_at
+        rt.rating, rt.comment, rt.rating_changed_at,
+        (SELECT group_concat(name, ',') FROM (SELECT g.name FROM ticket_tags tt
+             JOIN tags g ON g.id = tt.tag_id WHERE tt.ticket_id = t.id ORDER BY g.name))
     FROM tickets t
     JOIN statuses s ON s.id = t.status_id
     JOIN priorities p ON p.id = t.priority_id
@@ -125,6 +127,8 @@ pub struct TicketObject {
     pub message_count: i64,
     /// The satisfaction survey's latest answer; `None` until the requester answers.
     pub rating: Option<Rating>,
+    /// Its tags, alphabetically.
+    pub tags: Vec<String>,
 }
 
 /// The ticket object of one row of `SELECT`, typed.
@@ -187,6 +191,11 @@ pub fn object_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TicketObject> 
             }),
             None => None,
         },
+        // Tag names hold no comma (`tags::normalize`).
+        tags: r
+            .get::<_, Option<String>>(29)?
+            .map(|t| t.split(',').map(str::to_string).collect())
+            .unwrap_or_default(),
     })
 }
 

@@ -10,6 +10,7 @@
 
 pub mod actions;
 pub mod assignment;
+pub mod bulk;
 pub mod canned;
 pub mod categories;
 pub mod csat;
@@ -18,12 +19,14 @@ pub mod export;
 pub mod home;
 pub mod json;
 pub mod json_list;
+pub mod links;
 pub mod list;
 mod list_query;
 pub mod placeholders;
 pub mod refdata;
 pub mod statuses;
 pub mod store;
+pub mod tags;
 pub mod uploads;
 pub mod validate;
 
