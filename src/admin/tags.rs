@@ -17,7 +17,13 @@ pub fn routes() -> Vec<Route> {
 }
 
 async fn render_list(page: &Page<'_>, app: &App, form: Value, errors: FieldErrors) -> Result<Html> {
-    let all = app.db.read(tags::all).await?;
+    let all: Vec<Value> = app
+        .db
+        .read(tags::all)
+        .await?
+        .into_iter()
+        .map(|t| json!({ "id": t.id, "q": crate::util::url_encode(&t.name), "name": t.name, "tickets": t.tickets }))
+        .collect();
     render(
         page,
         app,
@@ -61,8 +67,12 @@ async fn rename(
         Err(key) => {
             let mut errors = FieldErrors::new();
             errors.add("name", key);
-            let html = render_list(&page, app, json!({ "id": id, "name": form.name }), errors).await?;
-            return Ok(Answer::from((rocket::http::Status::UnprocessableEntity, html)));
+            let html =
+                render_list(&page, app, json!({ "id": id, "name": form.name }), errors).await?;
+            return Ok(Answer::from((
+                rocket::http::Status::UnprocessableEntity,
+                html,
+            )));
         }
     };
     let me = admin.0.id;

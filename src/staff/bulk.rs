@@ -94,7 +94,9 @@ fn action_of(
         raw => Some(normalize_tracking_id(raw).ok_or("merge_error_unknown")?),
     };
     let action = BulkAction {
-        status: pick(&form.status, |id| refdata.statuses.iter().any(|s| s.id == id))?,
+        status: pick(&form.status, |id| {
+            refdata.statuses.iter().any(|s| s.id == id)
+        })?,
         priority: pick(&form.priority, |id| {
             refdata.priorities.iter().any(|p| p.id == id)
         })?,
@@ -208,7 +210,7 @@ async fn bulk_action(
             return Ok(Answer::from((Status::Ok, html)));
         }
     }
-    if ids.len() > IN_REQUEST {
+    if form.all_matching || ids.len() > IN_REQUEST {
         let (me, at) = (staff.id, now());
         let job = app
             .db
@@ -295,7 +297,7 @@ async fn bulk_job(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64) -
     }
     page.render(
         "staff/bulk_job.html",
-        json!({ "job": job, "failures": explained(&page, &failures),
+        json!({ "job": job, "failures": explained(&page, &failures), "changed": job.done - job.failed,
                 "percent": if job.total > 0 { job.done * 100 / job.total } else { 100 } }),
     )
 }

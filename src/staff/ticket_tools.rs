@@ -37,7 +37,10 @@ pub(super) fn load(
         .map(|t| t.name)
         .collect();
     Ok(json!({
-        "tags": tags::of_ticket(c, id)?,
+        "tags": tags::of_ticket(c, id)?
+            .into_iter()
+            .map(|name| json!({ "q": crate::util::url_encode(&name), "name": name }))
+            .collect::<Vec<_>>(),
         "links": linked,
         "followers": links::followers(c, id)?,
         "merged_here": store::merged_here(c, id)?,
@@ -120,10 +123,12 @@ async fn merge(
         let (actor, target) = (who.clone(), into.clone());
         let plan = app
             .db
-            .read(move |c| match tickets::actions::merge_plan(c, &actor, id, &target)? {
-                Ok((source, target)) => Ok(Ok((side(c, &source)?, side(c, &target)?))),
-                Err(key) => Ok(Err(key)),
-            })
+            .read(
+                move |c| match tickets::actions::merge_plan(c, &actor, id, &target)? {
+                    Ok((source, target)) => Ok(Ok((side(c, &source)?, side(c, &target)?))),
+                    Err(key) => Ok(Err(key)),
+                },
+            )
             .await?;
         return match plan {
             Ok((source, target)) => {
@@ -301,9 +306,18 @@ async fn remove_tag(
 
 /// Tag names starting with `q`, for the tag fields' autocompletion.
 #[get("/tags.json?<q>")]
-async fn tag_names(_staff: StaffUser, app: &State<App>, q: Option<&str>) -> Result<Json<Vec<String>>> {
+async fn tag_names(
+    _staff: StaffUser,
+    app: &State<App>,
+    q: Option<&str>,
+) -> Result<Json<Vec<String>>> {
     let prefix = q
-        .map(|q| q.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase())
+        .map(|q| {
+            q.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        })
         .unwrap_or_default();
     let names = app
         .db
@@ -313,5 +327,12 @@ async fn tag_names(_staff: StaffUser, app: &State<App>, q: Option<&str>) -> Resu
 }
 
 pub(super) fn routes() -> Vec<Route> {
-    routes![merge, add_link, remove_link, add_tags, remove_tag, tag_names]
+    routes![
+        merge,
+        add_link,
+        remove_link,
+        add_tags,
+        remove_tag,
+        tag_names
+    ]
 }

@@ -496,10 +496,8 @@ pub fn move_conversation(conn: &Connection, from: i64, into: i64) -> Result<i64>
          WHERE id = ?1",
     )?
     .execute(params![into, moved, from])?;
-    conn.prepare_cached(
-        "UPDATE tickets SET message_count = 0, merged_into_id = ?2 WHERE id = ?1",
-    )?
-    .execute(params![from, into])?;
+    conn.prepare_cached("UPDATE tickets SET message_count = 0, merged_into_id = ?2 WHERE id = ?1")?
+        .execute(params![from, into])?;
     conn.prepare_cached("UPDATE tickets SET merged_into_id = ?2 WHERE merged_into_id = ?1")?
         .execute(params![from, into])?;
     Ok(moved)

@@ -41,8 +41,10 @@ pub struct TagCount {
 
 /// The id of tag `name` (normalised), created if new.
 pub fn ensure(conn: &Connection, name: &str, now: i64) -> Result<i64> {
-    conn.prepare_cached("INSERT INTO tags (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING")?
-        .execute(params![name, now])?;
+    conn.prepare_cached(
+        "INSERT INTO tags (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+    )?
+    .execute(params![name, now])?;
     Ok(conn
         .prepare_cached("SELECT id FROM tags WHERE name = ?1")?
         .query_row([name], |r| r.get(0))?)

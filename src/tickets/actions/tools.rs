@@ -9,7 +9,9 @@ use rusqlite::Connection;
 
 use super::{change, may_work, workable};
 use crate::error::{Error, Result};
-use crate::tickets::{Actor, Event, Field, Ticket, What, links, normalize_tracking_id, store, tags};
+use crate::tickets::{
+    Actor, Event, Field, Ticket, What, links, normalize_tracking_id, store, tags,
+};
 
 /// What a merge of `source_id` into the ticket with tracking ID `into` would do, or why it is
 /// refused (an i18n key): a tracking ID that names no ticket the actor may work, the ticket
@@ -234,7 +236,10 @@ pub fn tag(
     Ok(vec![Event {
         ticket_id,
         by: actor.clone(),
-        what: What::Tagged { tag: name, added: true },
+        what: What::Tagged {
+            tag: name,
+            added: true,
+        },
     }])
 }
 
@@ -257,10 +262,21 @@ pub fn untag(
     if !tags::detach(conn, ticket_id, tag_id)? {
         return Ok(Vec::new());
     }
-    store::insert_history(conn, ticket_id, actor, "tag_removed", Some(&name), None, now)?;
+    store::insert_history(
+        conn,
+        ticket_id,
+        actor,
+        "tag_removed",
+        Some(&name),
+        None,
+        now,
+    )?;
     Ok(vec![Event {
         ticket_id,
         by: actor.clone(),
-        what: What::Tagged { tag: name, added: false },
+        what: What::Tagged {
+            tag: name,
+            added: false,
+        },
     }])
 }
