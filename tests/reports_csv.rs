@@ -159,7 +159,8 @@ fn the_export_holds_exactly_the_filtered_lists_tickets() {
             "first_response_at",
             "resolved_at",
             "due_at",
-            "messages"
+            "messages",
+            "tags"
         ]
     );
     assert!(!rows.is_empty());
