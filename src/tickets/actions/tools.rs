@@ -161,7 +161,7 @@ pub fn link(
     if !links::add(conn, ticket.id, other.id, now)? {
         return Ok(Vec::new());
     }
-    Ok(link_history(conn, actor, (&ticket, &other), true, now)?)
+    link_history(conn, actor, (&ticket, &other), true, now)
 }
 
 /// Removes the link between `ticket_id` and `other_id`; nothing when there is none.
@@ -180,7 +180,7 @@ pub fn unlink(
     if !links::remove(conn, ticket.id, other.id)? {
         return Ok(Vec::new());
     }
-    Ok(link_history(conn, actor, (&ticket, &other), false, now)?)
+    link_history(conn, actor, (&ticket, &other), false, now)
 }
 
 /// The history entries and events of a link added or removed, on both tickets.
