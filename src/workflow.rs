@@ -115,6 +115,67 @@ impl<'a> Desk<'a> {
         self.react(events)
     }
 
+    /// Merges ticket `source_id` into the ticket with tracking ID `into` (see
+    /// `actions::merge`); its requester is told by mail.
+    pub fn merge(&self, actor: &Actor, source_id: i64, into: &str) -> Result<Vec<Event>> {
+        let events = actions::merge(self.conn, actor, source_id, into, self.ctx.now)?;
+        self.react(events)
+    }
+
+    /// Links the ticket to the one with tracking ID `other` ("related to").
+    pub fn link(&self, actor: &Actor, ticket_id: i64, other: &str) -> Result<Vec<Event>> {
+        let events = actions::link(self.conn, actor, ticket_id, other, self.ctx.now)?;
+        self.react(events)
+    }
+
+    pub fn unlink(&self, actor: &Actor, ticket_id: i64, other_id: i64) -> Result<Vec<Event>> {
+        let events = actions::unlink(self.conn, actor, ticket_id, other_id, self.ctx.now)?;
+        self.react(events)
+    }
+
+    pub fn tag(&self, actor: &Actor, ticket_id: i64, name: &str) -> Result<Vec<Event>> {
+        let events = actions::tag(self.conn, actor, ticket_id, name, self.ctx.now)?;
+        self.react(events)
+    }
+
+    pub fn untag(&self, actor: &Actor, ticket_id: i64, name: &str) -> Result<Vec<Event>> {
+        let events = actions::untag(self.conn, actor, ticket_id, name, self.ctx.now)?;
+        self.react(events)
+    }
+
+    /// Everything a bulk action does to one ticket (fields, tags, then the merge), its
+    /// reactions run once for all of it. The merge's target itself, when selected, gets the
+    /// rest of the action and is not merged into itself.
+    pub fn bulk(
+        &self,
+        actor: &Actor,
+        ticket_id: i64,
+        action: &crate::tickets::bulk::BulkAction,
+    ) -> Result<Vec<Event>> {
+        let now = self.ctx.now;
+        let changes = Changes {
+            status: action.status,
+            priority: action.priority,
+            category: action.category,
+            assignee: action.assignee,
+        };
+        let mut events = actions::update(self.conn, actor, ticket_id, &changes, now)?;
+        if let Some(tag) = &action.add_tag {
+            events.extend(actions::tag(self.conn, actor, ticket_id, tag, now)?);
+        }
+        if let Some(tag) = &action.remove_tag {
+            events.extend(actions::untag(self.conn, actor, ticket_id, tag, now)?);
+        }
+        if let Some(into) = &action.merge_into {
+            match actions::merge_plan(self.conn, actor, ticket_id, into)? {
+                Err("merge_error_self") => {}
+                Err(key) => return Err(crate::error::Error::BadRequest(key.into())),
+                Ok(_) => events.extend(actions::merge(self.conn, actor, ticket_id, into, now)?),
+            }
+        }
+        self.react(events)
+    }
+
     /// Marks the ticket as spam (and bans its requester's address with `ban`). A spam ticket is
     /// out of the desk's view: nothing reacts to this (no rule, mail or webhook), nor to later
     /// changes of it (`react`). Bulk actions call this per ticket.
@@ -240,11 +301,14 @@ fn notifications(conn: &Connection, mail: &MailCtx, events: &[Event]) -> Result<
                     resolve_mailed.push(ticket);
                 }
             }
+            What::Merged { into } => notify::ticket_merged(conn, mail, ticket, *into)?,
             What::Reopened
             | What::Rated { .. }
             | What::MarkedSpam { .. }
             | What::NotSpam
-            | What::Deleted { .. } => {}
+            | What::Deleted { .. }
+            | What::Linked { .. }
+            | What::Tagged { .. } => {}
         }
     }
     Ok(())

@@ -160,7 +160,8 @@ fn the_export_holds_exactly_the_filtered_lists_tickets() {
             "resolved_at",
             "due_at",
             "messages",
-            "time_spent_minutes"
+            "time_spent_minutes",
+            "tags"
         ]
     );
     assert!(!rows.is_empty());

@@ -20,6 +20,7 @@ mod rules;
 mod settings;
 mod sla;
 mod staff;
+mod tags;
 mod webhook_log;
 mod webhooks;
 mod workflow;
@@ -49,6 +50,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(api_tokens::routes());
     all.extend(webhooks::routes());
     all.extend(bans::routes());
+    all.extend(tags::routes());
     all
 }
 

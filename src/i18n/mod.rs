@@ -85,6 +85,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.selfservice.json"),
             include_str!("en.list.json"),
             include_str!("en.followers.json"),
+            include_str!("en.merge.json"),
         ],
     ),
     (
@@ -105,6 +106,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.selfservice.json"),
             include_str!("es.list.json"),
             include_str!("es.followers.json"),
+            include_str!("es.merge.json"),
         ],
     ),
 ];

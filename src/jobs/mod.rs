@@ -41,6 +41,9 @@ pub const SLA_ESCALATE: &str = "sla_escalate";
 /// POSTs the queued webhook deliveries (Admin > Webhooks).
 pub const WEBHOOK_DELIVER: &str = "webhook_deliver";
 
+/// Works through the bulk actions on "all tickets matching this filter" (`tickets::bulk`).
+pub const BULK_ACTIONS: &str = "bulk_actions";
+
 /// Every job, in the order they are listed.
 pub const JOBS: &[Job] = &[
     Job::new(MAIL_SEND, every_second, always, crate::mail::send_pass),
@@ -79,6 +82,12 @@ pub const JOBS: &[Job] = &[
         every_second,
         always,
         crate::webhooks::deliver::pass,
+    ),
+    Job::new(
+        BULK_ACTIONS,
+        every_second,
+        always,
+        crate::tickets::bulk::pass,
     ),
 ];
 

@@ -95,8 +95,13 @@ fn mail_group(
                 }));
             }
             // Said by the status change that comes with them; a survey answer is no change.
-            // Spam and deletion are the desk's housekeeping, not news for followers.
-            What::Created { .. }
+            // Spam and deletion are the desk's housekeeping, not news for followers; a merge
+            // says itself by the status change that comes with it; tags and links are the
+            // desk's own filing.
+            What::Merged { .. }
+            | What::Linked { .. }
+            | What::Tagged { .. }
+            | What::Created { .. }
             | What::Resolved
             | What::Reopened
             | What::Rated { .. }

@@ -18,6 +18,8 @@ pub mod templates;
 
 pub use escalation::{Escalation, StaffGroup, sla_escalation};
 pub use sign_in::requester_sign_in;
+mod merged;
+pub use merged::ticket_merged;
 
 use crate::config::Config;
 use crate::db::now;

@@ -39,9 +39,11 @@ pub enum Kind {
     FollowerUpdate,
     /// To a staff member named with `@handle` in an internal note.
     Mentioned,
+    /// To the requester of a ticket merged into another: where it goes on.
+    TicketMerged,
 }
 
-pub const KINDS: [Kind; 13] = [
+pub const KINDS: [Kind; 14] = [
     Kind::TicketCreated,
     Kind::StaffReplied,
     Kind::TicketResolved,
@@ -55,6 +57,7 @@ pub const KINDS: [Kind; 13] = [
     Kind::SlaBreached,
     Kind::FollowerUpdate,
     Kind::Mentioned,
+    Kind::TicketMerged,
 ];
 
 impl Kind {
@@ -72,6 +75,7 @@ impl Kind {
             Kind::SlaBreached => "sla_breached",
             Kind::FollowerUpdate => "follower_update",
             Kind::Mentioned => "mentioned",
+            Kind::TicketMerged => "ticket_merged",
         }
     }
 
@@ -115,6 +119,8 @@ impl Kind {
             (Kind::FollowerUpdate, Lang::Es) => "Novedades",
             (Kind::Mentioned, Lang::En) => "You were mentioned",
             (Kind::Mentioned, Lang::Es) => "Le han mencionado",
+            (Kind::TicketMerged, Lang::En) => "Merged",
+            (Kind::TicketMerged, Lang::Es) => "Unificada",
             // A rule's mail carries the subject its rule wrote (see `notify::rule_mail`).
             (Kind::RuleToRequester | Kind::RuleToStaff, _) => return ticket_subject.to_string(),
         };

@@ -288,9 +288,22 @@ pub(crate) async fn accessible(
         return Ok(None);
     }
     let lookup = tid.clone();
-    let Some(ticket) = app
+    // With a token that is not the ticket's own: the tokens of the tickets merged into it,
+    // whose secret links lead here.
+    let with_aliases = !by_cookie;
+    let Some((ticket, aliases)) = app
         .db
-        .read_quick(move |c| tickets::get_by_tracking_id(c, &lookup))
+        .read_quick(move |c| {
+            let Some(ticket) = tickets::get_by_tracking_id(c, &lookup)? else {
+                return Ok(None);
+            };
+            let aliases = if with_aliases {
+                tickets::store::merged_tokens(c, ticket.id)?
+            } else {
+                Vec::new()
+            };
+            Ok(Some((ticket, aliases)))
+        })
         .await?
     else {
         return Ok(None);
@@ -304,12 +317,14 @@ pub(crate) async fn accessible(
             .eq_ignore_ascii_case(&email)
             .then_some(ticket));
     }
-    match token {
-        Some(token) if constant_time_eq(token.as_bytes(), ticket.access_token.as_bytes()) => {
-            access::grant(cookies, &ticket.tracking_id);
-            Ok(Some(ticket))
-        }
-        _ => Ok(None),
+    let matches = |secret: &str| {
+        token.is_some_and(|token| constant_time_eq(token.as_bytes(), secret.as_bytes()))
+    };
+    if matches(&ticket.access_token) || aliases.iter().any(|a| matches(a)) {
+        access::grant(cookies, &ticket.tracking_id);
+        Ok(Some(ticket))
+    } else {
+        Ok(None)
     }
 }
 
@@ -321,13 +336,30 @@ async fn view_ticket(
     tid: &str,
     token: Option<&str>,
     created: Option<bool>,
-) -> Result<Html> {
+) -> PageResult {
     let Some(mut ticket) = accessible(app, cookies, tid, token).await? else {
-        return page.render(
+        let html = page.render(
             "portal/access.html",
             json!({ "tracking_id": tid, "error": null }),
-        );
+        )?;
+        return Ok(Answer::from((Status::Ok, html)));
     };
+    // A merged ticket leads to the one it was merged into: this browser may see that one now,
+    // and its link carries the token that opened this one (which the survivor accepts).
+    let merged = ticket.id;
+    if let Some((_, survivor)) = app
+        .db
+        .read_quick(move |c| tickets::store::merged_into(c, merged))
+        .await?
+    {
+        access::grant(cookies, &survivor);
+        let query = token
+            .map(|t| format!("?token={}", crate::util::url_encode(t)))
+            .unwrap_or_default();
+        return Ok(Answer::from(Redirect::to(format!(
+            "/tickets/{survivor}{query}"
+        ))));
+    }
     let refdata = load_refdata(app, page.lang).await?;
     refdata.decorate(&mut ticket);
     let settings = app.settings();
@@ -345,7 +377,7 @@ async fn view_ticket(
         .collect();
     let inputs = page.page_inputs(ticket.revision, &refdata, &settings, json!(ccs));
     if keep && let Some(html) = page.kept_page(&key, &inputs) {
-        return Ok(html);
+        return Ok(Answer::from((Status::Ok, html)));
     }
     // Read after the ticket, so the messages are at least as new as its revision. The survey
     // moves the revision when answered, and with the clock (in `page_inputs`) when it closes.
@@ -360,11 +392,12 @@ async fn view_ticket(
     let data = json!({ "ticket": ticket, "messages": messages, "created": created,
                        "form": {}, "errors": {}, "settings": settings, "ccs": ccs,
                        "survey": survey.to_json(), "rating_form": rating::form_json(&survey) });
-    if keep {
-        page.render_kept(key, inputs, data)
+    let html = if keep {
+        page.render_kept(key, inputs, data)?
     } else {
-        page.render("portal/ticket.html", data)
-    }
+        page.render("portal/ticket.html", data)?
+    };
+    Ok(Answer::from((Status::Ok, html)))
 }
 
 #[post("/tickets/<tid>/access", data = "<form>")]

@@ -2,6 +2,7 @@
 //! tickets opened on an employee's behalf.
 
 mod api_tokens;
+mod bulk;
 mod canned;
 mod canned_use;
 mod followers;
@@ -24,6 +25,7 @@ mod ticket_print;
 mod ticket_sla;
 mod ticket_update;
 mod ticket_spam;
+mod ticket_tools;
 mod two_factor;
 
 use rocket::form::FromForm;
@@ -56,10 +58,19 @@ async fn refdata(app: &App, page: &Page<'_>) -> Result<std::sync::Arc<RefData>> 
 }
 
 #[get("/tickets/<id>")]
-async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64) -> Result<Html> {
-    render_ticket(&page, app, &staff, id, None)
-        .await
-        .map(|(_, html)| html)
+async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64) -> PageResult {
+    // A merged ticket's page is the ticket it was merged into.
+    let merged = app
+        .db
+        .read_quick(move |c| tickets::store::merged_into(c, id))
+        .await?;
+    if let Some((survivor, _)) = merged {
+        return Ok(Answer::from(Redirect::to(format!(
+            "/staff/tickets/{survivor}"
+        ))));
+    }
+    let (_, html) = render_ticket(&page, app, &staff, id, None).await?;
+    Ok(Answer::from((Status::Ok, html)))
 }
 
 /// A reply form to show again: what was typed (or inserted from a canned reply) and, for a
@@ -84,7 +95,7 @@ async fn render_ticket(
     // The sidebar (the requester's other tickets, popular articles) and the canned replies
     // offered are cheap to load and decide, with the ticket's revision, whether the page kept
     // from last time still holds.
-    let (mut ticket, mut history, articles, canned, (sla, extras)) = app
+    let (mut ticket, mut history, articles, canned, (sla, extras), mut tools) = app
         .db
         .read_quick(move |c| {
             let ticket = tickets::get(c, id)?
@@ -95,7 +106,8 @@ async fn render_ticket(
             let canned = tickets::canned::offered(c, me, ticket.category_id)?;
             let sla = crate::sla::status::status(c, id, now)?;
             let extras = followers::page_extras(c, id, me)?;
-            Ok((ticket, history, articles, canned, (sla, extras)))
+            let tools = ticket_tools::load(c, id, &access)?;
+            Ok((ticket, history, articles, canned, (sla, extras), tools))
         })
         .await?;
     // The other tickets by id and revision (their names come with the reference data), the
@@ -112,6 +124,7 @@ async fn render_ticket(
         canned,
         sla,
         extras,
+        tools,
     ]);
     let settings = app.settings();
     let key = page.ticket_page_key("staff/ticket.html", id);
@@ -133,6 +146,7 @@ async fn render_ticket(
         })
         .await?;
     refdata.label_history(&mut events);
+    ticket_tools::label(&mut tools, &refdata);
     refdata.decorate(&mut ticket);
     for t in &mut history {
         refdata.decorate(t);
@@ -154,6 +168,7 @@ async fn render_ticket(
         "sla": ticket_sla::card(page, sla.as_ref()),
         "rating": rating.as_ref().map(|(r, _)| r), "rating_earlier": rating.is_some_and(|(_, e)| e),
         "extras": extras,
+        "tools": tools,
     });
     let html = if kept {
         page.render_kept(key, inputs, data)?
@@ -336,6 +351,8 @@ pub fn routes() -> Vec<Route> {
         ticket_print::print
     ];
     all.extend(ticket_spam::routes());
+    all.extend(ticket_tools::routes());
+    all.extend(bulk::routes());
     all.extend(canned_use::routes());
     all.extend(followers::routes());
     all.extend(presence::routes());

@@ -24,7 +24,7 @@ use crate::web::{App, Page};
 const PAGE: i64 = 1000;
 
 /// The column names, in order.
-pub const HEADER: [&str; 16] = [
+pub const HEADER: [&str; 17] = [
     "tracking_id",
     "subject",
     "requester_name",
@@ -41,6 +41,7 @@ pub const HEADER: [&str; 16] = [
     "due_at",
     "messages",
     "time_spent_minutes",
+    "tags",
 ];
 
 /// A CSV file sent as it is written.
@@ -67,7 +68,7 @@ impl<'r> Responder<'r, 'r> for CsvStream {
     }
 }
 
-fn csv_row(r: &Row, refdata: &RefData, zone: &jiff::tz::TimeZone) -> [String; 16] {
+fn csv_row(r: &Row, refdata: &RefData, zone: &jiff::tz::TimeZone) -> [String; 17] {
     let time = |t: Option<i64>| t.map(|t| iso_in(t, zone)).unwrap_or_default();
     let text = |s: &str| neutralise(s);
     [
@@ -99,6 +100,7 @@ fn csv_row(r: &Row, refdata: &RefData, zone: &jiff::tz::TimeZone) -> [String; 16
         time(r.sla_due_at),
         r.message_count.to_string(),
         r.time_spent_minutes.to_string(),
+        text(&r.tags),
     ]
 }
 

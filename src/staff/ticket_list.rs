@@ -27,6 +27,8 @@ pub(super) struct DayParams {
     created_to: Option<String>,
     resolved_from: Option<String>,
     resolved_to: Option<String>,
+    /// Not a day: the tag filter (`tag=`), which the list and its export read the same way.
+    tag: Option<String>,
 }
 
 fn days(from: &Option<String>, to: &Option<String>, zone: &jiff::tz::TimeZone) -> Option<Days> {
@@ -65,11 +67,16 @@ pub(super) async fn ticket_list(
     );
     let refdata = refdata(app, &pg).await?;
     let (f, rd, me) = (filter.clone(), refdata.clone(), staff.id);
-    let (result, hidden) = app
+    let (result, hidden, all_tags) = app
         .db
         .read(move |c| {
             let page = list::list(c, &f, me, &rd)?;
-            Ok((page, users::list_hidden_columns(c, me)?))
+            let tags: Vec<String> = crate::tickets::tags::all(c)?
+                .into_iter()
+                .take(500)
+                .map(|t| t.name)
+                .collect();
+            Ok((page, users::list_hidden_columns(c, me)?, tags))
         })
         .await?;
     let hidden = list_columns::parse_hidden(&hidden);
@@ -81,8 +88,13 @@ pub(super) async fn ticket_list(
             .map(|d| format!("&{name}_from={}&{name}_to={}", d.from, d.to))
             .unwrap_or_default()
     };
+    let tag_param = filter
+        .tag
+        .as_ref()
+        .map(|t| format!("&tag={}", crate::util::url_encode(t)))
+        .unwrap_or_default();
     let spans = format!(
-        "{}{}",
+        "{}{}{tag_param}",
         day_span("created", &filter.created),
         day_span("resolved", &filter.resolved)
     );
@@ -104,7 +116,7 @@ pub(super) async fn ticket_list(
     // Kept while the same tickets, at the same revisions, are listed (a search's snippets come
     // from the tickets' text, which moves their revisions too).
     let listed: Vec<(i64, i64)> = result.tickets.iter().map(|t| (t.id, t.revision)).collect();
-    let fingerprint = json!([result.total, result.has_next, listed, hidden]);
+    let fingerprint = json!([result.total, result.has_next, listed, hidden, all_tags]);
     let key = pg.list_page_key("staff/list.html", format!("{qs}&page={}", filter.page));
     let inputs = pg.page_inputs(0, &refdata, &app.settings(), fingerprint);
     if let Some(html) = pg.kept_page(&key, &inputs) {
@@ -129,6 +141,7 @@ pub(super) async fn ticket_list(
         "refdata": &*refdata,
         "qs": qs,
         "due_sort_qs": due_sort_qs,
+        "all_tags": all_tags,
     });
     pg.render_kept(key, inputs, data)
 }
@@ -156,6 +169,10 @@ pub(super) fn filter_of(
         category: opt_id(category),
         assignee: opt_id(assignee),
         q: clean(q.unwrap_or(""), 200),
+        tag: days
+            .tag
+            .as_deref()
+            .and_then(|t| crate::tickets::tags::normalize(t).ok()),
         created: self::days(&days.created_from, &days.created_to, &time.zone),
         resolved: self::days(&days.resolved_from, &days.resolved_to, &time.zone),
         sort,
@@ -170,6 +187,52 @@ pub(super) fn filter_of(
         now: time.now,
         day_end: crate::desk_time::day_end(time.now, &time.zone),
     }
+}
+
+/// The list's filter from its query string as the bulk form carries it (`qs`, the list's own
+/// link to itself), parsed as the list page parses its query.
+pub(super) fn filter_from_query(
+    staff: &StaffUser,
+    time: &crate::desk_time::format::ViewerTime<'_>,
+    qs: &str,
+) -> Filter {
+    let pairs: Vec<(String, String)> = qs
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| {
+            let decode = |s: &str| {
+                rocket::http::RawStr::new(&s.replace('+', " "))
+                    .url_decode_lossy()
+                    .into_owned()
+            };
+            (decode(k), decode(v))
+        })
+        .collect();
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    };
+    let owned = |name: &str| get(name).map(str::to_string);
+    let days = DayParams {
+        created_from: owned("created_from"),
+        created_to: owned("created_to"),
+        resolved_from: owned("resolved_from"),
+        resolved_to: owned("resolved_to"),
+        tag: owned("tag"),
+    };
+    let asked = [
+        get("view"),
+        get("status"),
+        get("priority"),
+        get("category"),
+        get("assignee"),
+        get("q"),
+        get("sort"),
+        get("dir"),
+    ];
+    filter_of(staff, time, asked, None, &days)
 }
 
 /// Where a page of the list stands among the matches, for "26–50 of 1,000+": its first and

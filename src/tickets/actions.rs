@@ -20,10 +20,13 @@
 //! - a staff member limited to some categories (`auth::access`) works only their tickets: to
 //!   them, and to their mail, any other ticket does not exist.
 
+mod tools;
+
 use rusqlite::Connection;
 
 mod spam;
 pub use spam::{Removed, delete, mark_spam, unmark_spam};
+pub use tools::{link, merge, merge_plan, tag, unlink, untag};
 
 use super::csat;
 use super::store::{self, TicketRow};
@@ -130,6 +133,9 @@ pub fn reply(
     changes: &Changes,
     now: i64,
 ) -> Result<Vec<Event>> {
+    // A merged ticket's conversation goes on on the ticket it was merged into (a requester's
+    // mail answering an old thread, say).
+    let ticket_id = store::merged_into(conn, ticket_id)?.map_or(ticket_id, |(id, _)| id);
     let ticket = workable(conn, actor, ticket_id)?;
     let allowed = match (actor.kind, message.kind) {
         // Kept for staff to judge, never shown to the requester; it changes nothing else.

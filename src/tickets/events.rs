@@ -36,6 +36,12 @@ pub enum What {
     Resolved,
     /// A closed ticket (resolved, closed or a custom closing status) is open again.
     Reopened,
+    /// This ticket was merged into ticket `into` (its conversation moved there; it is closed).
+    Merged { into: i64 },
+    /// A "related to" link to ticket `other` was added (or removed, `added` false).
+    Linked { other: i64, added: bool },
+    /// Tag `tag` was put on the ticket (or taken off, `added` false).
+    Tagged { tag: String, added: bool },
     /// The requester answered the satisfaction survey about resolution number `resolution`
     /// (`changed`: they had answered before and changed it). Nothing about the ticket itself
     /// changed: the automation rules do not answer it.

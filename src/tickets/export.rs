@@ -29,6 +29,8 @@ pub struct Row {
     pub message_count: i64,
     /// Minutes staff entered as spent on it (`time_spent`).
     pub time_spent_minutes: i64,
+    /// Its tags, alphabetically, separated by ", " (a tag holds no comma).
+    pub tags: String,
 }
 
 /// Up to `limit` tickets matching `clauses` (with `params`), below id `before` if given, by id
@@ -55,7 +57,9 @@ pub fn page(
         "SELECT t.id, t.tracking_id, t.subject, t.requester_name, t.requester_email, t.status_id,
                 t.priority_id, t.category_id, t.assignee_id, t.channel, t.created_at, t.updated_at,
                 t.first_response_at, t.resolved_at, t.sla_due_at, t.message_count,
-                (SELECT COALESCE(SUM(te.minutes), 0) FROM time_entries te WHERE te.ticket_id = t.id)
+                (SELECT COALESCE(SUM(te.minutes), 0) FROM time_entries te WHERE te.ticket_id = t.id),
+                coalesce((SELECT group_concat(name, ', ') FROM (SELECT g.name FROM ticket_tags tt
+                          JOIN tags g ON g.id = tt.tag_id WHERE tt.ticket_id = t.id ORDER BY g.name)), '')
          FROM tickets t {where_sql} ORDER BY t.id DESC LIMIT {limit}"
     );
     let rows = conn
@@ -79,6 +83,7 @@ pub fn page(
                 sla_due_at: r.get(14)?,
                 message_count: r.get(15)?,
                 time_spent_minutes: r.get(16)?,
+                tags: r.get(17)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -277,6 +277,33 @@ pub fn following_of(conn: &Connection, ticket_id: i64, staff_id: i64) -> Result<
         .optional()?)
 }
 
+/// Adds a requester follower (by email) to the ticket; nothing when that address follows it
+/// already.
+pub fn follow_as_requester(
+    conn: &Connection,
+    ticket_id: i64,
+    email: &str,
+    name: &str,
+    now: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO ticket_followers (ticket_id, staff_id, email, name, kind, created_at)
+         VALUES (?1, NULL, ?2, ?3, 'requester', ?4)",
+    )?
+    .execute(params![ticket_id, email, name, now])?;
+    Ok(())
+}
+
+/// Gives `into` every follower of `from` (a merge).
+pub fn copy_followers(conn: &Connection, from: i64, into: i64, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO ticket_followers (ticket_id, staff_id, email, name, kind, created_at)
+         SELECT ?2, staff_id, email, name, kind, ?3 FROM ticket_followers WHERE ticket_id = ?1",
+    )?
+    .execute(params![from, into, now])?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

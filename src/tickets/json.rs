@@ -21,7 +21,9 @@ pub const SELECT: &str = "SELECT t.id, t.tracking_id, t.subject,
         t.created_at, t.updated_at, t.first_response_at, t.resolved_at,
         ts.first_response_due_at, ts.resolution_due_at, t.sla_due_at, t.message_count,
         rt.rating, rt.comment, rt.rating_changed_at,
-        (SELECT COALESCE(SUM(te.minutes), 0) FROM time_entries te WHERE te.ticket_id = t.id)
+        (SELECT COALESCE(SUM(te.minutes), 0) FROM time_entries te WHERE te.ticket_id = t.id),
+        (SELECT group_concat(name, ',') FROM (SELECT g.name FROM ticket_tags tt
+             JOIN tags g ON g.id = tt.tag_id WHERE tt.ticket_id = t.id ORDER BY g.name))
     FROM tickets t
     JOIN statuses s ON s.id = t.status_id
     JOIN priorities p ON p.id = t.priority_id
@@ -128,6 +130,8 @@ pub struct TicketObject {
     pub rating: Option<Rating>,
     /// Minutes staff entered as spent on it (`tickets::time_spent`), 0 without any.
     pub time_spent_minutes: i64,
+    /// Its tags, alphabetically.
+    pub tags: Vec<String>,
 }
 
 /// The ticket object of one row of `SELECT`, typed.
@@ -191,6 +195,11 @@ pub fn object_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TicketObject> 
             None => None,
         },
         time_spent_minutes: r.get(29)?,
+        // Tag names hold no comma (`tags::normalize`).
+        tags: r
+            .get::<_, Option<String>>(30)?
+            .map(|t| t.split(',').map(str::to_string).collect())
+            .unwrap_or_default(),
     })
 }
 

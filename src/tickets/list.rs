@@ -6,7 +6,7 @@ use rusqlite::types::Value;
 use serde::Serialize;
 
 pub use super::list_query::count;
-use super::list_query::{Query, by_due, conditions};
+use super::list_query::{Query, by_due, conditions, tag_condition};
 use super::{RefData, TICKET_COLUMNS, Ticket};
 use crate::desk_time::format::ViewerTime;
 use crate::error::Result;
@@ -135,6 +135,8 @@ pub struct Filter {
     /// `Some(0)` means unassigned.
     pub assignee: Option<i64>,
     pub q: String,
+    /// Tickets with this tag (a normalised name; `tag=` in the list's query).
+    pub tag: Option<String>,
     /// Created within these days.
     pub created: Option<Days>,
     /// Resolved (entered a closing status, see `csat`) within these days, even if reopened since.
@@ -243,6 +245,7 @@ impl Filter {
             category: None,
             assignee: None,
             q: String::new(),
+            tag: None,
             created: None,
             resolved: None,
             sort: Sort::Updated,
@@ -270,6 +273,9 @@ impl Filter {
                 parts.push(format!("{name}={v}"));
             }
         }
+        if let Some(tag) = &self.tag {
+            parts.push(format!("tag={}", crate::util::url_encode(tag)));
+        }
         for (name, days) in [("created", &self.created), ("resolved", &self.resolved)] {
             if let Some(d) = days {
                 parts.push(format!("{name}_from={}&{name}_to={}", d.from, d.to));
@@ -288,6 +294,9 @@ pub fn export_conditions(
     refdata: &RefData,
 ) -> Result<(Vec<String>, Vec<Value>)> {
     let (mut clauses, mut params) = conditions(f, me, refdata);
+    if let Some(tag) = &f.tag {
+        tag_condition(conn, tag, &mut clauses, &mut params)?;
+    }
     let q = f.q.trim();
     if !q.is_empty() {
         text_condition(conn, q, &mut clauses, &mut params)?;
@@ -297,9 +306,12 @@ pub fn export_conditions(
 
 pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result<Page> {
     let (mut clauses, mut params) = conditions(f, me, refdata);
+    if let Some(tag) = &f.tag {
+        tag_condition(conn, tag, &mut clauses, &mut params)?;
+    }
     let q = f.q.trim();
     let tracking_id = super::normalize_tracking_id(q);
-    let fts = if tracking_id.is_none() && !q.contains('@') {
+    let fts = if tracking_id.is_none() && !q.contains('@') && tag_search(q).is_none() {
         crate::search::match_expr(q)
     } else {
         None
@@ -409,8 +421,18 @@ pub(super) fn text_condition(
     params: &mut Vec<Value>,
 ) -> Result<()> {
     if let Some(tid) = super::normalize_tracking_id(q) {
-        clauses.push("t.tracking_id = ?".into());
+        // The ticket, or the one it was merged into, and the tickets linked to that one.
+        clauses.push(
+            "t.id IN (WITH hit AS (SELECT coalesce(merged_into_id, id) AS id FROM tickets
+                                   WHERE tracking_id = ?)
+                      SELECT id FROM hit
+                      UNION SELECT high_id FROM ticket_links WHERE low_id IN (SELECT id FROM hit)
+                      UNION SELECT low_id FROM ticket_links WHERE high_id IN (SELECT id FROM hit))"
+                .into(),
+        );
         params.push(Value::Text(tid));
+    } else if let Some(tag) = tag_search(q) {
+        tag_condition(conn, &tag, clauses, params)?;
     } else if q.contains('@') {
         clauses.push("t.requester_email LIKE ? ESCAPE '\\'".into());
         params.push(Value::Text(format!("{}%", like_escape(q))));
@@ -433,6 +455,12 @@ pub(super) fn text_condition(
         clauses.push("0".into());
     }
     Ok(())
+}
+
+/// The tag a `tag:NAME` search asks for, normalised; None for any other search.
+fn tag_search(q: &str) -> Option<String> {
+    let rest = q.trim().strip_prefix("tag:")?;
+    super::tags::normalize(rest).ok()
 }
 
 /// The best-matching passage of each ticket the search matched (not those found by email).

@@ -11,6 +11,7 @@
 pub mod actions;
 pub mod assignment;
 pub mod bans;
+pub mod bulk;
 pub mod canned;
 pub mod categories;
 pub mod collision;
@@ -21,6 +22,7 @@ pub mod followers;
 pub mod home;
 pub mod json;
 pub mod json_list;
+pub mod links;
 pub mod list;
 pub mod list_columns;
 mod list_query;
@@ -30,6 +32,7 @@ pub mod refdata;
 pub mod statuses;
 pub mod store;
 pub mod time_spent;
+pub mod tags;
 pub mod uploads;
 pub mod validate;
 

@@ -442,6 +442,68 @@ fn insert_event(
     Ok(())
 }
 
+// --- Merging ----------------------------------------------------------------------------------
+
+/// The ticket `ticket_id` was merged into (its id and tracking ID), if it was.
+pub fn merged_into(conn: &Connection, ticket_id: i64) -> Result<Option<(i64, String)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT s.id, s.tracking_id FROM tickets t JOIN tickets s ON s.id = t.merged_into_id
+             WHERE t.id = ?1",
+        )?
+        .query_row([ticket_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// The access tokens of the tickets merged into `ticket_id`: their secret links open it.
+pub fn merged_tokens(conn: &Connection, ticket_id: i64) -> Result<Vec<String>> {
+    let rows = conn
+        .prepare_cached("SELECT access_token FROM tickets WHERE merged_into_id = ?1")?
+        .query_map([ticket_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(rows)
+}
+
+/// The tracking IDs of the tickets merged into `ticket_id`, oldest first.
+pub fn merged_here(conn: &Connection, ticket_id: i64) -> Result<Vec<String>> {
+    let rows = conn
+        .prepare_cached("SELECT tracking_id FROM tickets WHERE merged_into_id = ?1 ORDER BY id")?
+        .query_map([ticket_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(rows)
+}
+
+/// How many files the ticket's messages carry.
+pub fn attachment_count(conn: &Connection, ticket_id: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM attachments WHERE ticket_id = ?1")?
+        .query_row([ticket_id], |r| r.get(0))?)
+}
+
+/// Moves the whole conversation of `from` (messages, attachments, history) to `into`, and the
+/// tickets merged into `from` with it; returns how many messages moved. The triggers rebuild
+/// both tickets' search text and move their revisions.
+pub fn move_conversation(conn: &Connection, from: i64, into: i64) -> Result<i64> {
+    let moved = conn
+        .prepare_cached("UPDATE messages SET ticket_id = ?2 WHERE ticket_id = ?1")?
+        .execute(params![from, into])? as i64;
+    conn.prepare_cached("UPDATE attachments SET ticket_id = ?2 WHERE ticket_id = ?1")?
+        .execute(params![from, into])?;
+    conn.prepare_cached("UPDATE ticket_events SET ticket_id = ?2 WHERE ticket_id = ?1")?
+        .execute(params![from, into])?;
+    conn.prepare_cached(
+        "UPDATE tickets SET message_count = message_count + ?2,
+             updated_at = max(updated_at, (SELECT updated_at FROM tickets WHERE id = ?3))
+         WHERE id = ?1",
+    )?
+    .execute(params![into, moved, from])?;
+    conn.prepare_cached("UPDATE tickets SET message_count = 0, merged_into_id = ?2 WHERE id = ?1")?
+        .execute(params![from, into])?;
+    conn.prepare_cached("UPDATE tickets SET merged_into_id = ?2 WHERE merged_into_id = ?1")?
+        .execute(params![from, into])?;
+    Ok(moved)
+}
+
 // --- Reading ----------------------------------------------------------------------------------
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Ticket>> {
@@ -533,7 +595,7 @@ pub fn first_message_body(conn: &Connection, ticket_id: i64) -> Result<String> {
 pub fn messages(conn: &Connection, ticket_id: i64, include_notes: bool) -> Result<Vec<Message>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, kind, staff_id, author_name, body, created_at FROM messages
-         WHERE ticket_id = ?1 AND (?2 OR kind <> 'note') ORDER BY id",
+         WHERE ticket_id = ?1 AND (?2 OR kind <> 'note') ORDER BY created_at, id",
     )?;
     let mut messages = stmt
         .query_map(params![ticket_id, include_notes], |r| {
@@ -574,7 +636,7 @@ pub fn messages(conn: &Connection, ticket_id: i64, include_notes: bool) -> Resul
 pub fn history(conn: &Connection, ticket_id: i64) -> Result<Vec<HistoryEntry>> {
     let mut stmt = conn.prepare_cached(
         "SELECT actor_name, field, old_value, new_value, created_at, actor_kind, old_id, new_id
-         FROM ticket_events WHERE ticket_id = ?1 ORDER BY id",
+         FROM ticket_events WHERE ticket_id = ?1 ORDER BY created_at, id",
     )?;
     let rows = stmt
         .query_map([ticket_id], |r| {

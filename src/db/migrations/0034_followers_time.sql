@@ -2,19 +2,13 @@
 --
 -- Who follows a ticket: staff who chose to (`staff`), requesters added to it (`requester`, e.g.
 -- of a merged ticket) and CC addresses (`cc`: from the portal or an incoming mail's Cc header).
--- A staff row has `staff_id`; the others an `email`. Another branch may create the same table;
--- `IF NOT EXISTS` keeps the first one, and the code keeps one row per person and ticket.
-CREATE TABLE IF NOT EXISTS ticket_followers (
-    ticket_id  INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
-    staff_id   INTEGER REFERENCES staff(id) ON DELETE CASCADE,
-    email      TEXT COLLATE NOCASE,
-    name       TEXT NOT NULL DEFAULT '',
-    kind       TEXT NOT NULL CHECK (kind IN ('staff', 'requester', 'cc')),
-    created_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS ticket_followers_ticket ON ticket_followers(ticket_id);
-CREATE INDEX IF NOT EXISTS ticket_followers_staff ON ticket_followers(staff_id) WHERE staff_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS ticket_followers_email ON ticket_followers(email) WHERE email IS NOT NULL;
+-- A staff row has `staff_id`; the others an `email`.
+-- `ticket_followers` itself (staff, requester and CC followers, one row per person and ticket)
+-- comes with 0032 (merged tickets' requesters follow the survivor); here, the reads by staff
+-- member and by address.
+CREATE INDEX ticket_followers_ticket ON ticket_followers(ticket_id);
+CREATE INDEX ticket_followers_by_staff ON ticket_followers(staff_id) WHERE staff_id IS NOT NULL;
+CREATE INDEX ticket_followers_by_email ON ticket_followers(email) WHERE email IS NOT NULL;
 
 -- Minutes a staff member spent on a ticket, entered with a reply or note (`message_id`) and
 -- editable by that staff member only.
