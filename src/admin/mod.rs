@@ -10,6 +10,7 @@ mod api_tokens;
 mod audit;
 mod categories;
 mod desk_hours;
+mod fields;
 mod jobs;
 mod mail;
 mod mail_queue;
@@ -36,6 +37,7 @@ pub fn routes() -> Vec<Route> {
     let mut all = routes![admin_home];
     all.extend(staff::routes());
     all.extend(categories::routes());
+    all.extend(fields::routes());
     all.extend(workflow::routes());
     all.extend(rules::routes());
     all.extend(recurring::routes());

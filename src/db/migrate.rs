@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0027_csat.sql"),
     include_str!("migrations/0028_refdata_names.sql"),
     include_str!("migrations/0029_report_metrics.sql"),
+    include_str!("migrations/0031_custom_fields.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;
