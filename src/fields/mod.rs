@@ -285,6 +285,19 @@ pub fn label_history(
     }
 }
 
+/// A ticket's values shown to its requester, labelled in `lang`: for the mails about it.
+pub fn for_requester(
+    conn: &rusqlite::Connection,
+    ticket_id: i64,
+    lang: Lang,
+) -> crate::error::Result<Vec<Shown>> {
+    let values = store::values(conn, ticket_id)?;
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(shown(&store::all(conn)?, &values, lang, Audience::Requester))
+}
+
 /// A key for machines made from a label: lowercase ASCII letters and digits, words joined by
 /// `_` ("Room / floor" → `room_floor`); `field` when nothing is left.
 pub fn key_from_label(label: &str) -> String {

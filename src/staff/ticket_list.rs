@@ -35,6 +35,47 @@ fn days(from: &Option<String>, to: &Option<String>, zone: &jiff::tz::TimeZone) -
     Days::parse(from, to, zone)
 }
 
+/// The select-field filters of the list's query (`field_<id>=option`): only select fields and
+/// their own options count; anything else is no filter, like the other parameters.
+pub(super) fn field_filters(
+    uri: &rocket::http::uri::Origin<'_>,
+    refdata: &crate::tickets::RefData,
+) -> Vec<(i64, String)> {
+    let mut out: Vec<(i64, String)> = Vec::new();
+    let Some(query) = uri.query() else {
+        return out;
+    };
+    for (name, value) in query.segments() {
+        let Some(id) = name.strip_prefix("field_").and_then(|id| id.parse::<i64>().ok()) else {
+            continue;
+        };
+        let known = refdata.fields.iter().any(|f| {
+            f.id == id && f.kind == crate::fields::Kind::Select && f.options.iter().any(|o| o == value)
+        });
+        if known && !out.iter().any(|(f, _)| *f == id) {
+            out.push((id, value.to_string()));
+        }
+    }
+    out
+}
+
+/// The select fields the list can filter on, with the option chosen in each (empty: any).
+fn filter_choices(
+    refdata: &crate::tickets::RefData,
+    chosen: &[(i64, String)],
+) -> serde_json::Value {
+    let fields: Vec<serde_json::Value> = refdata
+        .fields
+        .iter()
+        .filter(|f| f.active && f.kind == crate::fields::Kind::Select)
+        .map(|f| {
+            let value = chosen.iter().find(|(id, _)| *id == f.id).map(|(_, v)| v.as_str());
+            json!({ "id": f.id, "label": f.shown_label, "options": f.options, "value": value.unwrap_or("") })
+        })
+        .collect();
+    json!(fields)
+}
+
 #[allow(clippy::too_many_arguments)]
 #[get("/tickets?<view>&<status>&<priority>&<category>&<assignee>&<q>&<sort>&<dir>&<page>&<days..>")]
 pub(super) async fn ticket_list(
@@ -51,9 +92,10 @@ pub(super) async fn ticket_list(
     dir: Option<&str>,
     page: Option<i64>,
     days: DayParams,
+    uri: &rocket::http::uri::Origin<'_>,
 ) -> Result<Html> {
     let time = pg.time();
-    let filter = filter_of(
+    let mut filter = filter_of(
         &staff,
         &time,
         [view, status, priority, category, assignee, q, sort, dir],
@@ -61,6 +103,7 @@ pub(super) async fn ticket_list(
         &days,
     );
     let refdata = refdata(app, &pg).await?;
+    filter.fields = field_filters(uri, &refdata);
     let (f, rd, me) = (filter.clone(), refdata.clone(), staff.id);
     let result = app.db.read(move |c| list::list(c, &f, me, &rd)).await?;
     let num = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
@@ -71,8 +114,13 @@ pub(super) async fn ticket_list(
             .map(|d| format!("&{name}_from={}&{name}_to={}", d.from, d.to))
             .unwrap_or_default()
     };
+    let custom: String = filter
+        .fields
+        .iter()
+        .map(|(id, v)| format!("&field_{id}={}", crate::util::url_encode(v)))
+        .collect();
     let spans = format!(
-        "{}{}",
+        "{}{}{custom}",
         day_span("created", &filter.created),
         day_span("resolved", &filter.resolved)
     );
@@ -110,6 +158,7 @@ pub(super) async fn ticket_list(
         "refdata": &*refdata,
         "qs": qs,
         "due_sort_qs": due_sort_qs,
+        "field_filters": filter_choices(&refdata, &filter.fields),
     });
     pg.render_kept(key, inputs, data)
 }
@@ -138,6 +187,8 @@ pub(super) fn filter_of(
         assignee: opt_id(assignee),
         q: clean(q.unwrap_or(""), 200),
         created: self::days(&days.created_from, &days.created_to, &time.zone),
+        // Set by the caller, which has the fields (`field_filters`).
+        fields: Vec::new(),
         resolved: self::days(&days.resolved_from, &days.resolved_to, &time.zone),
         sort,
         // Deadlines read soonest first unless asked otherwise; everything else newest first.

@@ -27,6 +27,8 @@ pub struct Row {
     pub resolved_at: Option<i64>,
     pub sla_due_at: Option<i64>,
     pub message_count: i64,
+    /// Its custom field values (field id, stored value).
+    pub fields: Vec<(i64, String)>,
 }
 
 /// Up to `limit` tickets matching `clauses` (with `params`), below id `before` if given, by id
@@ -75,8 +77,18 @@ pub fn page(
                 resolved_at: r.get(13)?,
                 sla_due_at: r.get(14)?,
                 message_count: r.get(15)?,
+                fields: Vec::new(),
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut values = crate::fields::store::values_of_tickets(conn, &ids)?;
+    let rows = rows
+        .into_iter()
+        .map(|mut r| {
+            r.fields = values.remove(&r.id).unwrap_or_default();
+            r
+        })
+        .collect();
     Ok(rows)
 }

@@ -20,7 +20,10 @@ pub const SELECT: &str = "SELECT t.id, t.tracking_id, t.subject,
         t.requester_name, t.requester_email, t.channel,
         t.created_at, t.updated_at, t.first_response_at, t.resolved_at,
         ts.first_response_due_at, ts.resolution_due_at, t.sla_due_at, t.message_count,
-        rt.rating, rt.comment, rt.rating_changed_at
+        rt.rating, rt.comment, rt.rating_changed_at,
+        (SELECT json_group_array(json_array(f.key, f.kind, v.value))
+         FROM ticket_field_values v JOIN fields f ON f.id = v.field_id
+         WHERE v.ticket_id = t.id)
     FROM tickets t
     JOIN statuses s ON s.id = t.status_id
     JOIN priorities p ON p.id = t.priority_id
@@ -125,6 +128,21 @@ pub struct TicketObject {
     pub message_count: i64,
     /// The satisfaction survey's latest answer; `None` until the requester answers.
     pub rating: Option<Rating>,
+    /// The custom field values (`crate::fields`) by field key, typed (`fields::json_value`).
+    pub fields: serde_json::Map<String, Value>,
+}
+
+/// The custom field values of `SELECT`'s last column: `[[key, kind, value], ...]` as JSON.
+fn fields_of(text: Option<String>) -> serde_json::Map<String, Value> {
+    let rows: Vec<(String, String, String)> = text
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    rows.into_iter()
+        .filter_map(|(key, kind, value)| {
+            let kind = crate::fields::Kind::parse(&kind)?;
+            Some((key, crate::fields::json_value(kind, &value)))
+        })
+        .collect()
 }
 
 /// The ticket object of one row of `SELECT`, typed.
@@ -187,6 +205,7 @@ pub fn object_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TicketObject> 
             }),
             None => None,
         },
+        fields: fields_of(r.get(29)?),
     })
 }
 
