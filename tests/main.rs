@@ -31,6 +31,8 @@ mod csrf;
 mod desk_time;
 mod drills;
 mod error_pages;
+mod fields;
+mod fields_browser;
 mod i18n;
 mod jobs;
 mod kb;
