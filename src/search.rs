@@ -114,7 +114,8 @@ pub fn folded_words(text: &str) -> Vec<String> {
 }
 
 /// SQL that fills `ticket_search` for tickets with `id` in `[?1, ?2)`.
-const FILL_TICKETS: &str = "INSERT INTO ticket_search (rowid, subject, body, notes, requester, fields)
+const FILL_TICKETS: &str =
+    "INSERT INTO ticket_search (rowid, subject, body, notes, requester, fields)
     SELECT t.id, t.subject,
         coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
                   WHERE m.ticket_id = t.id AND m.kind != 'note'), ''),

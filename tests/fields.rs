@@ -109,7 +109,9 @@ fn a_required_select_for_hardware_from_the_portal_to_search_export_and_api() {
     // The portal form has the select, marked as Hardware's.
     let page = get_ok(&app.client, "/tickets/new");
     assert!(
-        page.contains(&format!("<select id=\"field-{device}\" name=\"fields[{device}]\"")),
+        page.contains(&format!(
+            "<select id=\"field-{device}\" name=\"fields[{device}]\""
+        )),
         "the select field is a <select>"
     );
     assert!(page.contains("<option value=\"Printer\""));
@@ -145,7 +147,10 @@ fn a_required_select_for_hardware_from_the_portal_to_search_export_and_api() {
     let tid = tid_of(&loc);
     let id = crate::common::ticket_id(&app, &tid);
     let portal = get_ok(&app.client, &format!("/tickets/{tid}"));
-    assert!(portal.contains("<dt>Device</dt><dd>Laptop</dd>"), "{portal}");
+    assert!(
+        portal.contains("<dt>Device</dt><dd>Laptop</dd>"),
+        "{portal}"
+    );
 
     // Staff see it, change it, and the history says so.
     let staff_page = get_ok(&app.client, &format!("/staff/tickets/{id}"));
@@ -371,7 +376,11 @@ fn the_admin_form_refuses_bad_fields_next_to_the_input() {
         "Enter a label of at most 100 characters.",
     );
     refused(
-        &[("label", "Device"), ("kind", "select"), ("options", "\n \n")],
+        &[
+            ("label", "Device"),
+            ("kind", "select"),
+            ("options", "\n \n"),
+        ],
         "A select field needs at least one option",
     );
     refused(

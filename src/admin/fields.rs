@@ -114,7 +114,12 @@ impl FieldForm {
         }
         let mut categories = Vec::new();
         for c in &self.categories {
-            match c.trim().parse::<i64>().ok().filter(|id| refdata.category(*id).is_some()) {
+            match c
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|id| refdata.category(*id).is_some())
+            {
                 Some(id) if !categories.contains(&id) => categories.push(id),
                 Some(_) => {}
                 None => errors.add("categories", "admin_error_field_categories"),
@@ -203,7 +208,8 @@ async fn list_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Resul
 
 #[get("/fields/new")]
 async fn new_page(_admin: AdminUser, page: Page<'_>, app: &State<App>) -> Result<Html> {
-    let form = json!({ "kind": "text", "categories": [], "sort": "0", "visible_to_requester": true });
+    let form =
+        json!({ "kind": "text", "categories": [], "sort": "0", "visible_to_requester": true });
     let data = form_page(&page, app, None, form, FieldErrors::new()).await?;
     page.render("admin/field_edit.html", data)
 }
@@ -224,7 +230,10 @@ async fn create(
         Ok(input) => {
             app.write_refdata(move |c| {
                 if store::label_taken(c, &input.label, None)? {
-                    return Ok(Err(FieldErrors::one("label", "admin_error_field_label_taken")));
+                    return Ok(Err(FieldErrors::one(
+                        "label",
+                        "admin_error_field_label_taken",
+                    )));
                 }
                 let id = store::insert(c, &input, crate::db::now())?;
                 let detail = format!("id={id} label={} kind={}", input.label, input.kind.as_str());
@@ -278,7 +287,10 @@ async fn save(
         Ok(input) => {
             app.write_refdata(move |c| {
                 if store::label_taken(c, &input.label, Some(id))? {
-                    return Ok(Err(FieldErrors::one("label", "admin_error_field_label_taken")));
+                    return Ok(Err(FieldErrors::one(
+                        "label",
+                        "admin_error_field_label_taken",
+                    )));
                 }
                 if !store::update(c, id, &input)? {
                     return Err(Error::NotFound);

@@ -48,7 +48,14 @@ pub fn check(
         raw.insert(def.id.to_string(), typed);
     }
     let mut errors = FieldErrors::new();
-    let checked = validate::check(defs, category_id, Audience::Staff, &raw, partial, &mut errors);
+    let checked = validate::check(
+        defs,
+        category_id,
+        Audience::Staff,
+        &raw,
+        partial,
+        &mut errors,
+    );
     if errors.is_empty() {
         // A field named that the ticket's category does not ask for is refused, not dropped.
         if let Some(id) = raw

@@ -147,11 +147,16 @@ async fn create(
             "category: you do not work in that category",
         ));
     }
-    let values: Vec<(i64, String)> =
-        super::fields::check(app, &refdata.fields, category_id, body.fields.as_ref(), false)?
-            .into_iter()
-            .filter_map(|(id, v)| v.map(|v| (id, v)))
-            .collect();
+    let values: Vec<(i64, String)> = super::fields::check(
+        app,
+        &refdata.fields,
+        category_id,
+        body.fields.as_ref(),
+        false,
+    )?
+    .into_iter()
+    .filter_map(|(id, v)| v.map(|v| (id, v)))
+    .collect();
     let new = NewTicket {
         requester_name: clean(&body.requester.name, MAX_NAME),
         requester_email: body.requester.email.trim().to_lowercase(),

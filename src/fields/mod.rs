@@ -113,15 +113,13 @@ pub enum Audience {
 }
 
 /// The active fields a form for a ticket in `category_id` asks `who` for, in order.
-pub fn asked<'a>(
-    defs: &'a [FieldDef],
+pub fn asked(
+    defs: &[FieldDef],
     category_id: i64,
     who: Audience,
-) -> impl Iterator<Item = &'a FieldDef> {
+) -> impl Iterator<Item = &FieldDef> {
     defs.iter().filter(move |d| {
-        d.active
-            && d.applies_to(category_id)
-            && (who == Audience::Staff || d.visible_to_requester)
+        d.active && d.applies_to(category_id) && (who == Audience::Staff || d.visible_to_requester)
     })
 }
 
@@ -178,12 +176,7 @@ pub struct Shown {
 
 /// A ticket's `values` (field id, stored value) with their fields in `defs`' order, labelled in
 /// `lang`; only the fields shown to requesters for `Audience::Requester`.
-pub fn shown(
-    defs: &[FieldDef],
-    values: &[(i64, String)],
-    lang: Lang,
-    who: Audience,
-) -> Vec<Shown> {
+pub fn shown(defs: &[FieldDef], values: &[(i64, String)], lang: Lang, who: Audience) -> Vec<Shown> {
     defs.iter()
         .filter(|d| who == Audience::Staff || (d.visible_to_requester && d.active))
         .filter_map(|d| {
@@ -295,7 +288,12 @@ pub fn for_requester(
     if values.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(shown(&store::all(conn)?, &values, lang, Audience::Requester))
+    Ok(shown(
+        &store::all(conn)?,
+        &values,
+        lang,
+        Audience::Requester,
+    ))
 }
 
 /// A key for machines made from a label: lowercase ASCII letters and digits, words joined by

@@ -175,9 +175,8 @@ pub fn set_active(conn: &Connection, id: i64, active: bool) -> Result<bool> {
 
 /// How many tickets hold a value of each field.
 pub fn value_counts(conn: &Connection) -> Result<HashMap<i64, i64>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT field_id, COUNT(*) FROM ticket_field_values GROUP BY field_id",
-    )?;
+    let mut stmt = conn
+        .prepare_cached("SELECT field_id, COUNT(*) FROM ticket_field_values GROUP BY field_id")?;
     let rows = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<HashMap<i64, i64>>>()?;

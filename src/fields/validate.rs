@@ -37,7 +37,12 @@ pub fn check(
             continue;
         }
         let typed: Vec<&str> = given
-            .map(|v| v.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect())
+            .map(|v| {
+                v.iter()
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
         match value(def, &typed) {
             Ok(v) => out.push((def.id, v)),
@@ -97,9 +102,13 @@ pub fn value(def: &FieldDef, typed: &[&str]) -> Result<Option<String>, &'static 
         }
         Kind::Date => {
             let well_formed = first.len() == 10
-                && first
-                    .char_indices()
-                    .all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+                && first.char_indices().all(|(i, c)| {
+                    if i == 4 || i == 7 {
+                        c == '-'
+                    } else {
+                        c.is_ascii_digit()
+                    }
+                });
             if !well_formed || first.parse::<jiff::civil::Date>().is_err() {
                 return Err("fields_error_date");
             }
@@ -172,7 +181,10 @@ mod tests {
         assert_eq!(v(Kind::Number, &["12.5"]), Ok(Some("12.5".into())));
         assert_eq!(v(Kind::Number, &["12,5"]), Err("fields_error_number"));
         assert_eq!(v(Kind::Number, &["1e9"]), Err("fields_error_number"));
-        assert_eq!(v(Kind::Date, &["2025-02-28"]), Ok(Some("2025-02-28".into())));
+        assert_eq!(
+            v(Kind::Date, &["2025-02-28"]),
+            Ok(Some("2025-02-28".into()))
+        );
         assert_eq!(v(Kind::Date, &["2025-02-30"]), Err("fields_error_date"));
         assert_eq!(v(Kind::Date, &["28/02/2025"]), Err("fields_error_date"));
         assert_eq!(v(Kind::Select, &["Laptop"]), Ok(Some("Laptop".into())));
@@ -199,14 +211,27 @@ mod tests {
         let mut errors = FieldErrors::new();
         let raw = Raw::new();
         let out = check(&defs, 3, Audience::Requester, &raw, false, &mut errors);
-        assert!(errors.is_empty() && out.is_empty(), "not asked in category 3");
+        assert!(
+            errors.is_empty() && out.is_empty(),
+            "not asked in category 3"
+        );
         let out = check(&defs, 2, Audience::Requester, &raw, false, &mut errors);
         assert!(out.is_empty());
         assert_eq!(errors.get("field_7").unwrap().key, "fields_error_required");
         let mut errors = FieldErrors::new();
         let mut staff_only = def(Kind::Select, true);
         staff_only.visible_to_requester = false;
-        check(&[staff_only], 2, Audience::Requester, &raw, false, &mut errors);
-        assert!(errors.is_empty(), "requesters are not asked for staff-only fields");
+        check(
+            &[staff_only],
+            2,
+            Audience::Requester,
+            &raw,
+            false,
+            &mut errors,
+        );
+        assert!(
+            errors.is_empty(),
+            "requesters are not asked for staff-only fields"
+        );
     }
 }

@@ -134,10 +134,17 @@ pub fn custom_values(
     let Some((category_id, _)) = picked else {
         return Vec::new();
     };
-    fields::validate::check(&refdata.fields, category_id, who, &form.fields, false, errors)
-        .into_iter()
-        .filter_map(|(id, v)| v.map(|v| (id, v)))
-        .collect()
+    fields::validate::check(
+        &refdata.fields,
+        category_id,
+        who,
+        &form.fields,
+        false,
+        errors,
+    )
+    .into_iter()
+    .filter_map(|(id, v)| v.map(|v| (id, v)))
+    .collect()
 }
 
 /// At most this many suggested articles are counted per ticket.
@@ -170,7 +177,13 @@ async fn submit_ticket(
     let settings = app.settings();
     let (mut errors, picked) = validate::ticket(&form.input(), &refdata, false);
     let uploads = checked_uploads(&form.attachments, &settings, &mut errors).await;
-    let values = custom_values(&refdata, picked, fields::Audience::Requester, &form, &mut errors);
+    let values = custom_values(
+        &refdata,
+        picked,
+        fields::Audience::Requester,
+        &form,
+        &mut errors,
+    );
     let (category_id, priority_id) = match picked {
         Some(p) if errors.is_empty() => p,
         _ => {
@@ -349,7 +362,12 @@ async fn view_ticket(
             Ok((messages, survey, fields::store::values(c, id)?))
         })
         .await?;
-    let custom = fields::shown(&refdata.fields, &values, page.lang, fields::Audience::Requester);
+    let custom = fields::shown(
+        &refdata.fields,
+        &values,
+        page.lang,
+        fields::Audience::Requester,
+    );
     let data = json!({ "ticket": ticket, "messages": messages, "created": created,
                        "form": {}, "errors": {}, "settings": settings, "custom_fields": custom,
                        "survey": survey.to_json(), "rating_form": rating::form_json(&survey) });

@@ -316,7 +316,11 @@ mod tests {
 
     fn fields(e: FieldErrors) -> Vec<(&'static str, String)> {
         // The form's own names, as the assertions spell them.
-        let named = |f: &str| ["range", "from", "to", "group"].into_iter().find(|n| *n == f);
+        let named = |f: &str| {
+            ["range", "from", "to", "group"]
+                .into_iter()
+                .find(|n| *n == f)
+        };
         e.iter()
             .map(|(f, e)| (named(f).unwrap_or("?"), e.key.to_string()))
             .collect()

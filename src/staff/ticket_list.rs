@@ -46,11 +46,16 @@ pub(super) fn field_filters(
         return out;
     };
     for (name, value) in query.segments() {
-        let Some(id) = name.strip_prefix("field_").and_then(|id| id.parse::<i64>().ok()) else {
+        let Some(id) = name
+            .strip_prefix("field_")
+            .and_then(|id| id.parse::<i64>().ok())
+        else {
             continue;
         };
         let known = refdata.fields.iter().any(|f| {
-            f.id == id && f.kind == crate::fields::Kind::Select && f.options.iter().any(|o| o == value)
+            f.id == id
+                && f.kind == crate::fields::Kind::Select
+                && f.options.iter().any(|o| o == value)
         });
         if known && !out.iter().any(|(f, _)| *f == id) {
             out.push((id, value.to_string()));
