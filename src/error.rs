@@ -2,6 +2,7 @@
 //! can meet maps to an HTTP status in `status()`; the web layer renders it as the error page in
 //! the user's language (`web::error_page`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rocket::http::Status;
@@ -89,8 +90,11 @@ impl From<std::io::Error> for Error {
 /// and the values of the message's placeholders (`{file}`, `{max}`…). Domain code finds them; a page
 /// shows each, translated, next to its field (`web::Page::render` does it for the `errors` of
 /// every template), and an API can answer them as they are.
+///
+/// A field is named by a `&'static str` of the form's own, or by a `String` for the fields an
+/// admin defined (`field_<id>`, see `crate::fields`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct FieldErrors(BTreeMap<&'static str, FieldError>);
+pub struct FieldErrors(BTreeMap<Cow<'static, str>, FieldError>);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
@@ -112,8 +116,8 @@ impl FieldErrors {
     }
 
     /// Records a problem with `field` unless it already has one.
-    pub fn add(&mut self, field: &'static str, key: &'static str) {
-        self.0.entry(field).or_insert(FieldError {
+    pub fn add(&mut self, field: impl Into<Cow<'static, str>>, key: &'static str) {
+        self.0.entry(field.into()).or_insert(FieldError {
             key,
             args: BTreeMap::new(),
         });
@@ -122,12 +126,12 @@ impl FieldErrors {
     /// As `add`, for a message with a placeholder: `{name}` in it stands for `value`.
     pub fn add_with(
         &mut self,
-        field: &'static str,
+        field: impl Into<Cow<'static, str>>,
         key: &'static str,
         name: &'static str,
         value: &str,
     ) {
-        self.0.entry(field).or_insert(FieldError {
+        self.0.entry(field.into()).or_insert(FieldError {
             key,
             args: BTreeMap::from([(name, value.to_string())]),
         });
@@ -141,7 +145,7 @@ impl FieldErrors {
         self.0.get(field)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &FieldError)> {
-        self.0.iter().map(|(field, error)| (*field, error))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &FieldError)> {
+        self.0.iter().map(|(field, error)| (field.as_ref(), error))
     }
 }

@@ -14,6 +14,7 @@ pub mod csv_export;
 pub mod db;
 pub mod desk_time;
 pub mod error;
+pub mod fields;
 pub mod i18n;
 pub mod jobs;
 pub mod kb;

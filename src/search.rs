@@ -114,13 +114,17 @@ pub fn folded_words(text: &str) -> Vec<String> {
 }
 
 /// SQL that fills `ticket_search` for tickets with `id` in `[?1, ?2)`, spam left out.
-const FILL_TICKETS: &str = "INSERT INTO ticket_search (rowid, subject, body, notes, requester)
+const FILL_TICKETS: &str =
+    "INSERT INTO ticket_search (rowid, subject, body, notes, requester, fields)
     SELECT t.id, t.subject,
         coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
                   WHERE m.ticket_id = t.id AND m.kind != 'note'), ''),
         coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
                   WHERE m.ticket_id = t.id AND m.kind = 'note'), ''),
-        t.requester_name || ' ' || t.requester_email
+        t.requester_name || ' ' || t.requester_email,
+        coalesce((SELECT group_concat(v.value, char(10)) FROM ticket_field_values v
+                  JOIN fields f ON f.id = v.field_id
+                  WHERE v.ticket_id = t.id AND f.kind != 'checkbox'), '')
     FROM tickets t WHERE t.id >= ?1 AND t.id < ?2
         AND t.id NOT IN (SELECT ticket_id FROM ticket_spam)";
 
@@ -136,16 +140,34 @@ pub fn forget_ticket(conn: &Connection, id: i64) -> Result<()> {
 pub fn index_ticket(conn: &Connection, id: i64) -> Result<()> {
     forget_ticket(conn, id)?;
     conn.prepare_cached(
-        "INSERT INTO ticket_search (rowid, subject, body, notes, requester)
+        "INSERT INTO ticket_search (rowid, subject, body, notes, requester, fields)
          SELECT t.id, t.subject,
              coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
                        WHERE m.ticket_id = t.id AND m.kind != 'note'), ''),
              coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
                        WHERE m.ticket_id = t.id AND m.kind = 'note'), ''),
-             t.requester_name || ' ' || t.requester_email
+             t.requester_name || ' ' || t.requester_email,
+             coalesce((SELECT group_concat(v.value, char(10)) FROM ticket_field_values v
+                       JOIN fields f ON f.id = v.field_id
+                       WHERE v.ticket_id = t.id AND f.kind != 'checkbox'), '')
          FROM tickets t WHERE t.id = ?1",
     )?
     .execute([id])?;
+    Ok(())
+}
+
+/// Puts a ticket's custom field values in its search document (column `fields`): called by the
+/// ticket actions once per action that sets values, whatever their number. A checkbox's
+/// `true`/`false` is left out (a search for "true" should not find every ticket).
+pub fn index_fields(conn: &Connection, ticket_id: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE ticket_search SET fields =
+             coalesce((SELECT group_concat(v.value, char(10)) FROM ticket_field_values v
+                       JOIN fields f ON f.id = v.field_id
+                       WHERE v.ticket_id = ?1 AND f.kind != 'checkbox'), '')
+         WHERE rowid = ?1",
+    )?
+    .execute([ticket_id])?;
     Ok(())
 }
 

@@ -47,7 +47,18 @@ impl<'a> Desk<'a> {
     /// Opens a ticket; one that comes without an assignee goes to whoever its category's
     /// auto-assignment picks, in the same transaction.
     pub fn open(&self, actor: &Actor, ticket: &NewTicket) -> Result<Vec<Event>> {
-        let mut events = actions::open(self.conn, actor, ticket, self.ctx.now)?;
+        self.open_with_fields(actor, ticket, &[])
+    }
+
+    /// As `open`, with the ticket's custom field values (field id, checked stored value), there
+    /// before any reaction (the confirmation mail shows them).
+    pub fn open_with_fields(
+        &self,
+        actor: &Actor,
+        ticket: &NewTicket,
+        fields: &[(i64, String)],
+    ) -> Result<Vec<Event>> {
+        let mut events = actions::open_with_fields(self.conn, actor, ticket, fields, self.ctx.now)?;
         let opened = crate::tickets::events::created(&events)
             .next()
             .map(|(id, _)| id);
@@ -78,6 +89,17 @@ impl<'a> Desk<'a> {
 
     pub fn update(&self, actor: &Actor, ticket_id: i64, changes: &Changes) -> Result<Vec<Event>> {
         let events = actions::update(self.conn, actor, ticket_id, changes, self.ctx.now)?;
+        self.react(events)
+    }
+
+    /// Sets or clears custom field values (see `actions::set_fields`).
+    pub fn set_fields(
+        &self,
+        actor: &Actor,
+        ticket_id: i64,
+        values: &[(i64, Option<String>)],
+    ) -> Result<Vec<Event>> {
+        let events = actions::set_fields(self.conn, actor, ticket_id, values, self.ctx.now)?;
         self.react(events)
     }
 
@@ -308,7 +330,8 @@ fn notifications(conn: &Connection, mail: &MailCtx, events: &[Event]) -> Result<
             | What::NotSpam
             | What::Deleted { .. }
             | What::Linked { .. }
-            | What::Tagged { .. } => {}
+            | What::Tagged { .. }
+            | What::FieldsChanged { .. } => {}
         }
     }
     Ok(())

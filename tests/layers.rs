@@ -97,6 +97,7 @@ const DOMAIN: &[&str] = &[
     "webhooks/",
     "reports/",
     "csv_export.rs",
+    "fields/",
 ];
 
 /// Whether `text` names `path` as a whole: `crate::web` is the web layer, `crate::webhooks` is

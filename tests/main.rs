@@ -34,6 +34,8 @@ mod desk_time;
 mod drills;
 mod error_pages;
 mod followers;
+mod fields;
+mod fields_browser;
 mod i18n;
 mod jobs;
 mod kb;

@@ -120,7 +120,7 @@ fn parse_week(form: &HoursForm) -> std::result::Result<[Vec<Interval>; 7], Field
         match form.days.get(*key) {
             Some(day) if day.open => match parse_day(day) {
                 Ok(openings) => week[i] = openings,
-                Err(problem) => errors.add(field, problem),
+                Err(problem) => errors.add(*field, problem),
             },
             _ => {}
         }

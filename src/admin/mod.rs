@@ -11,6 +11,7 @@ mod audit;
 mod bans;
 mod categories;
 mod desk_hours;
+mod fields;
 mod jobs;
 mod mail;
 mod mail_queue;
@@ -38,6 +39,7 @@ pub fn routes() -> Vec<Route> {
     let mut all = routes![admin_home];
     all.extend(staff::routes());
     all.extend(categories::routes());
+    all.extend(fields::routes());
     all.extend(workflow::routes());
     all.extend(rules::routes());
     all.extend(recurring::routes());

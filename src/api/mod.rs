@@ -9,6 +9,7 @@
 pub mod attachments;
 pub mod body;
 pub mod error;
+mod fields;
 pub mod guard;
 pub mod messages;
 pub mod openapi;

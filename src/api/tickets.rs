@@ -109,6 +109,9 @@ struct NewTicketBody {
     /// Absent: the category's default.
     #[serde(default)]
     priority: Option<i64>,
+    /// Custom field values by key or id (see `api::fields`).
+    #[serde(default)]
+    fields: Option<serde_json::Map<String, Value>>,
 }
 
 /// Opens a ticket on a requester's behalf: their first message, in a category the token's
@@ -144,6 +147,16 @@ async fn create(
             "category: you do not work in that category",
         ));
     }
+    let values: Vec<(i64, String)> = super::fields::check(
+        app,
+        &refdata.fields,
+        category_id,
+        body.fields.as_ref(),
+        false,
+    )?
+    .into_iter()
+    .filter_map(|(id, v)| v.map(|v| (id, v)))
+    .collect();
     let new = NewTicket {
         requester_name: clean(&body.requester.name, MAX_NAME),
         requester_email: body.requester.email.trim().to_lowercase(),
@@ -161,7 +174,7 @@ async fn create(
     let object = app
         .db
         .write(move |c| {
-            let events = Desk::new(c, &ctx).open(&who, &new)?;
+            let events = Desk::new(c, &ctx).open_with_fields(&who, &new, &values)?;
             let id = tickets::events::created(&events)
                 .next()
                 .map(|(id, _)| id)
@@ -187,6 +200,9 @@ struct PatchBody {
     /// `null` unassigns.
     #[serde(default, deserialize_with = "nullable")]
     assignee: Option<Option<i64>>,
+    /// Custom field values to change by key or id; `null` clears one.
+    #[serde(default)]
+    fields: Option<serde_json::Map<String, Value>>,
 }
 
 /// The patch's changes, each id checked against the desk's reference data so a wrong one is
@@ -201,9 +217,10 @@ fn changes_of(
         && body.priority.is_none()
         && body.category.is_none()
         && body.assignee.is_none()
+        && body.fields.as_ref().is_none_or(|f| f.is_empty())
     {
         return Err(ApiError::invalid(
-            "the patch changes nothing: give status, priority, category or assignee",
+            "the patch changes nothing: give status, priority, category, assignee or fields",
         ));
     }
     let required = |field: &str, v: Option<Option<i64>>| match v {
@@ -276,6 +293,8 @@ async fn update(
     let ticket = visible(app, &staff, tracking_id).await?;
     let refdata = app.refdata(Lang::En).await?;
     let changes = changes_of(&body, &refdata, &staff, &ticket)?;
+    let category = changes.category.unwrap_or(ticket.category_id);
+    let values = super::fields::check(app, &refdata.fields, category, body.fields.as_ref(), true)?;
     let field = if changes.assignee.is_some() {
         "assignee"
     } else {
@@ -287,7 +306,11 @@ async fn update(
     let object = app
         .db
         .write(move |c| {
-            Desk::new(c, &ctx).update(&who, id, &changes)?;
+            let desk = Desk::new(c, &ctx);
+            desk.update(&who, id, &changes)?;
+            if !values.is_empty() {
+                desk.set_fields(&who, id, &values)?;
+            }
             ticket_json::ticket_object(c, id)
         })
         .await

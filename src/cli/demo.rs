@@ -290,6 +290,7 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
             .collect::<rusqlite::Result<_>>()?;
         let now = now();
         super::demo_sla::add_policies(c, now)?;
+        let demo_fields = super::demo_fields::add(c, now)?;
         // Each ticket's clock, as the desk would have kept it: loaded once for the whole run.
         let sla_setup = sla::Setup::load(c)?;
         let mut report_calendar = crate::reports::metrics::Calendar::lazy();
@@ -430,6 +431,7 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
                 store::insert_message(c, ticket_id, MessageKind::parse(kind), &by, text, *at)?;
             }
             store::insert_history(c, ticket_id, &requester, "created", None, None, created)?;
+            super::demo_fields::fill(c, &mut rng, &demo_fields, ticket_id, cat)?;
             if let Some((aid, aname)) = &assignee {
                 let agent = Actor::staff(*aid, aname);
                 store::insert_history(

@@ -2,6 +2,7 @@
 
 mod demo;
 mod demo_csat;
+mod demo_fields;
 mod demo_kb;
 mod demo_sla;
 mod ops;

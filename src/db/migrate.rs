@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0028_refdata_names.sql"),
     include_str!("migrations/0029_report_metrics.sql"),
     include_str!("migrations/0030_list_fits.sql"),
+    include_str!("migrations/0031_custom_fields.sql"),
     include_str!("migrations/0032_merge_links_tags_bulk.sql"),
     include_str!("migrations/0033_self_service.sql"),
     include_str!("migrations/0034_followers_time.sql"),

@@ -86,6 +86,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.list.json"),
             include_str!("en.followers.json"),
             include_str!("en.merge.json"),
+            include_str!("en.fields.json"),
         ],
     ),
     (
@@ -107,6 +108,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.list.json"),
             include_str!("es.followers.json"),
             include_str!("es.merge.json"),
+            include_str!("es.fields.json"),
         ],
     ),
 ];

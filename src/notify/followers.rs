@@ -101,6 +101,7 @@ fn mail_group(
             What::Merged { .. }
             | What::Linked { .. }
             | What::Tagged { .. }
+            | What::FieldsChanged { .. }
             | What::Created { .. }
             | What::Resolved
             | What::Reopened

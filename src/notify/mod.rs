@@ -294,13 +294,15 @@ pub fn ticket_created(
         return Ok(());
     }
     let (ticket, requester) = load(conn, ticket_id)?;
+    // The custom field values the requester gave (or may see), as they confirm what was asked.
+    let fields = crate::fields::for_requester(conn, ticket_id, requester.lang)?;
     queue(
         conn,
         ctx,
         &ticket,
         &requester,
         Kind::TicketCreated,
-        json!({}),
+        json!({ "fields": fields }),
     )?;
     let body = tickets::store::first_message_body(conn, ticket_id)?;
     let extra = json!({ "body": body });

@@ -119,7 +119,7 @@ async fn refused(
     let refdata = app.refdata(page.lang).await?;
     let html = page.render(
         "portal/new.html",
-        json!({ "choices": portal_choices(&refdata), "form": form_values(form), "errors": {},
+        json!({ "choices": portal_choices(&refdata, Some(&form.fields)), "form": form_values(form), "errors": {},
                 "settings": app.settings(), "refused": page.t(key) }),
     )?;
     Ok(Answer::from((status, html)))

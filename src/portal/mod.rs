@@ -9,6 +9,8 @@ mod print;
 mod cc;
 mod rating;
 
+use std::collections::HashMap;
+
 use rocket::form::FromForm;
 use rocket::fs::TempFile;
 use rocket::http::{CookieJar, Status};
@@ -18,6 +20,7 @@ use serde_json::{Value, json};
 
 use crate::db::now;
 use crate::error::{Error, FieldErrors, Result};
+use crate::fields;
 use crate::tickets::actions::{Changes, NewMessage};
 use crate::tickets::validate::{self, MAX_NAME, MAX_SUBJECT, TicketInput};
 use crate::tickets::{self, Actor, Channel, MessageKind, NewTicket, RefData};
@@ -44,11 +47,13 @@ async fn load_refdata(app: &App, lang: Lang) -> Result<std::sync::Arc<RefData>> 
     app.refdata(lang).await
 }
 
-/// Categories and priorities an employee may pick.
-pub(crate) fn portal_choices(refdata: &RefData) -> Value {
+/// Categories and priorities an employee may pick, and the custom fields shown to them (with
+/// what they typed, when the form comes back).
+pub(crate) fn portal_choices(refdata: &RefData, typed: Option<&fields::validate::Raw>) -> Value {
     json!({
         "categories": refdata.categories.iter().filter(|c| c.active).collect::<Vec<_>>(),
         "priorities": refdata.priorities.iter().filter(|p| p.requester_selectable).collect::<Vec<_>>(),
+        "fields": fields::form_json(refdata, fields::Audience::Requester, typed),
         "for_staff": false,
     })
 }
@@ -58,7 +63,7 @@ async fn new_ticket_page(page: Page<'_>, app: &State<App>) -> Result<Html> {
     let refdata = load_refdata(app, page.lang).await?;
     let settings = app.settings();
     page.render_shared("portal/new.html", &refdata, &settings, || {
-        json!({ "choices": portal_choices(&refdata), "form": {}, "errors": {}, "settings": settings })
+        json!({ "choices": portal_choices(&refdata, None), "form": {}, "errors": {}, "settings": settings })
     })
 }
 
@@ -92,6 +97,10 @@ pub struct TicketForm<'r> {
     /// Portal only: CC addresses, separated by commas or new lines (`cc::parse_form`).
     #[field(default = String::new())]
     pub cc: String,
+    /// The custom fields' values by field id: inputs named `fields[<id>]`, one entry per
+    /// value (a multi-select's ticked options).
+    #[field(default = HashMap::new())]
+    pub fields: HashMap<String, Vec<String>>,
 }
 
 impl CsrfForm for TicketForm<'_> {
@@ -121,6 +130,31 @@ pub fn form_values(form: &TicketForm<'_>) -> Value {
         "priority": form.priority, "subject": form.subject, "message": form.message,
         "shown_articles": form.shown_articles, "cc": form.cc,
     })
+}
+
+/// The custom field values of a new ticket in the chosen category (`picked`), checked: only
+/// the fields that category asks `who` for count (a form without JavaScript sends them all).
+pub fn custom_values(
+    refdata: &RefData,
+    picked: Option<(i64, i64)>,
+    who: fields::Audience,
+    form: &TicketForm<'_>,
+    errors: &mut FieldErrors,
+) -> Vec<(i64, String)> {
+    let Some((category_id, _)) = picked else {
+        return Vec::new();
+    };
+    fields::validate::check(
+        &refdata.fields,
+        category_id,
+        who,
+        &form.fields,
+        false,
+        errors,
+    )
+    .into_iter()
+    .filter_map(|(id, v)| v.map(|v| (id, v)))
+    .collect()
 }
 
 /// At most this many suggested articles are counted per ticket.
@@ -159,12 +193,19 @@ async fn submit_ticket(
     let (mut errors, picked) = validate::ticket(&form.input(), &refdata, false);
     let uploads = checked_uploads(&form.attachments, &settings, &mut errors).await;
     let ccs = cc::parse_form(&form.cc, &form.email, &mut errors);
+    let values = custom_values(
+        &refdata,
+        picked,
+        fields::Audience::Requester,
+        &form,
+        &mut errors,
+    );
     let (category_id, priority_id) = match picked {
         Some(p) if errors.is_empty() => p,
         _ => {
             let html = page.render(
                 "portal/new.html",
-                json!({ "choices": portal_choices(&refdata), "form": form_values(&form), "errors": errors, "settings": settings }),
+                json!({ "choices": portal_choices(&refdata, Some(&form.fields)), "form": form_values(&form), "errors": errors, "settings": settings }),
             )?;
             return Ok(Answer::from((Status::UnprocessableEntity, html)));
         }
@@ -187,7 +228,7 @@ async fn submit_ticket(
         .db
         .write(move |c| {
             let requester = Actor::requester(&new.requester_name);
-            let events = Desk::new(c, &ctx).open(&requester, &new)?;
+            let events = Desk::new(c, &ctx).open_with_fields(&requester, &new, &values)?;
             // Suggested, yet the employee still needed a ticket.
             crate::kb::store::record_shown(c, &shown)?;
             let (id, tracking_id) = tickets::events::created(&events)
@@ -382,15 +423,22 @@ async fn view_ticket(
     // Read after the ticket, so the messages are at least as new as its revision. The survey
     // moves the revision when answered, and with the clock (in `page_inputs`) when it closes.
     let (id, csat_on, at) = (ticket.id, settings.csat_enabled, page.now);
-    let (messages, survey) = app
+    let (messages, survey, values) = app
         .db
         .read(move |c| {
             let messages = tickets::messages(c, id, false)?;
-            Ok((messages, tickets::csat::survey(c, id, csat_on, at)?))
+            let survey = tickets::csat::survey(c, id, csat_on, at)?;
+            Ok((messages, survey, fields::store::values(c, id)?))
         })
         .await?;
+    let custom = fields::shown(
+        &refdata.fields,
+        &values,
+        page.lang,
+        fields::Audience::Requester,
+    );
     let data = json!({ "ticket": ticket, "messages": messages, "created": created,
-                       "form": {}, "errors": {}, "settings": settings, "ccs": ccs,
+                       "form": {}, "errors": {}, "settings": settings, "ccs": ccs, "custom_fields": custom,
                        "survey": survey.to_json(), "rating_form": rating::form_json(&survey) });
     let html = if keep {
         page.render_kept(key, inputs, data)?

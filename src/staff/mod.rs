@@ -20,6 +20,7 @@ mod report_view_charts;
 mod reports;
 mod ticket_csv;
 mod ticket_history;
+mod ticket_fields;
 mod ticket_list;
 mod ticket_print;
 mod ticket_sla;
@@ -135,23 +136,27 @@ async fn render_ticket(
         return Ok((Status::Ok, html));
     }
     // Read after the ticket, so they are at least as new as its revision.
-    let (messages, mut events, rating) = app
+    let (messages, mut events, rating, values) = app
         .db
         .read(move |c| {
             Ok((
                 tickets::messages(c, id, true)?,
                 tickets::history(c, id)?,
                 tickets::csat::for_staff(c, id)?,
+                crate::fields::store::values(c, id)?,
             ))
         })
         .await?;
     refdata.label_history(&mut events);
     ticket_tools::label(&mut tools, &refdata);
+    let yes_no = (page.t("fields_yes"), page.t("fields_no"));
+    crate::fields::label_history(&refdata.fields, &mut events, lang, (&yes_no.0, &yes_no.1));
     refdata.decorate(&mut ticket);
     for t in &mut history {
         refdata.decorate(t);
     }
     let kept = draft.is_none();
+    let custom_fields = ticket_fields::card(&refdata, &ticket, &values, lang, draft.as_ref());
     let (status, form, errors) = match draft {
         Some(d) if !d.errors.is_empty() => (Status::UnprocessableEntity, d.form, d.errors),
         Some(d) => (Status::Ok, d.form, d.errors),
@@ -169,6 +174,7 @@ async fn render_ticket(
         "rating": rating.as_ref().map(|(r, _)| r), "rating_earlier": rating.is_some_and(|(_, e)| e),
         "extras": extras,
         "tools": tools,
+        "custom_fields": custom_fields,
     });
     let html = if kept {
         page.render_kept(key, inputs, data)?
@@ -243,9 +249,15 @@ async fn attachment(staff: StaffUser, app: &State<App>, id: i64, aid: i64) -> Re
     Ok(Download::new(&file.filename, &file.content_type, file.data))
 }
 
-/// The choices of the new-ticket form: active categories the staff member works, and agents.
-fn staff_choices(refdata: &RefData, staff: &StaffUser) -> serde_json::Value {
+/// The choices of the new-ticket form: active categories the staff member works, agents and
+/// the custom fields (with what was typed, when the form comes back).
+fn staff_choices(
+    refdata: &RefData,
+    staff: &StaffUser,
+    typed: Option<&crate::fields::validate::Raw>,
+) -> serde_json::Value {
     json!({
+        "fields": crate::fields::form_json(refdata, crate::fields::Audience::Staff, typed),
         "categories": refdata.categories.iter()
             .filter(|c| c.active && staff.access.allows(c.id))
             .collect::<Vec<_>>(),
@@ -260,7 +272,7 @@ async fn new_ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>) -> 
     let refdata = refdata(app, &page).await?;
     page.render(
         "staff/new.html",
-        json!({ "choices": staff_choices(&refdata, &staff), "form": {}, "errors": {}, "settings": app.settings() }),
+        json!({ "choices": staff_choices(&refdata, &staff, None), "form": {}, "errors": {}, "settings": app.settings() }),
     )
 }
 
@@ -292,6 +304,8 @@ async fn create_ticket(
     {
         errors.add("assignee", "error_assignee_category");
     }
+    let audience = crate::fields::Audience::Staff;
+    let values = crate::portal::custom_values(&refdata, picked, audience, &form, &mut errors);
     let (category_id, priority_id) = match picked {
         Some(p) if errors.is_empty() => p,
         _ => {
@@ -299,7 +313,7 @@ async fn create_ticket(
             values["assignee"] = json!(assignee);
             let html = page.render(
                 "staff/new.html",
-                json!({ "choices": staff_choices(&refdata, &staff), "form": values, "errors": errors, "settings": settings }),
+                json!({ "choices": staff_choices(&refdata, &staff, Some(&form.fields)), "form": values, "errors": errors, "settings": settings }),
             )?;
             return Ok(Answer::from((Status::UnprocessableEntity, html)));
         }
@@ -321,7 +335,7 @@ async fn create_ticket(
     let id = app
         .db
         .write(move |c| {
-            let events = Desk::new(c, &ctx).open(&who, &new)?;
+            let events = Desk::new(c, &ctx).open_with_fields(&who, &new, &values)?;
             tickets::events::created(&events)
                 .next()
                 .map(|(id, _)| id)
@@ -356,6 +370,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(canned_use::routes());
     all.extend(followers::routes());
     all.extend(presence::routes());
+    all.extend(ticket_fields::routes());
     all.extend(canned::routes());
     all.extend(prefs::routes());
     all.extend(login::routes());

@@ -96,7 +96,7 @@ fn check(
         Ok(r) => Some(r),
         Err(e) => {
             for (field, problem) in e.iter() {
-                errors.add(field, problem.key);
+                errors.add(field.to_string(), problem.key);
             }
             None
         }

@@ -23,7 +23,7 @@ use crate::web::{App, Page};
 /// Tickets read and written per page of the walk.
 const PAGE: i64 = 1000;
 
-/// The column names, in order.
+/// The column names, in order; one column per active custom field follows, named by its key.
 pub const HEADER: [&str; 17] = [
     "tracking_id",
     "subject",
@@ -68,10 +68,22 @@ impl<'r> Responder<'r, 'r> for CsvStream {
     }
 }
 
-fn csv_row(r: &Row, refdata: &RefData, zone: &jiff::tz::TimeZone) -> [String; 17] {
+/// The active custom fields: one column each, after `HEADER`'s.
+fn field_columns(refdata: &RefData) -> Vec<&crate::fields::FieldDef> {
+    refdata.fields.iter().filter(|f| f.active).collect()
+}
+
+fn csv_row(r: &Row, refdata: &RefData, zone: &jiff::tz::TimeZone) -> Vec<String> {
     let time = |t: Option<i64>| t.map(|t| iso_in(t, zone)).unwrap_or_default();
     let text = |s: &str| neutralise(s);
-    [
+    let custom = field_columns(refdata).into_iter().map(|f| {
+        r.fields
+            .iter()
+            .find(|(id, _)| *id == f.id)
+            .map(|(_, v)| text(&crate::fields::display(f.kind, v)))
+            .unwrap_or_default()
+    });
+    let mut row = vec![
         text(&r.tracking_id),
         text(&r.subject),
         text(&r.requester_name),
@@ -101,7 +113,9 @@ fn csv_row(r: &Row, refdata: &RefData, zone: &jiff::tz::TimeZone) -> [String; 17
         r.message_count.to_string(),
         r.time_spent_minutes.to_string(),
         text(&r.tags),
-    ]
+    ];
+    row.extend(custom);
+    row
 }
 
 /// `rows` as CSV records (after the header, if `header`).
@@ -113,7 +127,9 @@ fn chunk(
 ) -> Result<Vec<u8>> {
     let mut out = writer(Vec::with_capacity(rows.len() * 200 + 256));
     if header {
-        out.write_record(HEADER).map_err(crate::csv_export::error)?;
+        let custom = field_columns(refdata).into_iter().map(|f| f.key.as_str());
+        let names: Vec<&str> = HEADER.into_iter().chain(custom).collect();
+        out.write_record(names).map_err(crate::csv_export::error)?;
     }
     for r in rows {
         out.write_record(csv_row(r, refdata, zone))
@@ -138,11 +154,13 @@ pub(super) async fn tickets_csv(
     sort: Option<&str>,
     dir: Option<&str>,
     days: DayParams,
+    uri: &rocket::http::uri::Origin<'_>,
 ) -> Result<CsvStream> {
     let time = pg.time();
     let asked = [view, status, priority, category, assignee, q, sort, dir];
-    let filter = filter_of(&staff, &time, asked, None, &days);
+    let mut filter = filter_of(&staff, &time, asked, None, &days);
     let refdata = refdata(app, &pg).await?;
+    filter.fields = super::ticket_list::field_filters(uri, &refdata);
     let (f, rd, me) = (filter.clone(), refdata.clone(), staff.id);
     // The conditions are decided once (the search's plan too), before the first byte is sent,
     // so a bad query is an error page rather than a broken file.

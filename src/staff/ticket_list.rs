@@ -40,6 +40,52 @@ fn days(from: &Option<String>, to: &Option<String>, zone: &jiff::tz::TimeZone) -
     Days::parse(from, to, zone)
 }
 
+/// The select-field filters of the list's query (`field_<id>=option`): only select fields and
+/// their own options count; anything else is no filter, like the other parameters.
+pub(super) fn field_filters(
+    uri: &rocket::http::uri::Origin<'_>,
+    refdata: &crate::tickets::RefData,
+) -> Vec<(i64, String)> {
+    let mut out: Vec<(i64, String)> = Vec::new();
+    let Some(query) = uri.query() else {
+        return out;
+    };
+    for (name, value) in query.segments() {
+        let Some(id) = name
+            .strip_prefix("field_")
+            .and_then(|id| id.parse::<i64>().ok())
+        else {
+            continue;
+        };
+        let known = refdata.fields.iter().any(|f| {
+            f.id == id
+                && f.kind == crate::fields::Kind::Select
+                && f.options.iter().any(|o| o == value)
+        });
+        if known && !out.iter().any(|(f, _)| *f == id) {
+            out.push((id, value.to_string()));
+        }
+    }
+    out
+}
+
+/// The select fields the list can filter on, with the option chosen in each (empty: any).
+fn filter_choices(
+    refdata: &crate::tickets::RefData,
+    chosen: &[(i64, String)],
+) -> serde_json::Value {
+    let fields: Vec<serde_json::Value> = refdata
+        .fields
+        .iter()
+        .filter(|f| f.active && f.kind == crate::fields::Kind::Select)
+        .map(|f| {
+            let value = chosen.iter().find(|(id, _)| *id == f.id).map(|(_, v)| v.as_str());
+            json!({ "id": f.id, "label": f.shown_label, "options": f.options, "value": value.unwrap_or("") })
+        })
+        .collect();
+    json!(fields)
+}
+
 #[allow(clippy::too_many_arguments)]
 #[get("/tickets?<view>&<status>&<priority>&<category>&<assignee>&<q>&<sort>&<dir>&<page>&<days..>")]
 pub(super) async fn ticket_list(
@@ -56,9 +102,10 @@ pub(super) async fn ticket_list(
     dir: Option<&str>,
     page: Option<i64>,
     days: DayParams,
+    uri: &rocket::http::uri::Origin<'_>,
 ) -> Result<Html> {
     let time = pg.time();
-    let filter = filter_of(
+    let mut filter = filter_of(
         &staff,
         &time,
         [view, status, priority, category, assignee, q, sort, dir],
@@ -66,6 +113,7 @@ pub(super) async fn ticket_list(
         &days,
     );
     let refdata = refdata(app, &pg).await?;
+    filter.fields = field_filters(uri, &refdata);
     let (f, rd, me) = (filter.clone(), refdata.clone(), staff.id);
     let (result, hidden, all_tags) = app
         .db
@@ -93,8 +141,13 @@ pub(super) async fn ticket_list(
         .as_ref()
         .map(|t| format!("&tag={}", crate::util::url_encode(t)))
         .unwrap_or_default();
+    let custom: String = filter
+        .fields
+        .iter()
+        .map(|(id, v)| format!("&field_{id}={}", crate::util::url_encode(v)))
+        .collect();
     let spans = format!(
-        "{}{}{tag_param}",
+        "{}{}{tag_param}{custom}",
         day_span("created", &filter.created),
         day_span("resolved", &filter.resolved)
     );
@@ -142,6 +195,7 @@ pub(super) async fn ticket_list(
         "qs": qs,
         "due_sort_qs": due_sort_qs,
         "all_tags": all_tags,
+        "field_filters": filter_choices(&refdata, &filter.fields),
     });
     pg.render_kept(key, inputs, data)
 }
@@ -174,6 +228,8 @@ pub(super) fn filter_of(
             .as_deref()
             .and_then(|t| crate::tickets::tags::normalize(t).ok()),
         created: self::days(&days.created_from, &days.created_to, &time.zone),
+        // Set by the caller, which has the fields (`field_filters`).
+        fields: Vec::new(),
         resolved: self::days(&days.resolved_from, &days.resolved_to, &time.zone),
         sort,
         // Deadlines read soonest first unless asked otherwise; everything else newest first.

@@ -222,7 +222,7 @@ fn refused(
 }
 
 /// The first field, in page order, with a problem.
-fn first_bad(errors: &FieldErrors) -> Option<&'static str> {
+fn first_bad(errors: &FieldErrors) -> Option<&str> {
     FIELD_ORDER
         .iter()
         .copied()

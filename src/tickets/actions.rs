@@ -54,6 +54,70 @@ pub struct Changes {
 /// Statuses a requester's reply takes the ticket out of.
 const REOPENED_BY_REPLY: &[&str] = &["waiting", "resolved", "closed"];
 
+/// Opens a ticket with its first message and its custom field values (`fields`: field id,
+/// stored value, checked by `crate::fields::validate`), one prepared insert each.
+pub fn open_with_fields(
+    conn: &Connection,
+    actor: &Actor,
+    t: &NewTicket,
+    fields: &[(i64, String)],
+    now: i64,
+) -> Result<Vec<Event>> {
+    let events = open(conn, actor, t, now)?;
+    if let Some((id, _)) = super::events::created(&events).next()
+        && !fields.is_empty()
+    {
+        for (field_id, value) in fields {
+            crate::fields::store::put(conn, id, *field_id, Some(value))?;
+        }
+        crate::search::index_fields(conn, id)?;
+    }
+    Ok(events)
+}
+
+/// Sets or clears (`None`) custom field values (checked by `crate::fields::validate`); each
+/// value that moves is one history entry (old → new, with the field's id). Staff and the desk
+/// itself only.
+pub fn set_fields(
+    conn: &Connection,
+    actor: &Actor,
+    ticket_id: i64,
+    values: &[(i64, Option<String>)],
+    now: i64,
+) -> Result<Vec<Event>> {
+    if !actor.works_the_desk() || actor.kind == ActorKind::UnverifiedEmail {
+        return Err(Error::Forbidden);
+    }
+    workable(conn, actor, ticket_id)?;
+    let mut moved = Vec::new();
+    for (field_id, new) in values {
+        let old = crate::fields::store::value(conn, ticket_id, *field_id)?;
+        if old == *new {
+            continue;
+        }
+        crate::fields::store::put(conn, ticket_id, *field_id, new.as_deref())?;
+        store::insert_field_change(
+            conn,
+            ticket_id,
+            actor,
+            *field_id,
+            (old.as_deref(), new.as_deref()),
+            now,
+        )?;
+        moved.push(*field_id);
+    }
+    if moved.is_empty() {
+        return Ok(Vec::new());
+    }
+    store::touch(conn, ticket_id, now)?;
+    crate::search::index_fields(conn, ticket_id)?;
+    Ok(vec![Event {
+        ticket_id,
+        by: actor.clone(),
+        what: What::FieldsChanged { fields: moved },
+    }])
+}
+
 /// Opens a ticket with its first message (written by the requester, whoever opens it).
 pub fn open(conn: &Connection, actor: &Actor, t: &NewTicket, now: i64) -> Result<Vec<Event>> {
     if !may_work(conn, actor, t.category_id)? {

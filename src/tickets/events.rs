@@ -32,6 +32,8 @@ pub enum What {
         old: Option<i64>,
         new: Option<i64>,
     },
+    /// Custom field values moved (`crate::fields`), by field id.
+    FieldsChanged { fields: Vec<i64> },
     /// The ticket entered the built-in "resolved" status.
     Resolved,
     /// A closed ticket (resolved, closed or a custom closing status) is open again.

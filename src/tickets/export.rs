@@ -31,6 +31,8 @@ pub struct Row {
     pub time_spent_minutes: i64,
     /// Its tags, alphabetically, separated by ", " (a tag holds no comma).
     pub tags: String,
+    /// Its custom field values (field id, stored value).
+    pub fields: Vec<(i64, String)>,
 }
 
 /// Up to `limit` tickets matching `clauses` (with `params`), below id `before` if given, by id
@@ -84,8 +86,18 @@ pub fn page(
                 message_count: r.get(15)?,
                 time_spent_minutes: r.get(16)?,
                 tags: r.get(17)?,
+                fields: Vec::new(),
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut values = crate::fields::store::values_of_tickets(conn, &ids)?;
+    let rows = rows
+        .into_iter()
+        .map(|mut r| {
+            r.fields = values.remove(&r.id).unwrap_or_default();
+            r
+        })
+        .collect();
     Ok(rows)
 }

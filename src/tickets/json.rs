@@ -23,7 +23,10 @@ pub const SELECT: &str = "SELECT t.id, t.tracking_id, t.subject,
         rt.rating, rt.comment, rt.rating_changed_at,
         (SELECT COALESCE(SUM(te.minutes), 0) FROM time_entries te WHERE te.ticket_id = t.id),
         (SELECT group_concat(name, ',') FROM (SELECT g.name FROM ticket_tags tt
-             JOIN tags g ON g.id = tt.tag_id WHERE tt.ticket_id = t.id ORDER BY g.name))
+             JOIN tags g ON g.id = tt.tag_id WHERE tt.ticket_id = t.id ORDER BY g.name)),
+        (SELECT json_group_array(json_array(f.key, f.kind, v.value))
+         FROM ticket_field_values v JOIN fields f ON f.id = v.field_id
+         WHERE v.ticket_id = t.id)
     FROM tickets t
     JOIN statuses s ON s.id = t.status_id
     JOIN priorities p ON p.id = t.priority_id
@@ -132,6 +135,21 @@ pub struct TicketObject {
     pub time_spent_minutes: i64,
     /// Its tags, alphabetically.
     pub tags: Vec<String>,
+    /// The custom field values (`crate::fields`) by field key, typed (`fields::json_value`).
+    pub fields: serde_json::Map<String, Value>,
+}
+
+/// The custom field values of `SELECT`'s last column: `[[key, kind, value], ...]` as JSON.
+fn fields_of(text: Option<String>) -> serde_json::Map<String, Value> {
+    let rows: Vec<(String, String, String)> = text
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    rows.into_iter()
+        .filter_map(|(key, kind, value)| {
+            let kind = crate::fields::Kind::parse(&kind)?;
+            Some((key, crate::fields::json_value(kind, &value)))
+        })
+        .collect()
 }
 
 /// The ticket object of one row of `SELECT`, typed.
@@ -200,6 +218,7 @@ pub fn object_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TicketObject> 
             .get::<_, Option<String>>(30)?
             .map(|t| t.split(',').map(str::to_string).collect())
             .unwrap_or_default(),
+        fields: fields_of(r.get(31)?),
     })
 }
 

@@ -141,6 +141,8 @@ pub struct Filter {
     pub created: Option<Days>,
     /// Resolved (entered a closing status, see `csat`) within these days, even if reopened since.
     pub resolved: Option<Days>,
+    /// Select custom fields that must hold an option: (field id, option), from `field_<id>=`.
+    pub fields: Vec<(i64, String)>,
     pub sort: Sort,
     pub asc: bool,
     pub page: i64,
@@ -248,6 +250,7 @@ impl Filter {
             tag: None,
             created: None,
             resolved: None,
+            fields: Vec::new(),
             sort: Sort::Updated,
             asc: false,
             page: 1,

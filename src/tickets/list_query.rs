@@ -185,6 +185,15 @@ pub(super) fn conditions(f: &Filter, me: i64, refdata: &RefData) -> (Vec<String>
         params.push(Value::Integer(days.start));
         params.push(Value::Integer(days.end));
     }
+    for (field_id, option) in &f.fields {
+        // The tickets holding that option, by the values' (field, value) index.
+        clauses.push(
+            "t.id IN (SELECT ticket_id FROM ticket_field_values WHERE field_id = ? AND value = ?)"
+                .into(),
+        );
+        params.push(Value::Integer(*field_id));
+        params.push(Value::Text(option.clone()));
+    }
     (clauses, params)
 }
 

@@ -65,6 +65,8 @@ pub struct RefData {
     pub priorities: Vec<PriorityRef>,
     pub categories: Vec<CategoryRef>,
     pub agents: Vec<AgentRef>,
+    /// The custom fields (`crate::fields`), active or not, in form order.
+    pub fields: Vec<crate::fields::FieldDef>,
 }
 
 /// A row's name in `lang`: the Spanish one when asked for and given, else the English one.
@@ -185,6 +187,7 @@ impl RefData {
             priorities,
             categories,
             agents,
+            fields: crate::fields::store::all(conn)?,
         })
     }
 
@@ -199,6 +202,9 @@ impl RefData {
         }
         for c in &mut self.categories {
             c.label = name_in(lang, &c.name, &c.name_es);
+        }
+        for f in &mut self.fields {
+            f.localize(lang);
         }
         self
     }

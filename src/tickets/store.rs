@@ -413,6 +413,39 @@ pub fn insert_change(
     insert_event(conn, ticket_id, actor, field.name(), old, new, at)
 }
 
+/// A custom field's change in the ticket's history (`field` = `custom_field`, the field's id as
+/// `new_id`, the stored values as they were and are): pages name the field and word the values
+/// (`crate::fields::label_history`).
+pub fn insert_field_change(
+    conn: &Connection,
+    ticket_id: i64,
+    actor: &Actor,
+    field_id: i64,
+    (old, new): (Option<&str>, Option<&str>),
+    at: i64,
+) -> Result<()> {
+    let id = Some(field_id);
+    insert_event(
+        conn,
+        ticket_id,
+        actor,
+        CUSTOM_FIELD_EVENT,
+        (id, old),
+        (id, new),
+        at,
+    )
+}
+
+/// The history's `field` of a custom field's change.
+pub const CUSTOM_FIELD_EVENT: &str = "custom_field";
+
+/// Marks the ticket changed now (a change kept outside its row, such as a custom field value).
+pub fn touch(conn: &Connection, ticket_id: i64, at: i64) -> Result<()> {
+    conn.prepare_cached("UPDATE tickets SET updated_at = ?2 WHERE id = ?1")?
+        .execute(params![ticket_id, at])?;
+    Ok(())
+}
+
 fn insert_event(
     conn: &Connection,
     ticket_id: i64,
