@@ -7,6 +7,9 @@
 
 mod common;
 
+mod a11y;
+mod a11y_axe;
+mod a11y_pages;
 mod admin;
 mod admin_audit;
 mod admin_mail;
@@ -43,6 +46,8 @@ mod mail_in;
 mod mail_trust;
 mod password_reset;
 mod portal;
+mod portal_home;
+mod portal_suggest;
 mod recurring;
 mod recurring_restart;
 mod reports;

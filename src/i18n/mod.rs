@@ -81,6 +81,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.csat.json"),
             include_str!("en.reports.json"),
             include_str!("en.home.json"),
+            include_str!("en.portal.json"),
         ],
     ),
     (
@@ -97,6 +98,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.csat.json"),
             include_str!("es.reports.json"),
             include_str!("es.home.json"),
+            include_str!("es.portal.json"),
         ],
     ),
 ];
