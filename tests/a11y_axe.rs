@@ -81,8 +81,8 @@ pub fn axe_source() -> String {
 
 /// A browser session for `mode`, with its own profile under `profiles`: dark mode is Blink's
 /// preferred colour scheme (what `prefers-color-scheme` reads; the app has no switch of its own),
-/// and the viewport is set to the mode's size.
-pub async fn session(driver: &Driver, profiles: &Path, mode: Mode) -> Client {
+/// the viewport is set to the mode's size, and every page gets axe-core (`axe`).
+pub async fn session(driver: &Driver, profiles: &Path, mode: Mode, axe: &str) -> Client {
     let profile = profiles.join(mode.name.replace(' ', "-"));
     std::fs::create_dir_all(&profile).expect("profile dir");
     // 0 is dark, 1 light.
@@ -127,7 +127,34 @@ pub async fn session(driver: &Driver, profiles: &Path, mode: Mode) -> Client {
         .set_window_size(mode.width, mode.height)
         .await
         .expect("set the window size");
+    load_on_every_page(driver, &client, axe).await;
     client
+}
+
+/// Has Chromium run axe-core's script at the start of every page this session opens (DevTools'
+/// `Page.addScriptToEvaluateOnNewDocument`, through chromedriver): sent once per session rather
+/// than with each page, where sending and parsing it took longer than axe's run.
+async fn load_on_every_page(driver: &Driver, client: &Client, axe: &str) {
+    let session = client
+        .session_id()
+        .await
+        .expect("session id")
+        .expect("a session");
+    let url = format!("{}/session/{session}/goog/cdp/execute", driver.url());
+    let body = json!({
+        "cmd": "Page.addScriptToEvaluateOnNewDocument",
+        "params": { "source": axe },
+    });
+    tokio::task::spawn_blocking(move || {
+        ureq::post(&url)
+            .set("Content-Type", "application/json")
+            .send_string(&body.to_string())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .expect("the DevTools call")
+    .unwrap_or_else(|e| panic!("register axe-core with Chromium: {e}"));
 }
 
 /// Checks that the open page is seen as `mode` says: its viewport width and colour scheme.
@@ -150,10 +177,16 @@ pub async fn assert_mode(client: &Client, mode: Mode) {
 /// Runs axe-core on the open page; each serious or critical violation as a readable line (rule,
 /// impact, what it asks, and each node's selector with axe's summary).
 pub async fn serious_violations(client: &Client, axe: &str) -> Vec<String> {
-    client.execute(axe, vec![]).await.expect("inject axe-core");
+    let loaded = client
+        .execute("return typeof axe !== 'undefined';", vec![])
+        .await
+        .expect("look for axe-core");
+    if loaded != json!(true) {
+        client.execute(axe, vec![]).await.expect("inject axe-core");
+    }
     let script = r#"
         const done = arguments[arguments.length - 1];
-        axe.run(document, { resultTypes: ['violations'] }).then((r) => {
+        axe.run(document, { resultTypes: ['violations'], performanceTimer: false }).then((r) => {
           done(r.violations
             .filter((v) => v.impact === 'serious' || v.impact === 'critical')
             .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
@@ -192,23 +225,46 @@ pub async fn serious_violations(client: &Client, axe: &str) -> Vec<String> {
 }
 
 /// `None` when the open page fits its viewport's width; else how much wider it is and the
-/// elements that stick out (the innermost few), to find what to fix.
+/// elements that break out (each wider than the page while its parent fits, and not inside a
+/// box that scrolls or clips it), to find what to fix.
 pub async fn sideways_scroll(client: &Client) -> Option<String> {
     let script = r#"
         const root = document.documentElement;
         const width = root.clientWidth;
         if (root.scrollWidth <= width) return null;
+        // Clipped by a scrolling or clipping box between it and what positions it.
+        const clipped = (el) => {
+          let p = el.parentElement;
+          // An absolutely placed box is clipped only from its containing block outwards.
+          const pos = getComputedStyle(el).position;
+          if (pos === 'fixed') return false;
+          if (pos === 'absolute') {
+            while (p && p !== document.body && getComputedStyle(p).position === 'static') p = p.parentElement;
+          }
+          for (; p && p !== document.body; p = p.parentElement) {
+            if (getComputedStyle(p).overflowX !== 'visible') return true;
+          }
+          return false;
+        };
         const out = [];
         for (const el of document.body.querySelectorAll('*')) {
           const r = el.getBoundingClientRect();
-          if (r.right > width + 1 && r.width > 0 &&
-              ![...el.children].some((c) => c.getBoundingClientRect().right > width + 1)) {
-            const id = el.id ? '#' + el.id : '';
-            const cls = typeof el.className === 'string' && el.className
-              ? '.' + el.className.trim().split(/\s+/).join('.') : '';
-            out.push(el.tagName.toLowerCase() + id + cls + ' (right edge ' + Math.round(r.right) + ')');
-            if (out.length === 6) break;
-          }
+          if (r.right <= width + 1 || r.width === 0 || clipped(el)) continue;
+          const parent = el.parentElement.getBoundingClientRect();
+          if (el.parentElement !== document.body && parent.right > width + 1) continue;
+          const id = el.id ? '#' + el.id : '';
+          const cls = typeof el.className === 'string' && el.className.trim()
+            ? '.' + el.className.trim().split(/\s+/).join('.') : '';
+          out.push(el.tagName.toLowerCase() + id + cls + ' (right edge ' + Math.round(r.right) + ')');
+          if (out.length === 6) break;
+        }
+        if (!out.length) {
+          // None found breaking out on its own: name the widest boxes.
+          const wide = [...document.body.querySelectorAll('*')]
+            .map((el) => [el, el.getBoundingClientRect().right])
+            .filter(([, right]) => right > width + 1)
+            .sort((a, b) => b[1] - a[1]).slice(0, 6);
+          for (const [el, right] of wide) out.push(el.tagName.toLowerCase() + ' (right edge ' + Math.round(right) + ')');
         }
         return 'scrollWidth ' + root.scrollWidth + ' > ' + width + ': ' + out.join(', ');
     "#;

@@ -90,7 +90,7 @@ fn suggestions_show_under_the_subject_as_text_with_one_solved_button_each() {
         .build()
         .expect("tokio runtime");
     rt.block_on(async {
-        let client = a11y_axe::session(&driver, &profiles, MODES[0]).await;
+        let client = a11y_axe::session(&driver, &profiles, MODES[0], &axe).await;
         client
             .goto(&server.url("/tickets/new"))
             .await
@@ -168,7 +168,7 @@ fn suggestions_show_under_the_subject_as_text_with_one_solved_button_each() {
         }
         assert_eq!(order.first().map(String::as_str), Some("message"));
         press_tab(&client).await;
-        assert_eq!(focused(&client).await.1, true, "after Submit: the suggestions");
+        assert!(focused(&client).await.1, "after Submit: the suggestions");
         // The focused article shows its button, the other does not.
         let shown = js(
             &client,
