@@ -93,6 +93,62 @@ pub fn plain(snippet: &str) -> String {
     snippet.replace(['\u{1}', '\u{2}'], "")
 }
 
+/// The words of an FTS expression made by `match_expr` or `match_any_expr` (its quoted terms),
+/// folded: what a snippet made outside SQLite marks.
+pub fn expr_terms(expr: &str) -> Vec<String> {
+    expr.split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|t| !t.is_empty())
+        .map(fold)
+        .collect()
+}
+
+/// A snippet of plain `text`: about `max_words` words around the first word that starts with
+/// one of `terms` (folded, as the index matches prefixes), each matching word between
+/// `MARK_START` and `MARK_END`, and `…` where the text was cut. With no match, its start.
+pub fn text_snippet(text: &str, terms: &[String], max_words: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let matches = |word: &str| {
+        folded_words(word)
+            .iter()
+            .any(|w| terms.iter().any(|t| w.starts_with(t.as_str())))
+    };
+    let first = words.iter().position(|w| matches(w)).unwrap_or(0);
+    // A little context before the first match, the rest after it.
+    let start = first.saturating_sub(max_words / 4);
+    let end = (start + max_words).min(words.len());
+    let start = end.saturating_sub(max_words).min(start);
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    for (i, word) in words[start..end].iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if matches(word) {
+            // The mark around the word itself, its punctuation outside.
+            let core_start = word.find(char::is_alphanumeric).unwrap_or(0);
+            let core_end = word
+                .rfind(char::is_alphanumeric)
+                .map(|i| i + word[i..].chars().next().map_or(1, char::len_utf8))
+                .unwrap_or(word.len());
+            out.push_str(&word[..core_start]);
+            out.push_str(MARK_START);
+            out.push_str(&word[core_start..core_end]);
+            out.push_str(MARK_END);
+            out.push_str(&word[core_end..]);
+        } else {
+            out.push_str(word);
+        }
+    }
+    if end < words.len() {
+        out.push('…');
+    }
+    out
+}
+
 /// Text folded as the search index folds it (`remove_diacritics 2`): lowercase, accents and other
 /// combining marks dropped after canonical decomposition, so "Contraseña", "CONTRASEÑA" and
 /// "contrasena" are the same, as are precomposed and decomposed accents.
@@ -239,6 +295,22 @@ mod tests {
             folded_words("¿La IMPRESÓRA, falla?"),
             vec!["la", "impresora", "falla"]
         );
+    }
+
+    #[test]
+    fn text_snippets_mark_matching_words_around_the_first() {
+        let terms = expr_terms(&match_any_expr("vpn contraseña").unwrap_or_default());
+        assert_eq!(terms, ["vpn", "contrasena"]);
+        let text = "one two three four five six seven eight nine ten Use the VPN, then the \
+                    Contraseña page; eleven twelve thirteen fourteen";
+        assert_eq!(
+            text_snippet(text, &terms, 8),
+            "…Use the \u{1}VPN\u{2}, then the \u{1}Contraseña\u{2} page; eleven…"
+        );
+        // Near the end, the window still holds as many words; no match: the start.
+        assert_eq!(text_snippet("a b c vpn", &terms, 3), "…b c \u{1}vpn\u{2}");
+        assert_eq!(text_snippet("a b c d", &terms, 3), "a b c…");
+        assert_eq!(text_snippet("", &terms, 3), "");
     }
 
     #[test]

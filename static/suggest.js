@@ -1,10 +1,14 @@
 // Suggestions while an employee writes a ticket (plain ES2017, no libraries). As the subject or
-// message changes, asks /suggest for matching knowledge-base articles and similar open requests
-// and lists them above the submit button. Without JavaScript the form works as before.
+// message changes, asks /suggest for matching knowledge-base articles and lists them in
+// #suggestions (templates/portal/new_parts/suggestions.html): shown right under the subject,
+// after the Submit button in the tab order. Each article has one "This solved my problem"
+// button, shown while the pointer is over the article or the focus is in it (app.css).
+// Without JavaScript the form works as before.
 (function () {
   'use strict';
   const box = document.getElementById('suggestions');
   if (!box || !window.fetch) return;
+  const status = document.getElementById('suggest-status');
   const form = box.closest('form');
   const fields = ['subject', 'message'].map((id) => document.getElementById(id)).filter(Boolean);
   const MAX = 200;
@@ -23,6 +27,7 @@
   let timer = null;
   let last = '';
   let seq = 0;
+  let announced = '';
 
   function query() {
     return fields.map((f) => f.value).join(' ').replace(/\s+/g, ' ').trim().slice(0, MAX);
@@ -33,6 +38,17 @@
     if (className) node.className = className;
     if (text) node.textContent = text;
     return node;
+  }
+
+  // Says once per change how many articles appeared (the list itself is not a live region:
+  // links and buttons read out on every keystroke would drown what the employee types).
+  function announce(count) {
+    if (!status) return;
+    const text = count ? status.dataset.found.replace('{n}', String(count)) : '';
+    if (text !== announced) {
+      announced = text;
+      status.textContent = text;
+    }
   }
 
   function solved(url, item) {
@@ -54,43 +70,35 @@
 
   function render(data) {
     const articles = data.articles || [];
-    const tickets = data.tickets || [];
     box.textContent = '';
-    if (!articles.length && !tickets.length) {
+    announce(articles.length);
+    if (!articles.length) {
       box.hidden = true;
       return;
     }
-    box.appendChild(el('h2', 'suggest-heading', box.dataset.heading));
-    if (articles.length) {
-      box.appendChild(el('h3', '', box.dataset.articles));
-      const list = el('ul', 'plain suggest-list');
-      articles.forEach((a) => {
-        remember(a.url);
-        const item = el('li');
-        const link = el('a', '', a.title);
-        link.href = a.url;
-        link.target = '_blank';
-        link.rel = 'noopener';
-        item.appendChild(link);
-        if (a.snippet) item.appendChild(el('p', 'snippet small', a.snippet));
-        const button = el('button', 'link small', box.dataset.solved);
-        button.type = 'button';
-        button.addEventListener('click', () => { button.disabled = true; solved(a.url, item); });
-        item.appendChild(button);
-        list.appendChild(item);
-      });
-      box.appendChild(list);
-    }
-    if (tickets.length) {
-      box.appendChild(el('h3', '', box.dataset.tickets));
-      const list = el('ul', 'plain suggest-list');
-      tickets.forEach((t) => {
-        const item = el('li', '', t.subject + ' ');
-        item.appendChild(el('span', 'muted small', '(' + t.status + ')'));
-        list.appendChild(item);
-      });
-      box.appendChild(list);
-    }
+    const heading = el('h2', 'suggest-heading', box.dataset.heading);
+    heading.id = 'suggest-heading';
+    box.appendChild(heading);
+    const list = el('ul', 'plain suggest-list');
+    articles.forEach((a) => {
+      remember(a.url);
+      const item = el('li', 'suggest-item');
+      // Focusable by a tap (not by Tab), so on a touch screen tapping an article shows its button.
+      item.tabIndex = -1;
+      const link = el('a', '', a.title);
+      link.href = a.url;
+      link.target = '_blank';
+      link.rel = 'noopener';
+      link.appendChild(el('span', 'visually-hidden', ' (' + box.dataset.newTab + ')'));
+      item.appendChild(link);
+      if (a.snippet) item.appendChild(el('p', 'snippet small', a.snippet));
+      const button = el('button', 'button button-small suggest-solved', box.dataset.solved);
+      button.type = 'button';
+      button.addEventListener('click', () => { button.disabled = true; solved(a.url, item); });
+      item.appendChild(button);
+      list.appendChild(item);
+    });
+    box.appendChild(list);
     box.hidden = false;
   }
 
@@ -102,6 +110,7 @@
     if (q.length < 3) {
       box.hidden = true;
       box.textContent = '';
+      announce(0);
       return;
     }
     fetch('/suggest?q=' + encodeURIComponent(q), {

@@ -8,6 +8,9 @@
 mod common;
 
 mod abuse;
+mod a11y;
+mod a11y_axe;
+mod a11y_pages;
 mod admin;
 mod admin_audit;
 mod admin_mail;
@@ -52,6 +55,8 @@ mod portal;
 mod print_view;
 mod purge;
 mod presence;
+mod portal_home;
+mod portal_suggest;
 mod recurring;
 mod recurring_restart;
 mod reports;

@@ -87,6 +87,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.followers.json"),
             include_str!("en.merge.json"),
             include_str!("en.fields.json"),
+            include_str!("en.portal.json"),
         ],
     ),
     (
@@ -109,6 +110,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.followers.json"),
             include_str!("es.merge.json"),
             include_str!("es.fields.json"),
+            include_str!("es.portal.json"),
         ],
     ),
 ];

@@ -15,7 +15,7 @@ mod suggest;
 
 pub use staff::{ArticleLink, article_links, article_url, popular_articles};
 
-use pulldown_cmark::{Options, Parser};
+use pulldown_cmark::{Event, Options, Parser, TagEnd};
 use rocket::Route;
 
 use crate::i18n::Lang;
@@ -43,13 +43,53 @@ pub fn visible_states(is_staff: bool) -> &'static [&'static str] {
 /// scripts, event handlers, `javascript:` links and every other element or attribute not on its
 /// allow list.
 pub fn render_markdown(markdown: &str) -> String {
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(markdown, markdown_options()));
+    ammonia::clean(&html)
+}
+
+/// The Markdown the articles are written in (the same for their pages and their snippets).
+fn markdown_options() -> Options {
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
     options.insert(Options::ENABLE_TASKLISTS);
-    let mut html = String::with_capacity(markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(markdown, options));
-    ammonia::clean(&html)
+    options
+}
+
+/// The text a reader sees of some Markdown (an article's body, for its search snippets):
+/// parsed as the article page parses it, keeping only text and code, so `**VPN**` reads `VPN`,
+/// a link its words and an image its description. Raw HTML is dropped (the page drops scripts
+/// and most tags too); blocks and line breaks become single spaces. Characters that are not
+/// Markdown syntax, such as the search marks around matched words, pass through unchanged.
+pub fn markdown_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut space = false;
+    for event in Parser::new_ext(markdown, markdown_options()) {
+        match event {
+            Event::Text(text) | Event::Code(text) => {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                out.push_str(&text);
+            }
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::Rule
+            | Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_),
+            ) => space = true,
+            _ => {}
+        }
+    }
+    // Whitespace inside text (code blocks keep their newlines) as single spaces.
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A URL slug from a title: lowercase ASCII letters and digits joined by dashes, accents folded.
@@ -128,6 +168,28 @@ mod tests {
         );
         assert!(html.contains("<a href=\"/kb/files/4\""), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
+    }
+
+    #[test]
+    fn markdown_as_text_keeps_what_a_reader_sees() {
+        assert_eq!(
+            markdown_text("Connect the **VPN** first, then [open the portal](https://x.example)."),
+            "Connect the VPN first, then open the portal."
+        );
+        assert_eq!(
+            markdown_text(
+                "# Printer\n\n- Turn it *off*\n- `lpstat -p`\n\n![the tray](/kb/files/3)"
+            ),
+            "Printer Turn it off lpstat -p the tray"
+        );
+        assert_eq!(markdown_text("a <b>bold</b> move"), "a bold move");
+        // A snippet's marks around a matched word survive, also inside emphasis.
+        assert_eq!(
+            markdown_text("…use the **\u{1}VPN\u{2}** client…"),
+            "…use the \u{1}VPN\u{2} client…"
+        );
+        // A snippet cut in the middle of some syntax keeps the rest as text.
+        assert_eq!(markdown_text("PN** client"), "PN** client");
     }
 
     #[test]

@@ -145,8 +145,9 @@ pub fn list(
 }
 
 /// Full-text search over every translation of the articles in `states`, best first; one result
-/// per article, in the reader's language when that translation matched too. Snippets are safe
-/// HTML with the matched words in `<mark>`.
+/// per article, in the reader's language when that translation matched too. Snippets are the
+/// article's text as a reader sees it (Markdown rendered to text), as safe HTML with the matched
+/// words in `<mark>`.
 pub fn search(
     conn: &Connection,
     lang: Lang,
@@ -154,10 +155,22 @@ pub fn search(
     expr: &str,
     limit: usize,
 ) -> Result<Vec<Summary>> {
-    search_with(conn, lang, states, expr, limit, crate::search::highlight)
+    search_with(conn, lang, states, expr, limit, Snippets::Html)
 }
 
-/// As `search`, with snippets as plain text (the API's).
+/// As `search`, with snippets as plain text as readers see it (no marks): for the ticket form's
+/// suggestions, which insert it as text.
+pub fn search_text(
+    conn: &Connection,
+    lang: Lang,
+    states: &[&str],
+    expr: &str,
+    limit: usize,
+) -> Result<Vec<Summary>> {
+    search_with(conn, lang, states, expr, limit, Snippets::Text)
+}
+
+/// As `search`, with snippets as plain text, the Markdown as written (the API's).
 pub fn search_plain(
     conn: &Connection,
     lang: Lang,
@@ -165,8 +178,22 @@ pub fn search_plain(
     expr: &str,
     limit: usize,
 ) -> Result<Vec<Summary>> {
-    search_with(conn, lang, states, expr, limit, crate::search::plain)
+    search_with(conn, lang, states, expr, limit, Snippets::Markdown)
 }
+
+/// What a search result's snippet is.
+#[derive(Clone, Copy)]
+enum Snippets {
+    /// The text readers see, as HTML with `<mark>` (the knowledge base's search page).
+    Html,
+    /// The text readers see, no marks (the suggestions).
+    Text,
+    /// FTS5's snippet of the Markdown source, no marks (the API).
+    Markdown,
+}
+
+/// Words in a snippet.
+const SNIPPET_WORDS: usize = 24;
 
 fn search_with(
     conn: &Connection,
@@ -174,7 +201,7 @@ fn search_with(
     states: &[&str],
     expr: &str,
     limit: usize,
-    snippet: fn(&str) -> String,
+    kind: Snippets,
 ) -> Result<Vec<Summary>> {
     // Ranked without snippets: with ORDER BY, SQLite computes every selected column for every
     // match before sorting, and snippets are the expensive part. Snippets follow for the few
@@ -204,28 +231,68 @@ fn search_with(
         }
     }
     out.truncate(limit);
-    // One pass over the matches for the kept rows (see `tickets::list::add_snippets`).
     if !out.is_empty() {
         let ids = out
             .iter()
             .map(|(_, tr)| tr.to_string())
             .collect::<Vec<_>>()
             .join(",");
-        let sql = format!(
-            "SELECT rowid, snippet(kb_search, -1, char(1), char(2), '…', 20) FROM kb_search
-             WHERE kb_search MATCH ?1 AND +rowid IN ({ids})"
-        );
-        let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query([expr])?;
-        let mut snippets = std::collections::HashMap::new();
-        while let Some(row) = rows.next()? {
-            snippets.insert(row.get::<_, i64>(0)?, row.get::<_, String>(1)?);
-        }
+        let mut snippets = match kind {
+            Snippets::Markdown => markdown_snippets(conn, expr, &ids)?,
+            Snippets::Html | Snippets::Text => text_snippets(conn, expr, &ids)?,
+        };
         for (summary, translation) in &mut out {
-            summary.snippet = snippets.remove(translation).map(|t| snippet(&t));
+            summary.snippet = snippets.remove(translation).map(|t| match kind {
+                Snippets::Html => crate::search::highlight(&t),
+                Snippets::Text | Snippets::Markdown => crate::search::plain(&t),
+            });
         }
     }
     Ok(out.into_iter().map(|(s, _)| s).collect())
+}
+
+/// FTS5's snippets of the translations `ids` (numbers joined by commas), marks included: one
+/// pass over the matches for the kept rows (see `tickets::list::add_snippets`).
+fn markdown_snippets(
+    conn: &Connection,
+    expr: &str,
+    ids: &str,
+) -> Result<std::collections::HashMap<i64, String>> {
+    let sql = format!(
+        "SELECT rowid, snippet(kb_search, -1, char(1), char(2), '…', 20) FROM kb_search
+         WHERE kb_search MATCH ?1 AND +rowid IN ({ids})"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query([expr])?;
+    let mut snippets = std::collections::HashMap::new();
+    while let Some(row) = rows.next()? {
+        snippets.insert(row.get::<_, i64>(0)?, row.get::<_, String>(1)?);
+    }
+    Ok(snippets)
+}
+
+/// Snippets of what readers see of the translations `ids`: the body's Markdown rendered to text
+/// first, then the words around the first match, marked (an FTS5 snippet of the source could
+/// cut a link or emphasis in two, leaving syntax in view).
+fn text_snippets(
+    conn: &Connection,
+    expr: &str,
+    ids: &str,
+) -> Result<std::collections::HashMap<i64, String>> {
+    let terms = crate::search::expr_terms(expr);
+    let sql = format!("SELECT id, body_markdown FROM kb_translations WHERE id IN ({ids})");
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query([])?;
+    let mut snippets = std::collections::HashMap::new();
+    while let Some(row) = rows.next()? {
+        let body: String = row.get(1)?;
+        let text = super::markdown_text(&body);
+        snippets.insert(
+            row.get::<_, i64>(0)?,
+            crate::search::text_snippet(&text, &terms, SNIPPET_WORDS),
+        );
+    }
+    Ok(snippets)
 }
 
 /// One page of the articles in `state`, by id, after article `after` (0: from the first): each

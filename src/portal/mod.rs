@@ -30,11 +30,38 @@ use crate::web::files::{Download, checked_uploads};
 use crate::web::{Answer, App, ClientIp, Html, Lang, Page, PageResult};
 use crate::workflow::{Ctx, Desk};
 
+/// How many of the most read articles the portal home lists.
+const POPULAR_ON_HOME: i64 = 6;
+
+/// The portal home helps first: a knowledge-base search, the most read articles, then the ways
+/// to a ticket (submit, the requester's own tickets, the lookup form).
 #[get("/")]
-fn home(page: Page<'_>, cookies: &CookieJar<'_>) -> Result<Html> {
-    page.render(
-        "portal/home.html",
-        json!({ "recent": access::granted(cookies), "lookup": {}, "error": null }),
+async fn home(page: Page<'_>, app: &State<App>, cookies: &CookieJar<'_>) -> Result<Html> {
+    let data = home_data(&page, app, cookies, json!({}), None).await?;
+    page.render("portal/home.html", data)
+}
+
+/// The home page's data, with the lookup form's values and error when it was refused.
+async fn home_data(
+    page: &Page<'_>,
+    app: &App,
+    cookies: &CookieJar<'_>,
+    lookup: Value,
+    error: Option<String>,
+) -> Result<Value> {
+    let lang = page.lang;
+    // Through the (state, view_count) index: a short walk whatever the number of articles.
+    let popular = app
+        .db
+        .read_quick(move |c| crate::kb::store::most_viewed(c, lang, POPULAR_ON_HOME))
+        .await?;
+    let popular: Vec<Value> = popular
+        .into_iter()
+        .map(|a| json!({ "slug": a.slug, "title": a.title, "lang": a.lang }))
+        .collect();
+    Ok(
+        json!({ "recent": access::granted(cookies), "lookup": lookup, "error": error,
+               "popular": popular }),
     )
 }
 
@@ -296,14 +323,10 @@ async fn lookup(
         }
         _ => {
             app.lookup_throttle.record_failure(&key);
-            let html = page.render(
-                "portal/home.html",
-                json!({
-                    "recent": access::granted(cookies),
-                    "lookup": { "tracking_id": form.tracking_id, "email": form.email },
-                    "error": page.t("lookup_failed"),
-                }),
-            )?;
+            let lookup = json!({ "tracking_id": form.tracking_id, "email": form.email });
+            let error = Some(page.t("lookup_failed"));
+            let data = home_data(&page, app, cookies, lookup, error).await?;
+            let html = page.render("portal/home.html", data)?;
             Ok(Answer::from((Status::NotFound, html)))
         }
     }

@@ -748,35 +748,6 @@ pub fn message_with_subject(
         .map(|(subject, body, _)| (subject, body)))
 }
 
-/// Open tickets whose subject matches the FTS expression `subject_match` (a `subject : (...)`
-/// query), newest first, among those `access` allows: (subject, status id).
-pub fn open_with_subject_matching(
-    conn: &Connection,
-    subject_match: &str,
-    limit: i64,
-    access: &Access,
-) -> Result<Vec<(String, i64)>> {
-    let visible = access
-        .sql_condition("t.category_id")
-        .map(|c| format!("AND {c}"))
-        .unwrap_or_default();
-    // Driven by the open tickets (few, through their status index), each tested against the
-    // match set: bounded whatever the words, where driving from the matches would sort
-    // thousands of closed tickets for a common word.
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT t.subject, t.status_id FROM tickets t INDEXED BY tickets_status
-         WHERE t.status_id IN (SELECT id FROM statuses WHERE is_closed = 0) {visible}
-           AND +t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?1)
-         ORDER BY t.updated_at DESC LIMIT ?2"
-    ))?;
-    let rows = stmt
-        .query_map(params![subject_match, limit], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
-}
-
 /// Tickets in the built-in "resolved" status since `before` or earlier, oldest first, at most
 /// `limit` (a requester's reply takes a ticket out of "resolved", so none of these has one).
 pub fn resolved_before(conn: &Connection, before: i64, limit: i64) -> Result<Vec<i64>> {
