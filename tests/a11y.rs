@@ -83,10 +83,7 @@ async fn check_page(
     for violation in a11y_axe::serious_violations(client, axe).await {
         problems.push(problem(mode, lang, &page.path, &violation));
     }
-    // The staff ticket list's narrow layout (cards under 700 px) is branch ux-list's, and its
-    // own browser test checks that it fits a phone; axe still runs on it here.
     if mode.is_phone()
-        && page.fits_phone
         && let Some(wide) = a11y_axe::sideways_scroll(client).await
     {
         problems.push(problem(

@@ -48,8 +48,6 @@ pub enum Who {
 pub struct PageSpec {
     pub path: String,
     pub who: Who,
-    /// Checked for sideways scrolling at phone width (see `a11y`).
-    pub fits_phone: bool,
 }
 
 /// The article the checks and the search page show: Markdown with emphasis, a list and a link.
@@ -251,12 +249,13 @@ pub fn pages(s: &Seeded) -> Vec<PageSpec> {
         "/staff/login".to_string(),
         "/staff/password/forgot".to_string(),
         "/staff/password/reset?token=not-a-real-token".to_string(),
+        "/tickets/mine".to_string(),
     ];
     let staff = [
         "/staff".to_string(),
-        // Owned by branch ux-list (cards under 700 px): see `a11y`.
         "/staff/tickets".to_string(),
         format!("/staff/tickets/{}", s.ticket_id),
+        format!("/staff/tickets/{}/print", s.ticket_id),
         "/staff/tickets/new".to_string(),
         "/staff/tickets/999999".to_string(),
         "/staff/kb".to_string(),
@@ -295,14 +294,12 @@ pub fn pages(s: &Seeded) -> Vec<PageSpec> {
         format!("/admin/recurring/{}", s.recurring_id),
         "/admin/webhooks".to_string(),
         format!("/admin/webhooks/{}", s.webhook_id),
+        "/admin/fields".to_string(),
+        "/admin/fields/new".to_string(),
+        "/admin/bans".to_string(),
+        "/admin/tags".to_string(),
     ];
-    let spec = |who: Who| {
-        move |path: String| PageSpec {
-            fits_phone: path != "/staff/tickets",
-            path,
-            who,
-        }
-    };
+    let spec = |who: Who| move |path: String| PageSpec { path, who };
     employee
         .into_iter()
         .map(spec(Who::Employee))

@@ -186,14 +186,16 @@ fn another_categorys_ticket_page_file_and_suggestions_are_not_found() {
         canned(&d.agent, ticket_id(&d.app, &d.general_tid)),
         Status::Ok
     );
-    // Suggestions while typing: the agent's session sees only General's open tickets.
+    // Suggestions while typing offer articles only: no ticket of any category, not even to a
+    // staff session.
     let json = d
         .agent
         .get("/suggest?q=docking%20calendar%20station%20invitations")
         .dispatch()
         .into_string()
         .unwrap_or_default();
-    assert!(json.contains("Calendar invitations vanish"), "{json}");
+    assert!(json.contains("\"articles\""), "{json}");
+    assert!(!json.contains("Calendar invitations vanish"), "{json}");
     assert!(!json.contains("Docking station flickers"), "{json}");
 }
 

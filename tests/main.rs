@@ -7,10 +7,10 @@
 
 mod common;
 
-mod abuse;
 mod a11y;
 mod a11y_axe;
 mod a11y_pages;
+mod abuse;
 mod admin;
 mod admin_audit;
 mod admin_mail;
@@ -36,9 +36,9 @@ mod csrf;
 mod desk_time;
 mod drills;
 mod error_pages;
-mod followers;
 mod fields;
 mod fields_browser;
+mod followers;
 mod i18n;
 mod jobs;
 mod kb;
@@ -52,11 +52,11 @@ mod mail_trust;
 mod merge_tools;
 mod password_reset;
 mod portal;
-mod print_view;
-mod purge;
-mod presence;
 mod portal_home;
 mod portal_suggest;
+mod presence;
+mod print_view;
+mod purge;
 mod recurring;
 mod recurring_restart;
 mod reports;

@@ -12,11 +12,12 @@ use serde_json::Value;
 
 const PASSWORD: &str = "list-fits-admin-1";
 
-/// The headings of the default columns, in page order.
-const HEADINGS_EN: [&str; 7] = [
-    "ID", "Subject", "Status", "Priority", "Due", "Assignee", "Updated",
+/// The headings of the default columns, in page order (the bulk actions' checkboxes first).
+const HEADINGS_EN: [&str; 8] = [
+    "Select", "ID", "Subject", "Status", "Priority", "Due", "Assignee", "Updated",
 ];
-const HEADINGS_ES: [&str; 7] = [
+const HEADINGS_ES: [&str; 8] = [
+    "Seleccionar",
     "Código",
     "Asunto",
     "Estado",

@@ -12,8 +12,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 mod escalation;
-mod sign_in;
 pub mod followers;
+mod sign_in;
 pub mod templates;
 
 pub use escalation::{Escalation, StaffGroup, sla_escalation};

@@ -4,9 +4,9 @@
 
 pub mod abuse;
 mod access;
+mod cc;
 pub mod mine;
 mod print;
-mod cc;
 mod rating;
 
 use std::collections::HashMap;

@@ -19,14 +19,14 @@ mod report_view;
 mod report_view_charts;
 mod reports;
 mod ticket_csv;
-mod ticket_history;
 mod ticket_fields;
+mod ticket_history;
 mod ticket_list;
 mod ticket_print;
 mod ticket_sla;
-mod ticket_update;
 mod ticket_spam;
 mod ticket_tools;
+mod ticket_update;
 mod two_factor;
 
 use rocket::form::FromForm;

@@ -73,4 +73,3 @@ pub fn move_all(conn: &Connection, from: i64, into: i64, now: i64) -> Result<()>
     }
     Ok(())
 }
-

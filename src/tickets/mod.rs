@@ -31,8 +31,8 @@ pub mod purge;
 pub mod refdata;
 pub mod statuses;
 pub mod store;
-pub mod time_spent;
 pub mod tags;
+pub mod time_spent;
 pub mod uploads;
 pub mod validate;
 
