@@ -99,6 +99,19 @@ curl -s -o /dev/null -b "$WORK/tom.jar" -c "$WORK/tom.jar" --data-urlencode "csr
 TOM_COOKIE=$(cookie_header "$WORK/tom.jar")
 portal_token=$(curl -s -c "$WORK/portal.jar" "$BASE/tickets/new" | csrf_of)
 
+# The power tools' filters: the demo's select field (Device) and a tag on every 50th ticket.
+read -r DEVICE_FIELD < <(python3 - "$DB" <<'PY'
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1])
+row = c.execute("SELECT id FROM fields WHERE key = 'device'").fetchone()
+c.execute("INSERT OR IGNORE INTO tags (name, created_at) VALUES ('vpn', ?)", (int(time.time()),))
+tag = c.execute("SELECT id FROM tags WHERE name = 'vpn'").fetchone()[0]
+c.execute("INSERT OR IGNORE INTO ticket_tags (ticket_id, tag_id) SELECT id, ? FROM tickets WHERE id % 50 = 0", (tag,))
+c.commit()
+print(row[0] if row else 0)
+PY
+)
+
 # A ticket in the middle of the data set, seen by its requester (cookie from the secret link).
 read -r TICKET_ID TRACKING TOKEN < <(python3 - "$DB" "$TICKETS" <<'PY'
 import sqlite3, sys
@@ -182,6 +195,8 @@ bench "agent home (/staff)" /staff "$STAFF_COOKIE"
 bench "staff ticket list (open view)" /staff/tickets "$STAFF_COOKIE"
 bench "staff ticket list (all, page 100)" "/staff/tickets?view=all&page=100" "$STAFF_COOKIE"
 bench "staff list filtered (category + status)" "/staff/tickets?view=all&category=2&status=6" "$STAFF_COOKIE"
+bench "staff list filtered by tag (tag=vpn)" "/staff/tickets?view=all&tag=vpn" "$STAFF_COOKIE"
+bench "staff list filtered by select field (Device = Laptop)" "/staff/tickets?view=all&field_$DEVICE_FIELD=Laptop" "$STAFF_COOKIE"
 # The REST API's list, 50 tickets a page as the same agent (compare with the staff list's rows).
 bench "api: ticket list (GET /api/v1/tickets?limit=50)" "/api/v1/tickets?limit=50" "" "" "$API_AUTH"
 bench "api: ticket list filtered (category + status, limit=50)" "/api/v1/tickets?category=2&status=6&limit=50" "" "" "$API_AUTH"
@@ -206,6 +221,8 @@ single() {
 single "agent home (/staff)" /staff "$STAFF_COOKIE"
 single "agent home (/staff), agent limited to 3 categories" /staff "$TOM_COOKIE"
 single "staff ticket list (open view)" /staff/tickets "$STAFF_COOKIE"
+single "staff list filtered by tag (tag=vpn)" "/staff/tickets?view=all&tag=vpn" "$STAFF_COOKIE"
+single "staff list filtered by select field (Device = Laptop)" "/staff/tickets?view=all&field_$DEVICE_FIELD=Laptop" "$STAFF_COOKIE"
 single "staff ticket list by due time (open view)" "/staff/tickets?sort=due&dir=asc" "$STAFF_COOKIE"
 single "staff ticket list by due time (all, page 60: past the deadlines)" "/staff/tickets?view=all&sort=due&dir=asc&page=60" "$STAFF_COOKIE"
 single "staff ticket list, overdue view" "/staff/tickets?view=overdue" "$STAFF_COOKIE"
