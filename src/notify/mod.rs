@@ -510,9 +510,37 @@ pub fn password_reset(
     };
     let data = json!({ "desk_name": ctx.desk_name, "link": link, "email": email,
                        "lang": lang.code(), "subject": subject, "tracking_id": "" });
-    let (text, html) = templates::render_named("password_reset", lang, &data)?;
+    queue_ticketless(
+        conn,
+        ctx,
+        "password_reset",
+        "password",
+        email,
+        lang,
+        &data,
+        now,
+    )?;
+    Ok(true)
+}
+
+/// Renders template `name` with `data` (which holds the `subject`) and queues it to `email`,
+/// a mail about no ticket (a link to sign in or choose a password); its Message-ID starts with
+/// `id_prefix`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn queue_ticketless(
+    conn: &Connection,
+    ctx: &MailCtx,
+    name: &str,
+    id_prefix: &str,
+    email: &str,
+    lang: Lang,
+    data: &serde_json::Value,
+    now: i64,
+) -> Result<()> {
+    let (text, html) = templates::render_named(name, lang, data)?;
+    let subject = data["subject"].as_str().unwrap_or_default();
     let message_id = format!(
-        "<password-{}@{}>",
+        "<{id_prefix}-{}@{}>",
         crate::util::random_hex(MESSAGE_ID_RANDOM_BYTES),
         ctx.host()
     );
@@ -521,7 +549,7 @@ pub fn password_reset(
         &crate::outbox::NewMail {
             ticket_id: None,
             to_addr: email,
-            subject: &subject,
+            subject,
             body_text: &text,
             body_html: Some(&html),
             message_id: &message_id,
@@ -529,7 +557,7 @@ pub fn password_reset(
             created_at: now,
         },
     )?;
-    Ok(true)
+    Ok(())
 }
 
 #[cfg(test)]

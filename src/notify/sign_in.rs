@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 use serde_json::json;
 
-use super::{MESSAGE_ID_RANDOM_BYTES, MailCtx, templates};
+use super::MailCtx;
 use crate::error::Result;
 use crate::i18n::Lang;
 
@@ -28,30 +28,22 @@ pub fn requester_sign_in(
     let data = json!({ "desk_name": ctx.desk_name, "link": link, "email": email,
                        "lang": lang.code(), "subject": subject, "tracking_id": "",
                        "minutes": crate::auth::requester_links::LINK_SECS / 60 });
-    let (text, html) = templates::render_named("requester_sign_in", lang, &data)?;
-    let message_id = format!(
-        "<sign-in-{}@{}>",
-        crate::util::random_hex(MESSAGE_ID_RANDOM_BYTES),
-        ctx.host()
-    );
-    crate::outbox::insert(
+    super::queue_ticketless(
         conn,
-        &crate::outbox::NewMail {
-            ticket_id: None,
-            to_addr: email,
-            subject: &subject,
-            body_text: &text,
-            body_html: Some(&html),
-            message_id: &message_id,
-            in_reply_to: None,
-            created_at: now,
-        },
+        ctx,
+        "requester_sign_in",
+        "sign-in",
+        email,
+        lang,
+        &data,
+        now,
     )?;
     Ok(true)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::templates;
     use super::*;
 
     #[test]
