@@ -119,11 +119,9 @@ pub(super) async fn ticket_list(
         .db
         .read(move |c| {
             let page = list::list(c, &f, me, &rd)?;
-            let tags: Vec<String> = crate::tickets::tags::all(c)?
-                .into_iter()
-                .take(500)
-                .map(|t| t.name)
-                .collect();
+            // The names offered to the tag filter, without counting each tag's tickets.
+            let tags =
+                crate::tickets::tags::starting_with(c, "", super::ticket_tools::OFFERED_TAGS)?;
             Ok((page, users::list_hidden_columns(c, me)?, tags))
         })
         .await?;

@@ -18,7 +18,7 @@ use crate::web::{Answer, App, Page, PageResult};
 use crate::workflow::{Ctx, Desk};
 
 /// Tag names offered for autocompletion on a page (a `<datalist>`).
-const OFFERED_TAGS: usize = 500;
+pub(super) const OFFERED_TAGS: i64 = 500;
 
 /// What the tools' part of the ticket page shows.
 pub(super) fn load(
@@ -31,11 +31,7 @@ pub(super) fn load(
         .filter(|l| access.allows(l.category_id))
         .map(|l| json!({ "id": l.id, "tracking_id": l.tracking_id, "subject": l.subject, "status_id": l.status_id }))
         .collect();
-    let all_tags: Vec<String> = tags::all(c)?
-        .into_iter()
-        .take(OFFERED_TAGS)
-        .map(|t| t.name)
-        .collect();
+    let all_tags = tags::starting_with(c, "", OFFERED_TAGS)?;
     Ok(json!({
         "tags": tags::of_ticket(c, id)?
             .into_iter()
