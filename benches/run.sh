@@ -241,6 +241,9 @@ single "reports, last 90 days, one category" "/staff/reports?range=last_90_days&
 single "reports, last 30 days by day" "/staff/reports?range=last_30_days&group=day" "$STAFF_COOKIE"
 single "report table as CSV (times, last 90 days)" "/staff/reports.csv?table=times&range=last_90_days" "$STAFF_COOKIE"
 bench "reports, last 90 days" "/staff/reports?range=last_90_days" "$STAFF_COOKIE"
+# Similar solved tickets (similar): the list the staff ticket page's script loads for the viewed
+# ticket (an FTS5 OR-query of its rarest words), one agent at a time.
+single "similar solved tickets (/staff/tickets/ID/similar?part=1)" "/staff/tickets/$TICKET_ID/similar?part=1" "$STAFF_COOKIE"
 CSV_LINE=
 if wanted "ticket csv export"; then
     rss_csv_before=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")

@@ -67,6 +67,7 @@ mod search;
 mod security;
 mod self_service;
 mod sessions;
+mod similar;
 mod sla;
 mod sla_admin;
 mod sla_escalation;

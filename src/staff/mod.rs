@@ -18,6 +18,7 @@ mod report_time;
 mod report_view;
 mod report_view_charts;
 mod reports;
+mod similar;
 mod ticket_csv;
 mod ticket_fields;
 mod ticket_history;
@@ -58,8 +59,14 @@ async fn refdata(app: &App, page: &Page<'_>) -> Result<std::sync::Arc<RefData>> 
     app.refdata(page.lang).await
 }
 
-#[get("/tickets/<id>")]
-async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64) -> PageResult {
+#[get("/tickets/<id>?<reuse>")]
+async fn ticket_page(
+    staff: StaffUser,
+    page: Page<'_>,
+    app: &State<App>,
+    id: i64,
+    reuse: Option<i64>,
+) -> PageResult {
     // A merged ticket's page is the ticket it was merged into.
     let merged = app
         .db
@@ -70,8 +77,13 @@ async fn ticket_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64
             "/staff/tickets/{survivor}"
         ))));
     }
-    let (_, html) = render_ticket(&page, app, &staff, id, None).await?;
-    Ok(Answer::from((Status::Ok, html)))
+    // `?reuse=<message id>`: a similar solved ticket's reply in the reply box.
+    let draft = match reuse {
+        Some(message_id) => Some(similar::reuse_draft(app, &staff, message_id).await?),
+        None => None,
+    };
+    let (status, html) = render_ticket(&page, app, &staff, id, draft).await?;
+    Ok(Answer::from((status, html)))
 }
 
 /// A reply form to show again: what was typed (or inserted from a canned reply) and, for a
@@ -368,6 +380,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(ticket_tools::routes());
     all.extend(bulk::routes());
     all.extend(canned_use::routes());
+    all.extend(similar::routes());
     all.extend(followers::routes());
     all.extend(presence::routes());
     all.extend(ticket_fields::routes());

@@ -29,6 +29,7 @@ mod list_query;
 pub mod placeholders;
 pub mod purge;
 pub mod refdata;
+pub mod similar;
 pub mod statuses;
 pub mod store;
 pub mod tags;
