@@ -68,6 +68,7 @@ mod security;
 mod self_service;
 mod sessions;
 mod similar;
+mod similar_browser;
 mod sla;
 mod sla_admin;
 mod sla_escalation;
