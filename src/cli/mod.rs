@@ -5,6 +5,7 @@ mod demo_csat;
 mod demo_fields;
 mod demo_kb;
 mod demo_sla;
+mod demo_text;
 mod ops;
 mod purge;
 mod reindex;
