@@ -258,3 +258,22 @@ pub fn train_pass(ctx: &crate::jobs::JobCtx) -> Result<String> {
         None => "no resolved tickets to learn from".into(),
     })
 }
+
+/// For a portal ticket whose requester chose "I don't know" (it comes with the desk's default
+/// category): the predicted category when the model is sure enough, with that category's
+/// default priority unless the requester picked one (`keep_priority`). Whether it changed.
+pub fn apply_to_new(
+    conn: &Connection,
+    ticket: &mut crate::tickets::NewTicket,
+    keep_priority: bool,
+) -> Result<bool> {
+    let Some((category, priority)) = choose_category(conn, &ticket.subject, &ticket.message)?
+    else {
+        return Ok(false);
+    };
+    ticket.category_id = category;
+    if !keep_priority {
+        ticket.priority_id = priority;
+    }
+    Ok(true)
+}
