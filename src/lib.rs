@@ -29,6 +29,7 @@ pub mod settings;
 pub mod sla;
 pub mod staff;
 pub mod tickets;
+pub mod triage;
 pub mod util;
 pub mod web;
 pub mod webhooks;

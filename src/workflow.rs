@@ -269,6 +269,7 @@ impl<'a> Desk<'a> {
         notifications(self.conn, &self.ctx.mail, &events)?;
         notify::followers::react(self.conn, &self.ctx.mail, &events)?;
         crate::webhooks::react(self.conn, &events, self.ctx.now, &self.ctx.mail.base_url)?;
+        crate::triage::react(self.conn, &events, self.ctx.now)?;
         Ok(events)
     }
 }

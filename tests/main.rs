@@ -77,6 +77,7 @@ mod staff;
 mod ticket_pages;
 mod time_spent;
 mod timeouts;
+mod triage;
 mod two_factor;
 mod ux_list;
 mod ux_list_browser;

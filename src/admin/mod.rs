@@ -22,6 +22,7 @@ mod settings;
 mod sla;
 mod staff;
 mod tags;
+mod triage;
 mod webhook_log;
 mod webhooks;
 mod workflow;
@@ -53,6 +54,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(webhooks::routes());
     all.extend(bans::routes());
     all.extend(tags::routes());
+    all.extend(triage::routes());
     all
 }
 

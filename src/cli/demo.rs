@@ -41,135 +41,6 @@ const LAST: &[&str] = &[
     "Haddad", "Brown", "Nguyen", "López", "Martin", "Fischer",
 ];
 
-/// (subject, first message, category name)
-const PROBLEMS: &[(&str, &str, &str)] = &[
-    (
-        "Printer on floor {n} is offline",
-        "The printer next to the kitchen on floor {n} shows 'offline' and nothing prints. I restarted it already.",
-        "Printers",
-    ),
-    (
-        "Paper jam in the copier, room {n}",
-        "The big copier in room {n} has a paper jam I can't clear. Tray 2 is blocked.",
-        "Printers",
-    ),
-    (
-        "No Wi-Fi in meeting room {n}",
-        "Since this morning nobody in meeting room {n} can connect to the office Wi-Fi. Phones see the network but get no internet.",
-        "Network & Wi-Fi",
-    ),
-    (
-        "VPN keeps disconnecting",
-        "When I work from home the VPN drops every 10 minutes and I lose my remote desktop session.",
-        "Network & Wi-Fi",
-    ),
-    (
-        "Very slow network on floor {n}",
-        "File shares take ages to open on floor {n}. Speed test shows 2 Mbps.",
-        "Network & Wi-Fi",
-    ),
-    (
-        "New laptop for {name}",
-        "{name} starts on Monday in accounting and needs a laptop with Office and the finance app.",
-        "New hires & leavers",
-    ),
-    (
-        "Account for new employee {name}",
-        "Please create email and Windows accounts for {name}, starting next week in sales.",
-        "New hires & leavers",
-    ),
-    (
-        "Locked out of my account",
-        "I typed my password wrong too many times and now Windows says my account is locked.",
-        "Accounts & access",
-    ),
-    (
-        "Password reset for the CRM",
-        "I forgot my CRM password and the reset link never arrives.",
-        "Accounts & access",
-    ),
-    (
-        "Need access to the shared drive \"Projects\"",
-        "Could I get read/write access to the Projects share? My manager approved it.",
-        "Accounts & access",
-    ),
-    (
-        "Outlook does not open",
-        "Outlook hangs on 'Loading profile' since the update this morning.",
-        "Email",
-    ),
-    (
-        "Emails to a client bounce",
-        "Every email I send to our client comes back with 'mailbox unavailable'.",
-        "Email",
-    ),
-    (
-        "Calendar invites not showing",
-        "Meeting invitations from the team are not showing in my calendar anymore.",
-        "Email",
-    ),
-    (
-        "Desk phone has no dial tone",
-        "My desk phone (ext. 2{n}) shows 'No service' and has no dial tone.",
-        "Phones",
-    ),
-    (
-        "Headset broken",
-        "The left side of my headset stopped working. Can I get a replacement?",
-        "Hardware",
-    ),
-    (
-        "Second monitor flickers",
-        "My second monitor flickers every few seconds. I tried another cable.",
-        "Hardware",
-    ),
-    (
-        "Laptop battery drains fast",
-        "My laptop battery goes from full to empty in about an hour.",
-        "Hardware",
-    ),
-    (
-        "Keyboard missing keys",
-        "Two keys came off my keyboard. Could I get a new one?",
-        "Hardware",
-    ),
-    (
-        "Excel crashes when opening large files",
-        "Excel closes without a message when I open the monthly report (40 MB).",
-        "Software",
-    ),
-    (
-        "Install Adobe Reader",
-        "I need a PDF reader to sign contracts. Can you install one?",
-        "Software",
-    ),
-    (
-        "Teams camera not working",
-        "Nobody can see me in Teams calls; the camera light stays off.",
-        "Software",
-    ),
-    (
-        "Projector in room {n} shows no signal",
-        "The projector in room {n} says 'no signal' with every laptop we try.",
-        "Hardware",
-    ),
-    (
-        "Scanner saves blank pages",
-        "The scanner on floor {n} sends me PDFs that are completely blank.",
-        "Printers",
-    ),
-    (
-        "Request: ergonomic mouse",
-        "Could I get a vertical mouse? My wrist hurts after long days.",
-        "General",
-    ),
-    (
-        "Question about backups",
-        "Are the files on my desktop backed up, or only the ones on the shared drive?",
-        "General",
-    ),
-];
-
 const STAFF_REPLIES: &[&str] = &[
     "Thanks for reporting this. I'm on it and will update you shortly.",
     "Could you send a photo of the error message? That will help a lot.",
@@ -320,8 +191,6 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
                 _ => arrived,
             };
             let recent = now - created < 21 * 86_400;
-            let (subject, body, cat_name) =
-                PROBLEMS.choose(&mut rng).copied().unwrap_or(PROBLEMS[0]);
             let (name, email) = people.choose(&mut rng).cloned().unwrap_or_default();
             let n = rng.gen_range(1..9).to_string();
             let other = format!(
@@ -329,13 +198,10 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
                 FIRST.choose(&mut rng).unwrap_or(&"Ana"),
                 LAST.choose(&mut rng).unwrap_or(&"Garcia")
             );
-            let subject = subject.replace("{n}", &n).replace("{name}", &other);
-            let body = body.replace("{n}", &n).replace("{name}", &other);
-            let (cat, _, default_priority) = categories
-                .iter()
-                .find(|c| c.1 == cat_name)
-                .cloned()
-                .unwrap_or_else(|| categories[0].clone());
+            let (cat_name, subject, body, spanish) = super::demo_text::ticket(&mut rng, &n, &other);
+            let lang = if spanish { "es" } else { "en" };
+            let cat_index = categories.iter().position(|c| c.1 == cat_name).unwrap_or(0);
+            let (cat, _, default_priority) = categories[cat_index].clone();
             let priority = if rng.gen_bool(0.8) {
                 default_priority
             } else {
@@ -348,8 +214,11 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
             } else {
                 "resolved"
             };
+            // Mostly the agent who works the category (as the desk assigns), now and then another.
             let assignee = if slug == "new" && rng.gen_bool(0.6) {
                 None
+            } else if rng.gen_bool(0.75) {
+                agent_ids.get(cat_index % agent_ids.len()).cloned()
             } else {
                 agent_ids.choose(&mut rng).cloned()
             };
@@ -378,20 +247,24 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
                 if let Some((aid, aname)) = &assignee {
                     if r % 2 == 0 {
                         first_response.get_or_insert(t);
-                        let text = STAFF_REPLIES
-                            .choose(&mut rng)
-                            .unwrap_or(&STAFF_REPLIES[0])
-                            .to_string();
+                        let replies = if spanish {
+                            super::demo_text::STAFF_REPLIES_ES
+                        } else {
+                            STAFF_REPLIES
+                        };
+                        let text = replies.choose(&mut rng).unwrap_or(&replies[0]).to_string();
                         messages.push(("staff", Some(*aid), aname.clone(), text, t));
                         if rng.gen_bool(0.15) {
                             let note = NOTES.choose(&mut rng).unwrap_or(&NOTES[0]).to_string();
                             messages.push(("note", Some(*aid), aname.clone(), note, t + 60));
                         }
                     } else {
-                        let text = REQUESTER_REPLIES
-                            .choose(&mut rng)
-                            .unwrap_or(&REQUESTER_REPLIES[0])
-                            .to_string();
+                        let replies = if spanish {
+                            super::demo_text::REQUESTER_REPLIES_ES
+                        } else {
+                            REQUESTER_REPLIES
+                        };
+                        let text = replies.choose(&mut rng).unwrap_or(&replies[0]).to_string();
                         messages.push(("requester", None, name.clone(), text, t));
                     }
                 }
@@ -414,7 +287,7 @@ pub fn run(config: &Config, count: u64, articles: u64, force: bool) -> Result<()
                     assignee_id: assignee.as_ref().map(|a| a.0),
                     created_by_staff_id: None,
                     channel: "portal",
-                    lang: "en",
+                    lang,
                     created_at: created,
                     updated_at: updated,
                     first_response_at: first_response,

@@ -5,10 +5,12 @@ mod demo_csat;
 mod demo_fields;
 mod demo_kb;
 mod demo_sla;
+mod demo_text;
 mod ops;
 mod purge;
 mod reindex;
 mod token;
+mod triage;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -78,6 +80,10 @@ pub enum Command {
     /// API tokens for scripts: create one (printed alone on standard output), list or revoke.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Learned triage: train the model on the resolved tickets (and turn triage on), or
+    /// measure it on the newest 20% of them, held out from training.
+    #[command(subcommand)]
+    Triage(TriageCommand),
     /// Erase a person's tickets and every trace of their address (a data-protection request).
     /// Without --yes, only counts what would go.
     Purge {
@@ -110,6 +116,16 @@ pub enum TokenCommand {
     },
     /// Revoke token ID (as `token list` shows it); it stops working at once.
     Revoke { id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TriageCommand {
+    /// Train on every resolved ticket, store the model and turn triage on; prints the held-out
+    /// accuracy per field.
+    Train,
+    /// Accuracy per field (category, priority, assignee) on the newest 20% of resolved tickets,
+    /// trained on the older 80%, next to the majority baseline; stores nothing.
+    Eval,
 }
 
 #[derive(Subcommand, Debug)]
@@ -237,6 +253,8 @@ pub fn run(cli: Cli) -> ExitCode {
         }) => ops::jobs_run(&config, &name),
         Some(Command::Token(cmd)) => token::run(&config, cmd),
         Some(Command::Purge { requester, yes }) => purge::run(&config, &requester, yes),
+        Some(Command::Triage(TriageCommand::Train)) => triage::train(&config),
+        Some(Command::Triage(TriageCommand::Eval)) => triage::eval(&config),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0033_self_service.sql"),
     include_str!("migrations/0034_followers_time.sql"),
     include_str!("migrations/0038_similar_terms.sql"),
+    include_str!("migrations/0037_triage.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;

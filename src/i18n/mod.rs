@@ -89,6 +89,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.fields.json"),
             include_str!("en.portal.json"),
             include_str!("en.similar.json"),
+            include_str!("en.triage.json"),
         ],
     ),
     (
@@ -113,6 +114,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.fields.json"),
             include_str!("es.portal.json"),
             include_str!("es.similar.json"),
+            include_str!("es.triage.json"),
         ],
     ),
 ];

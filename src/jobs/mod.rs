@@ -44,6 +44,9 @@ pub const WEBHOOK_DELIVER: &str = "webhook_deliver";
 /// Works through the bulk actions on "all tickets matching this filter" (`tickets::bulk`).
 pub const BULK_ACTIONS: &str = "bulk_actions";
 
+/// Retrains the triage model when enough new tickets were resolved (`triage`).
+pub const TRIAGE_TRAIN: &str = "triage_train";
+
 /// Every job, in the order they are listed.
 pub const JOBS: &[Job] = &[
     Job::new(MAIL_SEND, every_second, always, crate::mail::send_pass),
@@ -88,6 +91,12 @@ pub const JOBS: &[Job] = &[
         every_second,
         always,
         crate::tickets::bulk::pass,
+    ),
+    Job::new(
+        TRIAGE_TRAIN,
+        jobs_interval,
+        always,
+        crate::triage::train_pass,
     ),
 ];
 

@@ -89,6 +89,14 @@ pub(crate) fn portal_choices(refdata: &RefData, typed: Option<&fields::validate:
 async fn new_ticket_page(page: Page<'_>, app: &State<App>) -> Result<Html> {
     let refdata = load_refdata(app, page.lang).await?;
     let settings = app.settings();
+    // With triage on, the form offers (and defaults to) "I don't know": not a kept page, so
+    // turning triage on or off shows at once.
+    if app.db.read_quick(crate::triage::enabled).await? {
+        return page.render(
+            "portal/new.html",
+            json!({ "choices": portal_choices(&refdata, None), "form": {}, "errors": {}, "settings": settings, "triage_unknown": true }),
+        );
+    }
     page.render_shared("portal/new.html", &refdata, &settings, || {
         json!({ "choices": portal_choices(&refdata, None), "form": {}, "errors": {}, "settings": settings })
     })
@@ -217,7 +225,19 @@ async fn submit_ticket(
     }
     let refdata = load_refdata(app, page.lang).await?;
     let settings = app.settings();
-    let (mut errors, picked) = validate::ticket(&form.input(), &refdata, false);
+    // "I don't know": checked as the desk's default category, which triage may change below.
+    let unknown = form.category.trim() == crate::triage::UNKNOWN_CATEGORY;
+    let default_category = if unknown {
+        app.db.read_quick(tickets::store::default_category).await?
+    } else {
+        None
+    };
+    let default_id = default_category.map(|(id, _)| id.to_string());
+    let mut input = form.input();
+    if let Some(id) = &default_id {
+        input.category = id;
+    }
+    let (mut errors, picked) = validate::ticket(&input, &refdata, false);
     let uploads = checked_uploads(&form.attachments, &settings, &mut errors).await;
     let ccs = cc::parse_form(&form.cc, &form.email, &mut errors);
     let values = custom_values(
@@ -232,7 +252,7 @@ async fn submit_ticket(
         _ => {
             let html = page.render(
                 "portal/new.html",
-                json!({ "choices": portal_choices(&refdata, Some(&form.fields)), "form": form_values(&form), "errors": errors, "settings": settings }),
+                json!({ "choices": portal_choices(&refdata, Some(&form.fields)), "form": form_values(&form), "errors": errors, "settings": settings, "triage_unknown": unknown }),
             )?;
             return Ok(Answer::from((Status::UnprocessableEntity, html)));
         }
@@ -251,9 +271,12 @@ async fn submit_ticket(
     };
     let shown = shown_slugs(&form.shown_articles);
     let ctx = Ctx::new(app.mail_ctx(), now());
+    let keep_priority = !form.priority.trim().is_empty();
     let tracking_id = app
         .db
         .write(move |c| {
+            let mut new = new;
+            let triaged = unknown && crate::triage::apply_to_new(c, &mut new, keep_priority)?;
             let requester = Actor::requester(&new.requester_name);
             let events = Desk::new(c, &ctx).open_with_fields(&requester, &new, &values)?;
             // Suggested, yet the employee still needed a ticket.
@@ -262,6 +285,9 @@ async fn submit_ticket(
                 .next()
                 .ok_or_else(|| Error::internal("opening the ticket created none"))?;
             cc::add_all(c, id, &ccs, ctx.now)?;
+            if triaged {
+                crate::triage::store::mark_applied(c, id)?;
+            }
             Ok(tracking_id.to_string())
         })
         .await?;

@@ -27,6 +27,7 @@ mod ticket_print;
 mod ticket_sla;
 mod ticket_spam;
 mod ticket_tools;
+mod ticket_triage;
 mod ticket_update;
 mod two_factor;
 
@@ -108,7 +109,7 @@ async fn render_ticket(
     // The sidebar (the requester's other tickets, popular articles) and the canned replies
     // offered are cheap to load and decide, with the ticket's revision, whether the page kept
     // from last time still holds.
-    let (mut ticket, mut history, articles, canned, (sla, extras), mut tools) = app
+    let (mut ticket, mut history, articles, canned, (sla, extras), (mut tools, triage)) = app
         .db
         .read_quick(move |c| {
             let ticket = tickets::get(c, id)?
@@ -120,7 +121,15 @@ async fn render_ticket(
             let sla = crate::sla::status::status(c, id, now)?;
             let extras = followers::page_extras(c, id, me)?;
             let tools = ticket_tools::load(c, id, &access)?;
-            Ok((ticket, history, articles, canned, (sla, extras), tools))
+            let triage = crate::triage::store::suggestion(c, id)?;
+            Ok((
+                ticket,
+                history,
+                articles,
+                canned,
+                (sla, extras),
+                (tools, triage),
+            ))
         })
         .await?;
     // The other tickets by id and revision (their names come with the reference data), the
@@ -138,6 +147,7 @@ async fn render_ticket(
         sla,
         extras,
         tools,
+        triage,
     ]);
     let settings = app.settings();
     let key = page.ticket_page_key("staff/ticket.html", id);
@@ -187,6 +197,7 @@ async fn render_ticket(
         "extras": extras,
         "tools": tools,
         "custom_fields": custom_fields,
+        "triage": ticket_triage::card(&refdata, &ticket, triage.as_ref()),
     });
     let html = if kept {
         page.render_kept(key, inputs, data)?
@@ -384,6 +395,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(followers::routes());
     all.extend(presence::routes());
     all.extend(ticket_fields::routes());
+    all.extend(ticket_triage::routes());
     all.extend(canned::routes());
     all.extend(prefs::routes());
     all.extend(login::routes());

@@ -88,3 +88,12 @@ pub fn set_agents(c: &Connection, id: i64, agents: &[i64]) -> Result<()> {
     }
     Ok(())
 }
+
+/// A category's default priority; `None` for no such category.
+pub fn default_priority(c: &Connection, id: i64) -> Result<Option<i64>> {
+    Ok(
+        c.prepare_cached("SELECT default_priority_id FROM categories WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?,
+    )
+}
