@@ -44,6 +44,9 @@ pub const WEBHOOK_DELIVER: &str = "webhook_deliver";
 /// Works through the bulk actions on "all tickets matching this filter" (`tickets::bulk`).
 pub const BULK_ACTIONS: &str = "bulk_actions";
 
+/// Forgets live events too old to replay (`live::prune_pass`).
+pub const LIVE_PRUNE: &str = "live_prune";
+
 /// Every job, in the order they are listed.
 pub const JOBS: &[Job] = &[
     Job::new(MAIL_SEND, every_second, always, crate::mail::send_pass),
@@ -89,6 +92,7 @@ pub const JOBS: &[Job] = &[
         always,
         crate::tickets::bulk::pass,
     ),
+    Job::new(LIVE_PRUNE, jobs_interval, always, crate::live::prune_pass),
 ];
 
 /// One job.

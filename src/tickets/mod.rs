@@ -345,6 +345,8 @@ pub enum Channel {
     System,
     /// Opened by a recurring ticket's schedule (`automation::recurring`).
     Recurring,
+    /// Opened from the portal's "Chat now" while an agent was online (`crate::live`).
+    Chat,
 }
 
 impl Channel {
@@ -356,6 +358,7 @@ impl Channel {
             Channel::Api => "api",
             Channel::System => "system",
             Channel::Recurring => "recurring",
+            Channel::Chat => "chat",
         }
     }
 
@@ -366,6 +369,7 @@ impl Channel {
             Channel::Email,
             Channel::Api,
             Channel::System,
+            Channel::Chat,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)
