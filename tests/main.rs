@@ -45,6 +45,7 @@ mod kb;
 mod kb_more;
 mod kb_staff;
 mod layers;
+mod live;
 mod mail;
 mod mail_imap;
 mod mail_in;

@@ -17,7 +17,7 @@ use crate::tickets::validate::{self, MAX_NAME, MAX_SUBJECT};
 use crate::tickets::{self, Actor, Channel, NewTicket};
 use crate::util::{clean, looks_like_email};
 use crate::web::csrf::{Checked, CsrfForm, TokenOnly};
-use crate::web::live::{LastEventId, Start, Viewer, ticket_stream};
+use crate::web::live::{heartbeat, LastEventId, Start, Viewer, ticket_stream};
 use crate::web::{Answer, App, ClientIp, Page, PageResult};
 use crate::workflow::{Ctx, Desk};
 
@@ -38,6 +38,7 @@ async fn events(
         .ok_or(Error::NotFound)?;
     let start = Start::of(&last, since);
     Ok(ticket_stream(
+        heartbeat(&app.config),
         app.db.clone(),
         app.live.clone(),
         ticket.id,

@@ -12,7 +12,7 @@ use crate::live::Audience;
 use crate::tickets;
 use crate::web::App;
 use crate::web::csrf::{Checked, TokenOnly};
-use crate::web::live::{LastEventId, Start, Viewer, desk_stream, ticket_stream};
+use crate::web::live::{heartbeat, LastEventId, Start, Viewer, desk_stream, ticket_stream};
 
 /// The ticket's id when `staff` may see it (the ticket page's rule), else 404.
 async fn visible(app: &App, staff: &StaffUser, id: i64) -> Result<i64> {
@@ -38,6 +38,7 @@ async fn ticket_events(
 ) -> Result<EventStream![]> {
     let id = visible(app, &staff, id).await?;
     Ok(ticket_stream(
+        heartbeat(&app.config),
         app.db.clone(),
         app.live.clone(),
         id,
@@ -57,6 +58,7 @@ fn desk_events(
 ) -> EventStream![] {
     let access = staff.access.clone();
     desk_stream(
+        heartbeat(&app.config),
         app.db.clone(),
         app.live.clone(),
         staff.id,

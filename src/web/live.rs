@@ -14,8 +14,6 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::db::Db;
 use crate::live::{Hub, Live, store};
 
-/// A comment this often on an idle stream: the write fails once the client is gone.
-pub const HEARTBEAT: Duration = Duration::from_secs(15);
 /// Rows replayed per read when a stream catches up.
 const REPLAY: i64 = 200;
 /// How long the browser waits before reconnecting (the SSE `retry` field), in milliseconds.
@@ -36,6 +34,11 @@ impl<'r> FromRequest<'r> for LastEventId {
             .filter(|id| *id >= 0);
         Outcome::Success(LastEventId(id))
     }
+}
+
+/// A comment this often on an idle stream: the write fails once the client is gone.
+pub fn heartbeat(config: &crate::Config) -> Duration {
+    Duration::from_secs(config.live_heartbeat_secs.max(1))
 }
 
 /// Where a ticket stream starts.
@@ -110,6 +113,7 @@ fn replay(
 
 /// The live stream of ticket `ticket_id` for a viewer whose access was checked.
 pub fn ticket_stream(
+    heartbeat: Duration,
     db: Db,
     hub: Arc<Hub>,
     ticket_id: i64,
@@ -165,12 +169,13 @@ pub fn ticket_stream(
             }
         }
     }
-    .heartbeat(HEARTBEAT)
+    .heartbeat(heartbeat)
 }
 
 /// The desk's stream for a staff member: every new chat in a category they may see, after
 /// `Last-Event-ID` if given. While it is open, the staff member counts as online.
 pub fn desk_stream(
+    heartbeat: Duration,
     db: Db,
     hub: Arc<Hub>,
     staff_id: i64,
@@ -219,5 +224,5 @@ pub fn desk_stream(
             }
         }
     }
-    .heartbeat(HEARTBEAT)
+    .heartbeat(heartbeat)
 }
