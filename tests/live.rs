@@ -32,6 +32,7 @@ fn desk(db_path: &Path) -> (i64, String, String) {
             "INSERT INTO staff_categories (staff_id, category_id) VALUES (?1, 1)",
             [other],
         )?;
+        c.execute("UPDATE staff SET all_categories = 0 WHERE id = ?1", [other])?;
         let config = helpdesk::Config::default();
         let ctx = Ctx::new(MailCtx::from_parts(&config, &Settings::load(c)?), 1_000);
         let new = NewTicket {
@@ -77,7 +78,8 @@ fn open(port: u16, path: &str, headers: &[(&str, &str)]) -> Stream {
     let sock = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     sock.set_read_timeout(Some(Duration::from_secs(5)))
         .expect("read timeout");
-    let mut req = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n");
+    let mut req =
+        format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -228,14 +230,22 @@ fn a_staff_reply_reaches_the_requesters_open_stream_within_a_second() {
     assert!(staff.next(Duration::from_millis(300)).is_none());
 
     let sent = Instant::now();
-    staff_says(&agent, &server, id, "reply", "Please update the VPN client.");
+    staff_says(
+        &agent,
+        &server,
+        id,
+        "reply",
+        "Please update the VPN client.",
+    );
     let ev = requester
         .next_of("message", A_SECOND)
         .expect("the reply within a second");
     assert!(sent.elapsed() <= A_SECOND + Duration::from_millis(500));
     assert!(ev.data.contains("Please update the VPN client."), "{ev:?}");
     assert!(ev.id.is_some(), "a durable event has an id");
-    staff.next_of("message", A_SECOND).expect("staff stream too");
+    staff
+        .next_of("message", A_SECOND)
+        .expect("staff stream too");
 
     // An internal note: on the staff stream only.
     staff_says(&agent, &server, id, "note", "Secret: her laptop is old.");
@@ -243,7 +253,10 @@ fn a_staff_reply_reaches_the_requesters_open_stream_within_a_second() {
     assert!(note.data.contains("Secret"));
     staff_says(&agent, &server, id, "reply", "Any luck?");
     let next = requester.next_of("message", A_SECOND).expect("next reply");
-    assert!(next.data.contains("Any luck?"), "the note never came: {next:?}");
+    assert!(
+        next.data.contains("Any luck?"),
+        "the note never came: {next:?}"
+    );
 
     // The requester types: the staff stream shows it, with no id (nothing stored).
     let page = agent_page(&server, &tid, &token);
@@ -296,8 +309,14 @@ fn reconnecting_with_last_event_id_replays_what_was_missed_even_after_a_restart(
     let second = stream.next_of("message", A_SECOND).expect("second");
     let third = stream.next_of("message", A_SECOND).expect("third");
     assert!(second.data.contains("Second answer."), "{second:?}");
-    assert!(third.data.contains("Third answer."), "the note is skipped: {third:?}");
-    assert!(stream.next(Duration::from_millis(300)).is_none(), "nothing else");
+    assert!(
+        third.data.contains("Third answer."),
+        "the note is skipped: {third:?}"
+    );
+    assert!(
+        stream.next(Duration::from_millis(300)).is_none(),
+        "nothing else"
+    );
 
     // The staff stream replays the note too.
     let agent = staff_agent(&server, AGENT_EMAIL);
@@ -346,7 +365,10 @@ fn a_stream_of_a_ticket_the_client_may_not_see_is_refused_and_tells_nothing() {
     let page = other
         .get(&server.url(&format!("/staff/tickets/{id}")))
         .call();
-    assert!(matches!(page, Err(ureq::Error::Status(404, _))), "same as the page");
+    assert!(
+        matches!(page, Err(ureq::Error::Status(404, _))),
+        "same as the page"
+    );
 }
 
 #[test]
@@ -385,16 +407,27 @@ fn clients_that_never_read_or_come_and_go_cost_nothing_lasting() {
     let cookies = cookie_header(&agent, &server);
     let desk = open(server.port, "/staff/events", &[("Cookie", &cookies)]);
     assert_eq!(desk.status, 200);
-    let home = ureq::get(&server.url("/")).call().expect("home").into_string().expect("body");
+    let home = ureq::get(&server.url("/"))
+        .call()
+        .expect("home")
+        .into_string()
+        .expect("body");
     assert!(home.contains("id=\"chat-form\""), "an agent is online");
     drop(desk);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let home = ureq::get(&server.url("/")).call().expect("home").into_string().expect("body");
+        let home = ureq::get(&server.url("/"))
+            .call()
+            .expect("home")
+            .into_string()
+            .expect("body");
         if !home.contains("id=\"chat-form\"") {
             break;
         }
-        assert!(Instant::now() < deadline, "the closed desk stream was never dropped");
+        assert!(
+            Instant::now() < deadline,
+            "the closed desk stream was never dropped"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }

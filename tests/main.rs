@@ -46,6 +46,7 @@ mod kb_more;
 mod kb_staff;
 mod layers;
 mod live;
+mod live_chat;
 mod mail;
 mod mail_imap;
 mod mail_in;

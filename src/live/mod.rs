@@ -31,7 +31,14 @@ pub fn react(conn: &Connection, events: &[Event], now: i64) -> Result<()> {
         let Some((kind, audience, data)) = row_of(conn, event)? else {
             continue;
         };
-        store::insert(conn, event.ticket_id, kind, audience, &data.to_string(), now)?;
+        store::insert(
+            conn,
+            event.ticket_id,
+            kind,
+            audience,
+            &data.to_string(),
+            now,
+        )?;
         any = true;
     }
     if any {
@@ -70,7 +77,11 @@ fn row_of(
                                "by": event.by.name });
             Some(("changed", audience, data))
         }
-        What::Merged { into } => Some(("changed", Audience::Everyone, json!({ "merged_into": into }))),
+        What::Merged { into } => Some((
+            "changed",
+            Audience::Everyone,
+            json!({ "merged_into": into }),
+        )),
         What::Created {
             tracking_id,
             channel: Channel::Chat,

@@ -17,7 +17,7 @@ use crate::tickets::validate::{self, MAX_NAME, MAX_SUBJECT};
 use crate::tickets::{self, Actor, Channel, NewTicket};
 use crate::util::{clean, looks_like_email};
 use crate::web::csrf::{Checked, CsrfForm, TokenOnly};
-use crate::web::live::{heartbeat, LastEventId, Start, Viewer, ticket_stream};
+use crate::web::live::{LastEventId, Start, Viewer, heartbeat, ticket_stream};
 use crate::web::{Answer, App, ClientIp, Page, PageResult};
 use crate::workflow::{Ctx, Desk};
 
@@ -146,10 +146,10 @@ async fn start_chat(
         errors.add("email", "abuse_banned");
     }
     if !errors.is_empty() {
-        let values = json!({ "name": form.name, "email": form.email, "message": form.message });
         let html = page.render(
             "portal/chat.html",
-            json!({ "chat_form": values, "chat_errors": errors, "chat_open": chat_open(app) }),
+            json!({ "chat_name": form.name, "chat_email": form.email,
+                    "chat_message": form.message, "errors": errors }),
         )?;
         return Ok(Answer::from((Status::UnprocessableEntity, html)));
     }

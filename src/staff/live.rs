@@ -12,7 +12,7 @@ use crate::live::Audience;
 use crate::tickets;
 use crate::web::App;
 use crate::web::csrf::{Checked, TokenOnly};
-use crate::web::live::{heartbeat, LastEventId, Start, Viewer, desk_stream, ticket_stream};
+use crate::web::live::{LastEventId, Start, Viewer, desk_stream, heartbeat, ticket_stream};
 
 /// The ticket's id when `staff` may see it (the ticket page's rule), else 404.
 async fn visible(app: &App, staff: &StaffUser, id: i64) -> Result<i64> {
