@@ -267,6 +267,36 @@ after=$(count_tickets)
 replies_before=$(count_replies)
 bench "staff reply (POST, CSRF, $SPREAD tickets)" "/staff/tickets/$REPLY_FROM/reply" "" "$WORK/reply.lua"
 replies_after=$(count_replies)
+# --- Live conversations (issue 17 item 1): 500 open event streams ---------------------------------
+# One Python process holds 500 Server-Sent Events streams open (250 on the requester's ticket page,
+# 250 on the staff page; curl would cost a process each); the staff list is measured without and
+# with them, and the server's resident memory before and with them open.
+LIVE_LINE=
+if wanted "live streams"; then
+    cat >"$WORK/streams.py" <<'PY'
+import socket, sys, time
+port, n, portal, staff, tracking, ticket = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+socks = []
+for i in range(n):
+    path, cookie = (f"/tickets/{tracking}/events", portal) if i % 2 == 0 else (f"/staff/tickets/{ticket}/events", staff)
+    s = socket.create_connection(("127.0.0.1", int(port)))
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nCookie: {cookie}\r\n\r\n".encode())
+    socks.append(s)
+ok = sum(1 for s in socks if s.recv(64).startswith(b"HTTP/1.1 200"))
+print(ok, flush=True)
+time.sleep(3600)
+PY
+    bench "live streams: staff ticket list (open view), none open" /staff/tickets "$STAFF_COOKIE"
+    rss_live_before=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
+    python3 "$WORK/streams.py" "${BASE##*:}" 500 "$PORTAL_COOKIE" "$STAFF_COOKIE" "$TRACKING" "$TICKET_ID" >"$WORK/streams.out" &
+    STREAMS_PID=$!
+    for _ in $(seq 1 300); do [ -s "$WORK/streams.out" ] && break; sleep 0.1; done
+    sleep 1
+    rss_live_open=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
+    bench "live streams: staff ticket list (open view), 500 open" /staff/tickets "$STAFF_COOKIE"
+    kill "$STREAMS_PID" 2>/dev/null; wait "$STREAMS_PID" 2>/dev/null
+    LIVE_LINE="- 500 open live event streams ($(cat "$WORK/streams.out") answered 200): server resident memory $((rss_live_before / 1024)) MB before, $((rss_live_open / 1024)) MB with them open (+$(( (rss_live_open - rss_live_before) / 1024 )) MB)"
+fi
 rss_load=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
 
 echo "## Benchmark: $TICKETS tickets, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores, $(date -u +%F)"
@@ -282,6 +312,7 @@ echo "|---|---:|---:|"
 printf '%s\n' "${SINGLE[@]}"
 echo
 [ -n "$CSV_LINE" ] && echo "$CSV_LINE"
+[ -n "$LIVE_LINE" ] && echo "$LIVE_LINE"
 echo "- active automation rules during the run: $RULES"
 echo "- tickets stored by the submission run: $((after - before)); replies stored by the reply run: $((replies_after - replies_before))"
 echo "- demo --tickets $TICKETS --articles $ARTICLES: $((demo_ms / 1000)).$(printf '%03d' $((demo_ms % 1000)))s"

@@ -57,6 +57,9 @@ pub struct Config {
     pub mail_trusted_authserv_id: String,
     /// Seconds between two looks of the time-based background jobs for work that fell due.
     pub jobs_interval_secs: u64,
+    /// Seconds between two heartbeat comments on an idle live event stream (a dead client's
+    /// connection is dropped at the first one that fails).
+    pub live_heartbeat_secs: u64,
     /// Seconds a client has to send a form's whole body (uploads included) once its headers are
     /// in; slower gets 408 and the connection is closed.
     pub body_timeout_secs: u64,
@@ -97,6 +100,7 @@ impl Default for Config {
             imap_move_to: String::new(),
             mail_trusted_authserv_id: String::new(),
             jobs_interval_secs: 30,
+            live_heartbeat_secs: 15,
             body_timeout_secs: 30,
             api_rate_per_minute: 600,
             webhook_timeout_secs: 10,
@@ -157,6 +161,7 @@ impl Config {
             imap_move_to,
             mail_trusted_authserv_id,
             jobs_interval_secs,
+            live_heartbeat_secs,
             body_timeout_secs,
             api_rate_per_minute,
             webhook_timeout_secs,
@@ -257,6 +262,12 @@ impl Config {
             problems.push(format!(
                 "jobs_interval_secs: {} is outside 1..=3600",
                 self.jobs_interval_secs
+            ));
+        }
+        if !(1..=300).contains(&self.live_heartbeat_secs) {
+            problems.push(format!(
+                "live_heartbeat_secs: {} is outside 1..=300",
+                self.live_heartbeat_secs
             ));
         }
         if !(1..=3600).contains(&self.body_timeout_secs) {

@@ -18,6 +18,7 @@ pub mod fields;
 pub mod i18n;
 pub mod jobs;
 pub mod kb;
+pub mod live;
 pub mod mail;
 pub mod notify;
 pub mod outbox;
@@ -112,6 +113,8 @@ fn jobs_at_liftoff() -> AdHoc {
         Box::pin(async move {
             if let Some(app) = rocket.state::<App>() {
                 jobs::start(app.db.clone(), app.config.clone());
+                // The live streams' fan-out (`live::hub`), for the life of the server.
+                tokio::spawn(live::hub::run(app.live.clone(), app.db.clone()));
             }
         })
     })

@@ -270,6 +270,8 @@ impl<'a> Desk<'a> {
         notify::followers::react(self.conn, &self.ctx.mail, &events)?;
         crate::webhooks::react(self.conn, &events, self.ctx.now, &self.ctx.mail.base_url)?;
         crate::triage::react(self.conn, &events, self.ctx.now)?;
+        // The open ticket pages: rows now, the broadcast once this commits.
+        crate::live::react(self.conn, &events, self.ctx.now)?;
         Ok(events)
     }
 }

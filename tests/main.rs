@@ -45,6 +45,8 @@ mod kb;
 mod kb_more;
 mod kb_staff;
 mod layers;
+mod live;
+mod live_chat;
 mod mail;
 mod mail_imap;
 mod mail_in;

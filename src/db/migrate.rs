@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0034_followers_time.sql"),
     include_str!("migrations/0038_similar_terms.sql"),
     include_str!("migrations/0037_triage.sql"),
+    include_str!("migrations/0035_live_events.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;

@@ -90,6 +90,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.portal.json"),
             include_str!("en.similar.json"),
             include_str!("en.triage.json"),
+            include_str!("en.live.json"),
         ],
     ),
     (
@@ -115,6 +116,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.portal.json"),
             include_str!("es.similar.json"),
             include_str!("es.triage.json"),
+            include_str!("es.live.json"),
         ],
     ),
 ];

@@ -46,6 +46,8 @@ pub const BULK_ACTIONS: &str = "bulk_actions";
 
 /// Retrains the triage model when enough new tickets were resolved (`triage`).
 pub const TRIAGE_TRAIN: &str = "triage_train";
+/// Forgets live events too old to replay (`live::prune_pass`).
+pub const LIVE_PRUNE: &str = "live_prune";
 
 /// Every job, in the order they are listed.
 pub const JOBS: &[Job] = &[
@@ -98,6 +100,7 @@ pub const JOBS: &[Job] = &[
         always,
         crate::triage::train_pass,
     ),
+    Job::new(LIVE_PRUNE, jobs_interval, always, crate::live::prune_pass),
 ];
 
 /// One job.

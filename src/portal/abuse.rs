@@ -43,7 +43,7 @@ impl Limits {
         }
     }
 
-    fn over(&self, email: &str, ip: &str) -> bool {
+    pub(crate) fn over(&self, email: &str, ip: &str) -> bool {
         self.per_email
             .as_ref()
             .is_some_and(|t| t.is_blocked(&format!("email:{email}")))

@@ -5,6 +5,7 @@
 pub mod abuse;
 mod access;
 mod cc;
+mod live;
 pub mod mine;
 mod print;
 mod rating;
@@ -61,7 +62,7 @@ async fn home_data(
         .collect();
     Ok(
         json!({ "recent": access::granted(cookies), "lookup": lookup, "error": error,
-               "popular": popular }),
+               "popular": popular, "chat_open": live::chat_open(app) }),
     )
 }
 
@@ -698,5 +699,6 @@ pub fn routes() -> Vec<Route> {
     all.extend(mine::routes());
     all.extend(print::routes());
     all.extend(cc::routes());
+    all.extend(live::routes());
     all
 }

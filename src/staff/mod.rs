@@ -8,6 +8,7 @@ mod canned_use;
 mod followers;
 mod home;
 mod list_columns;
+mod live;
 mod login;
 mod login_code;
 mod password;
@@ -394,6 +395,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(similar::routes());
     all.extend(followers::routes());
     all.extend(presence::routes());
+    all.extend(live::routes());
     all.extend(ticket_fields::routes());
     all.extend(ticket_triage::routes());
     all.extend(canned::routes());

@@ -22,7 +22,15 @@ use crate::web::files::Download;
 use crate::web::{App, Html, Page};
 
 /// Where a ticket can come from, as the channel filter offers them.
-pub const CHANNELS: [&str; 6] = ["portal", "email", "staff", "api", "system", "recurring"];
+pub const CHANNELS: [&str; 7] = [
+    "portal",
+    "email",
+    "staff",
+    "api",
+    "system",
+    "recurring",
+    "chat",
+];
 
 /// How many articles the knowledge-base table lists.
 const ARTICLES: i64 = 20;

@@ -346,6 +346,8 @@ pub enum Channel {
     System,
     /// Opened by a recurring ticket's schedule (`automation::recurring`).
     Recurring,
+    /// Opened from the portal's "Chat now" while an agent was online (`crate::live`).
+    Chat,
 }
 
 impl Channel {
@@ -357,6 +359,7 @@ impl Channel {
             Channel::Api => "api",
             Channel::System => "system",
             Channel::Recurring => "recurring",
+            Channel::Chat => "chat",
         }
     }
 
@@ -367,6 +370,7 @@ impl Channel {
             Channel::Email,
             Channel::Api,
             Channel::System,
+            Channel::Chat,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)

@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod files;
 pub mod headers;
 pub mod lang;
+pub mod live;
 pub mod page_cache;
 pub mod presence;
 pub mod throttle;
@@ -85,6 +86,8 @@ pub struct App {
     kept_pages: page_cache::KeptPages,
     /// Who has which staff ticket page open (the collision warning).
     pub presence: presence::Presence,
+    /// The open live streams' fan-out (`crate::live`, `web::live`).
+    pub live: Arc<crate::live::Hub>,
 }
 
 /// HTML of rendered pages kept at most (some hundred ticket pages).
@@ -111,6 +114,7 @@ impl App {
             refdata_cache: RwLock::new(HashMap::new()),
             kept_pages: page_cache::KeptPages::new(KEPT_PAGES_BUDGET),
             presence: presence::Presence::new(),
+            live: Arc::new(crate::live::Hub::new()),
         })
     }
 
