@@ -52,6 +52,7 @@ mod mail_imap;
 mod mail_in;
 mod mail_trust;
 mod merge_tools;
+mod pagespeed;
 mod password_reset;
 mod portal;
 mod portal_home;

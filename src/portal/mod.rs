@@ -38,8 +38,20 @@ const POPULAR_ON_HOME: i64 = 6;
 /// to a ticket (submit, the requester's own tickets, the lookup form).
 #[get("/")]
 async fn home(page: Page<'_>, app: &State<App>, cookies: &CookieJar<'_>) -> Result<Html> {
+    // Kept per language, viewer and the tickets this browser may open (its own links): while
+    // nothing is committed, the most read articles stay as they were, so nothing is read.
+    let key = page.list_page_key("portal/home.html", access::granted(cookies).join(","));
+    let (refdata, settings) = (app.refdata(page.lang).await?, app.settings());
+    if let Some(html) = page.unchanged_page(&key, &refdata, &settings) {
+        return Ok(html);
+    }
     let data = home_data(&page, app, cookies, json!({}), None).await?;
-    page.render("portal/home.html", data)
+    // Everything the page shows is in `data` (small): the page holds while it is the same.
+    let inputs = page.page_inputs(0, &refdata, &settings, data.clone());
+    if let Some(html) = page.kept_page(&key, &inputs) {
+        return Ok(html);
+    }
+    page.render_kept(key, inputs, data)
 }
 
 /// The home page's data, with the lookup form's values and error when it was refused.

@@ -13,6 +13,10 @@ use crate::web::{App, Html, Page};
 #[get("/")]
 pub(super) async fn staff_home(staff: StaffUser, pg: Page<'_>, app: &State<App>) -> Result<Html> {
     let refdata = refdata(app, &pg).await?;
+    let key = pg.list_page_key("staff/home.html", String::new());
+    if let Some(html) = pg.unchanged_page(&key, &refdata, &app.settings()) {
+        return Ok(html);
+    }
     let time = pg.time();
     let viewer = Viewer {
         id: staff.id,
@@ -21,15 +25,20 @@ pub(super) async fn staff_home(staff: StaffUser, pg: Page<'_>, app: &State<App>)
         zone: time.zone.clone(),
     };
     let rd = refdata.clone();
-    let home = app
+    let at = viewer.now;
+    let (home, until) = app
         .db
-        .read(move |c| home::agent_home(c, &viewer, &rd))
+        .read(move |c| {
+            let home = home::agent_home(c, &viewer, &rd)?;
+            Ok((home, crate::tickets::list::next_deadline(c, at)?))
+        })
         .await?;
     // Kept while every number (and link) is the same; the minute is in the inputs too.
     let fingerprint = json!(home);
     let data = json!({ "home": fingerprint.clone() });
-    let key = pg.list_page_key("staff/home.html", String::new());
-    let inputs = pg.page_inputs(0, &refdata, &app.settings(), fingerprint);
+    let mut inputs = pg.page_inputs(0, &refdata, &app.settings(), fingerprint);
+    // The overdue and due-today numbers move when a deadline passes.
+    inputs.until = until;
     if let Some(html) = pg.kept_page(&key, &inputs) {
         return Ok(html);
     }

@@ -114,18 +114,6 @@ pub(super) async fn ticket_list(
     );
     let refdata = refdata(app, &pg).await?;
     filter.fields = field_filters(uri, &refdata);
-    let (f, rd, me) = (filter.clone(), refdata.clone(), staff.id);
-    let (result, hidden, all_tags) = app
-        .db
-        .read(move |c| {
-            let page = list::list(c, &f, me, &rd)?;
-            // The names offered to the tag filter, without counting each tag's tickets.
-            let tags =
-                crate::tickets::tags::starting_with(c, "", super::ticket_tools::OFFERED_TAGS)?;
-            Ok((page, users::list_hidden_columns(c, me)?, tags))
-        })
-        .await?;
-    let hidden = list_columns::parse_hidden(&hidden);
     let num = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     // The filter as a query string, for the pager links (Tera escapes the `&`s), and sorted
     // by deadline for the due column's heading (the other way round when it already is).
@@ -164,12 +152,34 @@ pub(super) async fn ticket_list(
     };
     let qs = query(filter.sort, filter.asc);
     let due_sort_qs = query(Sort::Due, !(filter.sort == Sort::Due && filter.asc));
+    let key = pg.list_page_key("staff/list.html", format!("{qs}&page={}", filter.page));
+    // Kept from an earlier view, and nothing committed since: nothing to read.
+    if let Some(html) = pg.unchanged_page(&key, &refdata, &app.settings()) {
+        return Ok(html);
+    }
+    let (f, rd, me) = (filter.clone(), refdata.clone(), staff.id);
+    let (result, hidden, all_tags, until) = app
+        .db
+        .read(move |c| {
+            let page = list::list(c, &f, me, &rd)?;
+            // The names offered to the tag filter, without counting each tag's tickets.
+            let tags =
+                crate::tickets::tags::starting_with(c, "", super::ticket_tools::OFFERED_TAGS)?;
+            // Which tickets the deadline views hold moves as deadlines pass.
+            let until = match f.view {
+                View::Overdue | View::DueToday => list::next_deadline(c, f.now)?,
+                _ => None,
+            };
+            Ok((page, users::list_hidden_columns(c, me)?, tags, until))
+        })
+        .await?;
+    let hidden = list_columns::parse_hidden(&hidden);
     // Kept while the same tickets, at the same revisions, are listed (a search's snippets come
     // from the tickets' text, which moves their revisions too).
     let listed: Vec<(i64, i64)> = result.tickets.iter().map(|t| (t.id, t.revision)).collect();
     let fingerprint = json!([result.total, result.has_next, listed, hidden, all_tags]);
-    let key = pg.list_page_key("staff/list.html", format!("{qs}&page={}", filter.page));
-    let inputs = pg.page_inputs(0, &refdata, &app.settings(), fingerprint);
+    let mut inputs = pg.page_inputs(0, &refdata, &app.settings(), fingerprint);
+    inputs.until = until;
     if let Some(html) = pg.kept_page(&key, &inputs) {
         return Ok(html);
     }

@@ -5,8 +5,8 @@ use rusqlite::Connection;
 use rusqlite::types::Value;
 use serde::Serialize;
 
-pub use super::list_query::count;
-use super::list_query::{Query, by_due, conditions, tag_condition};
+use super::list_query::{Query, add_key_sets, by_due, conditions, tag_condition};
+pub use super::list_query::{count, next_deadline};
 use super::{RefData, TICKET_COLUMNS, Ticket};
 use crate::desk_time::format::ViewerTime;
 use crate::error::Result;
@@ -297,9 +297,7 @@ pub fn export_conditions(
     refdata: &RefData,
 ) -> Result<(Vec<String>, Vec<Value>)> {
     let (mut clauses, mut params) = conditions(f, me, refdata);
-    if let Some(tag) = &f.tag {
-        tag_condition(conn, tag, &mut clauses, &mut params)?;
-    }
+    add_key_sets(conn, f, Some(COUNT_CAP + 1), &mut clauses, &mut params)?;
     let q = f.q.trim();
     if !q.is_empty() {
         text_condition(conn, q, &mut clauses, &mut params)?;
@@ -309,9 +307,8 @@ pub fn export_conditions(
 
 pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result<Page> {
     let (mut clauses, mut params) = conditions(f, me, refdata);
-    if let Some(tag) = &f.tag {
-        tag_condition(conn, tag, &mut clauses, &mut params)?;
-    }
+    // Counted first, from the tag's or option's own index (see `add_key_sets`).
+    let keyed_total = add_key_sets(conn, f, Some(COUNT_CAP + 1), &mut clauses, &mut params)?;
     let q = f.q.trim();
     let tracking_id = super::normalize_tracking_id(q);
     let fts = if tracking_id.is_none() && !q.contains('@') && tag_search(q).is_none() {
@@ -392,7 +389,9 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
     if let Some(expr) = &fts {
         add_snippets(conn, expr, &mut tickets)?;
     }
-    let total = if let (true, Some(expr)) = (count_fts_only, &fts) {
+    let total = if let (Some(n), true) = (keyed_total, q.is_empty()) {
+        n
+    } else if let (true, Some(expr)) = (count_fts_only, &fts) {
         let sql = format!(
             "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ?1 LIMIT {})",
             COUNT_CAP + 1

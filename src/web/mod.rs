@@ -84,6 +84,8 @@ pub struct App {
     dummy_hash: std::sync::Arc<std::sync::OnceLock<String>>,
     refdata_cache: RwLock<HashMap<&'static str, (Instant, Arc<RefData>)>>,
     kept_pages: page_cache::KeptPages,
+    /// Whether the database changed since a kept page's inputs were read.
+    data_version: page_cache::DataVersion,
     /// Who has which staff ticket page open (the collision warning).
     pub presence: presence::Presence,
     /// The open live streams' fan-out (`crate::live`, `web::live`).
@@ -98,6 +100,7 @@ const REFDATA_TTL: Duration = Duration::from_secs(5);
 impl App {
     pub fn new(db: Db, config: Config, settings: Settings) -> Result<App> {
         let i18n = I18n::load().map_err(Error::Internal)?;
+        let data_version = page_cache::DataVersion::new(db.path());
         Ok(App {
             db,
             config,
@@ -113,6 +116,7 @@ impl App {
             dummy_hash: Default::default(),
             refdata_cache: RwLock::new(HashMap::new()),
             kept_pages: page_cache::KeptPages::new(KEPT_PAGES_BUDGET),
+            data_version,
             presence: presence::Presence::new(),
             live: Arc::new(crate::live::Hub::new()),
         })
@@ -237,6 +241,9 @@ pub struct Page<'r> {
     pub now: i64,
     flash: Option<(String, String)>,
     path: String,
+    /// The database's `data_version` as the request came in, before the handler read anything
+    /// (see `page_cache`).
+    version: Option<i64>,
 }
 
 #[rocket::async_trait]
@@ -246,6 +253,8 @@ impl<'r> FromRequest<'r> for Page<'r> {
         let Some(app) = req.rocket().state::<App>() else {
             return Outcome::Error((Status::InternalServerError, ()));
         };
+        // Read first: whatever the handler reads afterwards is at least this new.
+        let version = app.data_version.read();
         let staff = auth::current_staff(req).await;
         let flash = match req.guard::<Option<FlashMessage<'_>>>().await {
             Outcome::Success(Some(f)) => Some((f.kind().to_string(), f.message().to_string())),
@@ -259,6 +268,7 @@ impl<'r> FromRequest<'r> for Page<'r> {
             now: crate::db::now(),
             flash,
             path: req.uri().path().to_string(),
+            version,
         })
     }
 }
@@ -337,8 +347,7 @@ impl Page<'_> {
     }
 
     /// What a kept page shows besides a ticket's own messages and history (see
-    /// `page_cache::KeptPages`); the viewer (their zone with them) is added here, and the
-    /// minute, since relative times ("5 min ago") move with the clock.
+    /// `page_cache::KeptPages`); the viewer and the minute are added here (`viewer`).
     pub fn page_inputs(
         &self,
         revision: i64,
@@ -351,8 +360,41 @@ impl Page<'_> {
             refdata: refdata.clone(),
             settings: settings.clone(),
             path: self.path.clone(),
-            extra: json!([extra, self.staff, self.now / 60]),
+            viewer: self.viewer(),
+            extra,
+            until: None,
         }
+    }
+
+    /// The viewer (their zone with them) and the minute, since relative times ("5 min ago")
+    /// move with the clock.
+    fn viewer(&self) -> Value {
+        json!([self.staff, self.now / 60])
+    }
+
+    /// The page kept under `key` if the database has not changed since its inputs were read
+    /// and this request brings what it was rendered for (see `page_cache`): then nothing needs
+    /// reading. A flash message makes a page personal, as in `kept_page`.
+    pub fn unchanged_page(
+        &self,
+        key: &page_cache::PageKey,
+        refdata: &Arc<RefData>,
+        settings: &Arc<Settings>,
+    ) -> Option<Html> {
+        if self.flash.is_some() {
+            return None;
+        }
+        let request = page_cache::RequestInputs {
+            refdata: refdata.clone(),
+            settings: settings.clone(),
+            path: self.path.clone(),
+            viewer: self.viewer(),
+            now: self.now,
+        };
+        self.app
+            .kept_pages
+            .get_unchanged(key, &request, self.version, &self.csrf)
+            .map(RawHtml)
     }
 
     pub fn ticket_page_key(&self, template: &'static str, ticket: i64) -> page_cache::PageKey {
@@ -386,7 +428,7 @@ impl Page<'_> {
         }
         self.app
             .kept_pages
-            .get(key, inputs, &self.csrf)
+            .get(key, inputs, self.version, &self.csrf)
             .map(RawHtml)
     }
 
@@ -403,7 +445,7 @@ impl Page<'_> {
         }
         let shared = self.render_with_token(key.template, data, page_cache::csrf_slot())?;
         let html = shared.replace(page_cache::csrf_slot(), &self.csrf);
-        self.app.kept_pages.put(key, inputs, shared);
+        self.app.kept_pages.put(key, inputs, self.version, shared);
         Ok(RawHtml(html))
     }
 
