@@ -98,6 +98,7 @@ const DOMAIN: &[&str] = &[
     "reports/",
     "csv_export.rs",
     "fields/",
+    "incidents/",
 ];
 
 /// Whether `text` names `path` as a whole: `crate::web` is the web layer, `crate::webhooks` is

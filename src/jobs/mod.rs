@@ -43,6 +43,8 @@ pub const WEBHOOK_DELIVER: &str = "webhook_deliver";
 
 /// Works through the bulk actions on "all tickets matching this filter" (`tickets::bulk`).
 pub const BULK_ACTIONS: &str = "bulk_actions";
+/// Sends an incident's reply to (or resolves) each of its tickets (`incidents::fanout`).
+pub const INCIDENT_FANOUT: &str = "incident_fanout";
 
 /// Every job, in the order they are listed.
 pub const JOBS: &[Job] = &[
@@ -89,6 +91,7 @@ pub const JOBS: &[Job] = &[
         always,
         crate::tickets::bulk::pass,
     ),
+    Job::new(INCIDENT_FANOUT, every_second, always, crate::incidents::fanout::pass),
 ];
 
 /// One job.
