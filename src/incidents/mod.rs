@@ -112,3 +112,20 @@ pub struct KnownIssue {
     pub since: i64,
     pub keywords: String,
 }
+
+/// The known issues a text typed on the portal is about (the suggestions while typing show
+/// them first): those sharing a significant word with its title or keywords.
+pub fn known_issues_for(conn: &rusqlite::Connection, text: &str) -> crate::error::Result<Vec<KnownIssue>> {
+    let typed = detect::words(text);
+    if typed.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(store::known_issues(conn)?
+        .into_iter()
+        .filter(|i| {
+            let mut words = detect::words(&i.title);
+            words.extend(detect::parse_keywords(&i.keywords));
+            !typed.is_disjoint(&words)
+        })
+        .collect())
+}

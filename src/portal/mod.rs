@@ -5,6 +5,7 @@
 pub mod abuse;
 mod access;
 mod cc;
+mod known_issues;
 pub mod mine;
 mod print;
 mod rating;
@@ -59,9 +60,10 @@ async fn home_data(
         .into_iter()
         .map(|a| json!({ "slug": a.slug, "title": a.title, "lang": a.lang }))
         .collect();
+    let known_issues = known_issues::banner(app, page, cookies).await?;
     Ok(
         json!({ "recent": access::granted(cookies), "lookup": lookup, "error": error,
-               "popular": popular }),
+               "popular": popular, "known_issues": known_issues }),
     )
 }
 
@@ -89,6 +91,12 @@ pub(crate) fn portal_choices(refdata: &RefData, typed: Option<&fields::validate:
 async fn new_ticket_page(page: Page<'_>, app: &State<App>) -> Result<Html> {
     let refdata = load_refdata(app, page.lang).await?;
     let settings = app.settings();
+    // A known issue on the form: rendered afresh (the kept form shows none).
+    let issues = known_issues::published(app).await?;
+    if !issues.is_empty() {
+        let banner = known_issues::banner_of(&page, &issues, false);
+        return page.render("portal/new.html", json!({ "choices": portal_choices(&refdata, None), "form": {}, "errors": {}, "settings": settings, "known_issues": banner }));
+    }
     page.render_shared("portal/new.html", &refdata, &settings, || {
         json!({ "choices": portal_choices(&refdata, None), "form": {}, "errors": {}, "settings": settings })
     })
@@ -672,5 +680,6 @@ pub fn routes() -> Vec<Route> {
     all.extend(mine::routes());
     all.extend(print::routes());
     all.extend(cc::routes());
+    all.extend(known_issues::routes());
     all
 }

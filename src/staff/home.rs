@@ -25,9 +25,10 @@ pub(super) async fn staff_home(staff: StaffUser, pg: Page<'_>, app: &State<App>)
         .db
         .read(move |c| home::agent_home(c, &viewer, &rd))
         .await?;
+    let incidents = super::incidents::summaries(app, &staff).await?;
     // Kept while every number (and link) is the same; the minute is in the inputs too.
-    let fingerprint = json!(home);
-    let data = json!({ "home": fingerprint.clone() });
+    let fingerprint = json!([&home, &incidents]);
+    let data = json!({ "home": home, "incidents": incidents });
     let key = pg.list_page_key("staff/home.html", String::new());
     let inputs = pg.page_inputs(0, &refdata, &app.settings(), fingerprint);
     if let Some(html) = pg.kept_page(&key, &inputs) {

@@ -167,7 +167,8 @@ pub(super) async fn ticket_list(
     // Kept while the same tickets, at the same revisions, are listed (a search's snippets come
     // from the tickets' text, which moves their revisions too).
     let listed: Vec<(i64, i64)> = result.tickets.iter().map(|t| (t.id, t.revision)).collect();
-    let fingerprint = json!([result.total, result.has_next, listed, hidden, all_tags]);
+    let incidents = super::incidents::summaries(app, &staff).await?;
+    let fingerprint = json!([result.total, result.has_next, listed, hidden, all_tags, incidents]);
     let key = pg.list_page_key("staff/list.html", format!("{qs}&page={}", filter.page));
     let inputs = pg.page_inputs(0, &refdata, &app.settings(), fingerprint);
     if let Some(html) = pg.kept_page(&key, &inputs) {
@@ -194,6 +195,7 @@ pub(super) async fn ticket_list(
         "due_sort_qs": due_sort_qs,
         "all_tags": all_tags,
         "field_filters": filter_choices(&refdata, &filter.fields),
+        "incidents": incidents,
     });
     pg.render_kept(key, inputs, data)
 }
