@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod body;
 pub mod error;
 mod fields;
+pub mod incidents;
 pub mod guard;
 pub mod messages;
 pub mod openapi;
@@ -32,6 +33,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(messages::routes());
     routes.extend(attachments::routes());
     routes.extend(openapi::routes());
+    routes.extend(incidents::routes());
     routes
 }
 
