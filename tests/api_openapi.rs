@@ -340,8 +340,10 @@ pub fn examples(fx: &Fixture) -> BTreeMap<(String, String), Vec<Call>> {
     ex.insert(
         key("PATCH", "/incidents/{id}"),
         vec![
-            Call::new(Method::Patch, "/api/v1/incidents/999", rw, 404).json(json!({"status": "open"})),
-            Call::new(Method::Patch, "/api/v1/incidents/999", read, 403).json(json!({"status": "open"})),
+            Call::new(Method::Patch, "/api/v1/incidents/999", rw, 404)
+                .json(json!({"status": "open"})),
+            Call::new(Method::Patch, "/api/v1/incidents/999", read, 403)
+                .json(json!({"status": "open"})),
             Call::new(Method::Patch, "/api/v1/incidents/999", rw, 422).json(json!({"status": 5})),
         ],
     );

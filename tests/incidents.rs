@@ -26,7 +26,8 @@ fn open_at(app: &TestApp, at: i64, email: &str, subject: &str, message: &str, la
     let config = app.config.clone();
     app.db
         .write_blocking(move |c| {
-            let priority: i64 = c.query_row("SELECT id FROM priorities LIMIT 1", [], |r| r.get(0))?;
+            let priority: i64 =
+                c.query_row("SELECT id FROM priorities LIMIT 1", [], |r| r.get(0))?;
             let ctx = Ctx::new(MailCtx::from_parts(&config, &Settings::load(c)?), at);
             let new = NewTicket {
                 requester_name: email.split('@').next().unwrap().to_string(),
@@ -41,7 +42,10 @@ fn open_at(app: &TestApp, at: i64, email: &str, subject: &str, message: &str, la
                 lang,
             };
             let events = Desk::new(c, &ctx).open(&Actor::requester("x"), &new)?;
-            Ok(helpdesk::tickets::events::created(&events).next().unwrap().0)
+            Ok(helpdesk::tickets::events::created(&events)
+                .next()
+                .unwrap()
+                .0)
         })
         .unwrap()
 }
@@ -60,7 +64,14 @@ fn vpn_burst(app: &TestApp, start: i64) -> Vec<i64> {
         .enumerate()
         .map(|(i, (s, m))| {
             let lang = if i == 4 { Lang::Es } else { Lang::En };
-            open_at(app, start + 120 * i as i64, &format!("user{i}@office.example"), s, m, lang)
+            open_at(
+                app,
+                start + 120 * i as i64,
+                &format!("user{i}@office.example"),
+                s,
+                m,
+                lang,
+            )
         })
         .collect()
 }
@@ -77,11 +88,25 @@ fn a_burst_of_similar_tickets_raises_one_suspected_incident_and_unrelated_ones_n
         ("Need a second mouse", "For the meeting room."),
     ];
     for (i, (s, m)) in unrelated.iter().enumerate() {
-        open_at(&app, T0 + 30 * i as i64, &format!("other{i}@office.example"), s, m, Lang::En);
+        open_at(
+            &app,
+            T0 + 30 * i as i64,
+            &format!("other{i}@office.example"),
+            s,
+            m,
+            Lang::En,
+        );
     }
     // The same person writing five times about the VPN is no burst either.
     for i in 0..5 {
-        open_at(&app, T0 + 200 + i, "same@office.example", "VPN not connecting", "Again.", Lang::En);
+        open_at(
+            &app,
+            T0 + 200 + i,
+            "same@office.example",
+            "VPN not connecting",
+            "Again.",
+            Lang::En,
+        );
     }
     assert_eq!(app.count("SELECT count(*) FROM incidents"), 0);
 
@@ -89,14 +114,26 @@ fn a_burst_of_similar_tickets_raises_one_suspected_incident_and_unrelated_ones_n
     let later = T0 + 7200;
     let ids = vpn_burst(&app, later);
     assert_eq!(app.count("SELECT count(*) FROM incidents"), 1);
-    assert_eq!(app.count("SELECT count(*) FROM incidents WHERE status = 'suggested'"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM incidents WHERE status = 'suggested'"),
+        1
+    );
     let attached = app.count("SELECT count(*) FROM incident_tickets WHERE attached = 1");
     assert_eq!(attached, 6, "the first three raise it, the rest join it");
     // A matching ticket much later joins it rather than raising another.
-    let late = open_at(&app, later + 3600, "late@office.example", "VPN still down", "", Lang::En);
+    let late = open_at(
+        &app,
+        later + 3600,
+        "late@office.example",
+        "VPN still down",
+        "",
+        Lang::En,
+    );
     assert_eq!(app.count("SELECT count(*) FROM incidents"), 1);
     assert_eq!(
-        app.count(&format!("SELECT count(*) FROM incident_tickets WHERE ticket_id = {late}")),
+        app.count(&format!(
+            "SELECT count(*) FROM incident_tickets WHERE ticket_id = {late}"
+        )),
         1
     );
     // Outside the window, four VPN tickets spread over hours raise nothing new: the count stays.
@@ -113,16 +150,26 @@ fn a_burst_of_similar_tickets_raises_one_suspected_incident_and_unrelated_ones_n
     let incident: i64 = app.count("SELECT id FROM incidents");
     let token = csrf(&app.client, "/staff");
     // Without the CSRF token: refused, nothing changes.
-    let res = post_form(&app.client, &format!("/staff/incidents/{incident}/confirm"), &[]);
+    let res = post_form(
+        &app.client,
+        &format!("/staff/incidents/{incident}/confirm"),
+        &[],
+    );
     assert_ne!(res.status(), Status::SeeOther);
-    assert_eq!(app.count("SELECT count(*) FROM incidents WHERE status = 'open'"), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM incidents WHERE status = 'open'"),
+        0
+    );
     let res = post_form(
         &app.client,
         &format!("/staff/incidents/{incident}/confirm"),
         &[("csrf_token", &token)],
     );
     assert_eq!(res.status(), Status::SeeOther);
-    assert_eq!(app.count("SELECT count(*) FROM incidents WHERE status = 'open'"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM incidents WHERE status = 'open'"),
+        1
+    );
 }
 
 #[test]
@@ -133,17 +180,32 @@ fn detection_thresholds_are_admin_settings_and_bad_values_are_refused() {
     let res = post_form(
         &app.client,
         "/admin/settings/incidents",
-        &[("csrf_token", &token), ("enabled", "true"), ("min_tickets", "1"), ("window_minutes", "abc"), ("attach", "auto")],
+        &[
+            ("csrf_token", &token),
+            ("enabled", "true"),
+            ("min_tickets", "1"),
+            ("window_minutes", "abc"),
+            ("attach", "auto"),
+        ],
     );
     assert_eq!(res.status(), Status::UnprocessableEntity);
     let page = res.into_string().unwrap();
     assert!(page.contains("A whole number from 2 to 100."), "{page}");
     assert!(page.contains("A whole number of minutes from 1 to 1440."));
-    assert_eq!(app.count("SELECT count(*) FROM settings WHERE key LIKE 'incidents_%'"), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM settings WHERE key LIKE 'incidents_%'"),
+        0
+    );
     let res = post_form(
         &app.client,
         "/admin/settings/incidents",
-        &[("csrf_token", &token), ("enabled", "true"), ("min_tickets", "8"), ("window_minutes", "10"), ("attach", "suggest")],
+        &[
+            ("csrf_token", &token),
+            ("enabled", "true"),
+            ("min_tickets", "8"),
+            ("window_minutes", "10"),
+            ("attach", "suggest"),
+        ],
     );
     assert_eq!(res.status(), Status::SeeOther);
     // Six tickets are no longer enough.
@@ -172,11 +234,34 @@ fn a_published_incident_is_a_banner_on_the_portal_and_me_too_adds_a_linked_ticke
     let page = format!("/staff/incidents/{id}");
     let token = csrf(&staff, &page);
     // Publishing without a title: refused next to the field.
-    let res = post_form(&staff, &format!("{page}/publish"), &[("csrf_token", &token), ("public", "true"), ("public_title", " ")]);
+    let res = post_form(
+        &staff,
+        &format!("{page}/publish"),
+        &[
+            ("csrf_token", &token),
+            ("public", "true"),
+            ("public_title", " "),
+        ],
+    );
     assert_eq!(res.status(), Status::UnprocessableEntity);
-    assert!(res.into_string().unwrap().contains("A known issue needs a title for the portal."));
-    assert_eq!(app.count("SELECT count(*) FROM incidents WHERE public = 1"), 0);
-    let res = post_form(&staff, &format!("{page}/publish"), &[("csrf_token", &token), ("public", "true"), ("public_title", "VPN is down")]);
+    assert!(
+        res.into_string()
+            .unwrap()
+            .contains("A known issue needs a title for the portal.")
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM incidents WHERE public = 1"),
+        0
+    );
+    let res = post_form(
+        &staff,
+        &format!("{page}/publish"),
+        &[
+            ("csrf_token", &token),
+            ("public", "true"),
+            ("public_title", "VPN is down"),
+        ],
+    );
     assert_eq!(res.status(), Status::SeeOther);
 
     let visitor = app.other_client();
@@ -194,7 +279,11 @@ fn a_published_incident_is_a_banner_on_the_portal_and_me_too_adds_a_linked_ticke
     let before = app.count("SELECT count(*) FROM tickets");
     let token = csrf(&visitor, "/");
     let me_too = format!("/known-issues/{id}/me-too");
-    let res = post_form(&visitor, &me_too, &[("csrf_token", &token), ("email", "not-an-address")]);
+    let res = post_form(
+        &visitor,
+        &me_too,
+        &[("csrf_token", &token), ("email", "not-an-address")],
+    );
     assert_eq!(res.status(), Status::UnprocessableEntity);
     assert_eq!(app.count("SELECT count(*) FROM tickets"), before);
     // Without the CSRF token: refused.
@@ -202,7 +291,11 @@ fn a_published_incident_is_a_banner_on_the_portal_and_me_too_adds_a_linked_ticke
     assert_ne!(res.status(), Status::SeeOther);
     assert_eq!(app.count("SELECT count(*) FROM tickets"), before);
     // One step: a ticket linked to the incident, the requester on its page.
-    let res = post_form(&visitor, &me_too, &[("csrf_token", &token), ("email", "zoe@office.example")]);
+    let res = post_form(
+        &visitor,
+        &me_too,
+        &[("csrf_token", &token), ("email", "zoe@office.example")],
+    );
     assert_eq!(res.status(), Status::SeeOther);
     let to = location(&res);
     assert!(to.starts_with("/tickets/"), "{to}");
@@ -217,11 +310,19 @@ fn a_published_incident_is_a_banner_on_the_portal_and_me_too_adds_a_linked_ticke
     let ticket = get_ok(&visitor, &to);
     assert!(ticket.contains("VPN is down"));
     // Pressed again: the same ticket, no second one.
-    let res = post_form(&visitor, &me_too, &[("csrf_token", &token), ("email", "zoe@office.example")]);
+    let res = post_form(
+        &visitor,
+        &me_too,
+        &[("csrf_token", &token), ("email", "zoe@office.example")],
+    );
     assert_eq!(res.status(), Status::SeeOther);
     assert_eq!(app.count("SELECT count(*) FROM tickets"), before + 1);
     // An unknown or unpublished incident: 404.
-    let res = post_form(&visitor, "/known-issues/999/me-too", &[("csrf_token", &token), ("email", "zoe@office.example")]);
+    let res = post_form(
+        &visitor,
+        "/known-issues/999/me-too",
+        &[("csrf_token", &token), ("email", "zoe@office.example")],
+    );
     assert_eq!(res.status(), Status::NotFound);
 }
 
@@ -240,17 +341,35 @@ fn a_reply_on_the_incident_reaches_every_requester_and_resolving_resolves_them_a
     let page = format!("/staff/incidents/{id}");
     let token = csrf(&staff, &page);
     // An empty reply: refused next to the field, nothing queued.
-    let res = post_form(&staff, &format!("{page}/reply"), &[("csrf_token", &token), ("body", "  ")]);
+    let res = post_form(
+        &staff,
+        &format!("{page}/reply"),
+        &[("csrf_token", &token), ("body", "  ")],
+    );
     assert_eq!(res.status(), Status::UnprocessableEntity);
-    assert!(res.into_string().unwrap().contains("Write the reply first."));
+    assert!(
+        res.into_string()
+            .unwrap()
+            .contains("Write the reply first.")
+    );
     assert_eq!(app.count("SELECT count(*) FROM incident_batches"), 0);
-    let res = post_form(&staff, &format!("{page}/reply"), &[("csrf_token", &token), ("body", "The VPN gateway is restarting; back by 10:00.")]);
+    let res = post_form(
+        &staff,
+        &format!("{page}/reply"),
+        &[
+            ("csrf_token", &token),
+            ("body", "The VPN gateway is restarting; back by 10:00."),
+        ],
+    );
     assert_eq!(res.status(), Status::SeeOther);
     for i in 0..6 {
         let to = format!("user{i}@office.example");
         let got = smtp.wait_for_to(&to, 2);
         assert!(
-            got.iter().any(|m| m["text"].as_str().unwrap_or("").contains("The VPN gateway is restarting")),
+            got.iter().any(|m| m["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("The VPN gateway is restarting")),
             "{to}: {got:#?}"
         );
     }
@@ -259,9 +378,16 @@ fn a_reply_on_the_incident_reaches_every_requester_and_resolving_resolves_them_a
         app.count("SELECT count(DISTINCT ticket_id) FROM messages WHERE kind = 'staff' AND body LIKE 'The VPN gateway%'"),
         6
     );
-    let res = post_form(&staff, &format!("{page}/resolve"), &[("csrf_token", &token)]);
+    let res = post_form(
+        &staff,
+        &format!("{page}/resolve"),
+        &[("csrf_token", &token)],
+    );
     assert_eq!(res.status(), Status::SeeOther);
-    assert_eq!(app.count("SELECT count(*) FROM incidents WHERE status = 'resolved'"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM incidents WHERE status = 'resolved'"),
+        1
+    );
     for i in 0..6 {
         smtp.wait_for_to(&format!("user{i}@office.example"), 3);
     }
@@ -278,7 +404,9 @@ fn token(app: &TestApp, email: &str, scope: Scope) -> String {
     let email = email.to_string();
     app.db
         .write_blocking(move |c| {
-            let id: i64 = c.query_row("SELECT id FROM staff WHERE email = ?1", [&email], |r| r.get(0))?;
+            let id: i64 = c.query_row("SELECT id FROM staff WHERE email = ?1", [&email], |r| {
+                r.get(0)
+            })?;
             api_tokens::create(c, id, "test", scope, 0)
         })
         .unwrap()
@@ -293,11 +421,23 @@ fn the_api_lists_and_changes_incidents() {
     let auth = |t: &str| Header::new("Authorization", format!("Bearer {t}"));
     let res = app.client.get("/api/v1/incidents").dispatch();
     assert_eq!(res.status(), Status::Unauthorized);
-    let empty: Value = app.client.get("/api/v1/incidents").header(auth(&read)).dispatch().into_json().unwrap();
+    let empty: Value = app
+        .client
+        .get("/api/v1/incidents")
+        .header(auth(&read))
+        .dispatch()
+        .into_json()
+        .unwrap();
     assert_eq!(empty, json!({"incidents": []}));
 
     let ids = vpn_burst(&app, helpdesk::db::now() - 900);
-    let body: Value = app.client.get("/api/v1/incidents").header(auth(&read)).dispatch().into_json().unwrap();
+    let body: Value = app
+        .client
+        .get("/api/v1/incidents")
+        .header(auth(&read))
+        .dispatch()
+        .into_json()
+        .unwrap();
     let one = &body["incidents"][0];
     let id = one["id"].as_i64().unwrap();
     assert_eq!(one["status"], "suggested");
@@ -308,22 +448,45 @@ fn the_api_lists_and_changes_incidents() {
     assert!(one["tickets"][0].as_str().unwrap().len() == 12);
 
     let patch = |t: &str, path: &str, body: &str| {
-        app.client.patch(path.to_string()).header(auth(t)).header(ContentType::JSON).body(body.to_string()).dispatch()
+        app.client
+            .patch(path.to_string())
+            .header(auth(t))
+            .header(ContentType::JSON)
+            .body(body)
+            .dispatch()
     };
     let path = format!("/api/v1/incidents/{id}");
     let res = patch(&read, &path, r#"{"status": "open"}"#);
     assert_eq!(res.status(), Status::Forbidden);
     let res = patch(&rw, "/api/v1/incidents/999", r#"{"status": "open"}"#);
     assert_eq!(res.status(), Status::NotFound);
-    assert_eq!(res.into_json::<Value>().unwrap()["error"]["code"], "not_found");
-    for bad in [r#"{"status": "bogus"}"#, r#"{"public": true}"#, r#"{"status": 5}"#, r#"{"colour": "red"}"#] {
+    assert_eq!(
+        res.into_json::<Value>().unwrap()["error"]["code"],
+        "not_found"
+    );
+    for bad in [
+        r#"{"status": "bogus"}"#,
+        r#"{"public": true}"#,
+        r#"{"status": 5}"#,
+        r#"{"colour": "red"}"#,
+    ] {
         let res = patch(&rw, &path, bad);
         assert_eq!(res.status(), Status::UnprocessableEntity, "{bad}");
-        assert_eq!(res.into_json::<Value>().unwrap()["error"]["code"], "validation_failed");
+        assert_eq!(
+            res.into_json::<Value>().unwrap()["error"]["code"],
+            "validation_failed"
+        );
     }
-    assert_eq!(app.count("SELECT count(*) FROM incidents WHERE status = 'suggested' AND public = 0"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM incidents WHERE status = 'suggested' AND public = 0"),
+        1
+    );
 
-    let res = patch(&rw, &path, r#"{"public": true, "public_title": "VPN is down"}"#);
+    let res = patch(
+        &rw,
+        &path,
+        r#"{"public": true, "public_title": "VPN is down"}"#,
+    );
     assert_eq!(res.status(), Status::Ok);
     let now: Value = res.into_json().unwrap();
     assert_eq!(now["status"], "open");
@@ -338,6 +501,12 @@ fn the_api_lists_and_changes_incidents() {
     assert_eq!(now["public"], false);
     assert!(!get_ok(&app.other_client(), "/").contains("VPN is down since"));
     // Resolved incidents are no longer listed.
-    let body: Value = app.client.get("/api/v1/incidents").header(auth(&read)).dispatch().into_json().unwrap();
+    let body: Value = app
+        .client
+        .get("/api/v1/incidents")
+        .header(auth(&read))
+        .dispatch()
+        .into_json()
+        .unwrap();
     assert_eq!(body, json!({"incidents": []}));
 }

@@ -135,8 +135,7 @@ async fn update(
         .write(move |c| {
             // Publishing a suggestion confirms it, as on the incident page.
             let opens = change.status == Some(Status::Open)
-                || (before == Status::Suggested
-                    && change.public.as_ref().is_some_and(|(p, _)| *p));
+                || (before == Status::Suggested && change.public.as_ref().is_some_and(|(p, _)| *p));
             if opens && before == Status::Suggested {
                 store::set_status(c, id, Status::Open, at)?;
             }

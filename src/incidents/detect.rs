@@ -41,12 +41,12 @@ const STOPWORDS: &[&str] = &[
     "with", "from", "this", "that", "have", "has", "had", "was", "are", "but", "you", "your",
     "our", "all", "any", "get", "got", "since", "when", "what", "why", "how", "who", "there",
     "here", "into", "out", "off", "about", "again", "still", "just", "now", "today", "morning",
-    "please", "help", "hello", "thanks", "thank", "issue", "problem", "error", "working",
-    "work", "works", "anymore", "some", "does", "did", "will", "would", "could", "should", "its",
-    "hi", "dear", "regards", "una", "uno", "unos", "unas", "los", "las", "del", "con", "por",
-    "para", "que", "como", "pero", "mas", "muy", "sin", "sobre", "esta", "este", "esto", "hoy",
-    "desde", "hola", "gracias", "favor", "problema", "error", "funciona", "puedo", "tengo",
-    "hay", "mis", "sus", "nos", "ayuda",
+    "please", "help", "hello", "thanks", "thank", "issue", "problem", "error", "working", "work",
+    "works", "anymore", "some", "does", "did", "will", "would", "could", "should", "its", "hi",
+    "dear", "regards", "una", "uno", "unos", "unas", "los", "las", "del", "con", "por", "para",
+    "que", "como", "pero", "mas", "muy", "sin", "sobre", "esta", "este", "esto", "hoy", "desde",
+    "hola", "gracias", "favor", "problema", "error", "funciona", "puedo", "tengo", "hay", "mis",
+    "sus", "nos", "ayuda",
 ];
 
 /// The words of a ticket: of its subject alone and of subject and first lines together.
@@ -175,7 +175,14 @@ fn window(conn: &Connection, category_id: i64, newest: i64, since: i64) -> Resul
              ORDER BY t.id DESC LIMIT ?4",
         )?
         .query_map(
-            params![category_id, newest, since, MAX_CANDIDATES, BODY_CHARS, RECENT_IDS],
+            params![
+                category_id,
+                newest,
+                since,
+                MAX_CANDIDATES,
+                BODY_CHARS,
+                RECENT_IDS
+            ],
             |r| {
                 let subject: String = r.get(2)?;
                 let body: String = r.get(4)?;

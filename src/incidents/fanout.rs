@@ -21,7 +21,13 @@ use crate::workflow::{Ctx, Desk};
 const PASS_BUDGET: Duration = Duration::from_secs(20);
 
 /// Queues the reply `body` to every ticket of the incident, as `staff_id`, and wakes the job.
-pub fn queue_reply(conn: &Connection, incident_id: i64, staff_id: i64, body: &str, now: i64) -> Result<i64> {
+pub fn queue_reply(
+    conn: &Connection,
+    incident_id: i64,
+    staff_id: i64,
+    body: &str,
+    now: i64,
+) -> Result<i64> {
     let id = store::queue_batch(conn, incident_id, "reply", staff_id, body, now)?;
     crate::jobs::wake::after_commit(crate::jobs::INCIDENT_FANOUT);
     Ok(id)

@@ -115,7 +115,10 @@ pub struct KnownIssue {
 
 /// The known issues a text typed on the portal is about (the suggestions while typing show
 /// them first): those sharing a significant word with its title or keywords.
-pub fn known_issues_for(conn: &rusqlite::Connection, text: &str) -> crate::error::Result<Vec<KnownIssue>> {
+pub fn known_issues_for(
+    conn: &rusqlite::Connection,
+    text: &str,
+) -> crate::error::Result<Vec<KnownIssue>> {
     let typed = detect::words(text);
     if typed.is_empty() {
         return Ok(Vec::new());

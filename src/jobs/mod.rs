@@ -91,7 +91,12 @@ pub const JOBS: &[Job] = &[
         always,
         crate::tickets::bulk::pass,
     ),
-    Job::new(INCIDENT_FANOUT, every_second, always, crate::incidents::fanout::pass),
+    Job::new(
+        INCIDENT_FANOUT,
+        every_second,
+        always,
+        crate::incidents::fanout::pass,
+    ),
 ];
 
 /// One job.

@@ -33,7 +33,10 @@ fn since(page: &Page<'_>, t: i64) -> String {
     let (Ok(at), Ok(today)) = (Timestamp::from_second(t), Timestamp::from_second(page.now)) else {
         return String::new();
     };
-    let (at, today) = (at.to_zoned_datetime(zone.clone()), today.to_zoned_datetime(zone));
+    let (at, today) = (
+        at.to_zoned_datetime(zone.clone()),
+        today.to_zoned_datetime(zone),
+    );
     if at.date() == today.date() {
         at.strftime("%H:%M").to_string()
     } else {
@@ -142,7 +145,9 @@ async fn me_too(
         category_id: incident.category_id,
         priority_id,
         subject: clean(&issue.title, MAX_SUBJECT),
-        message: page.t("known_issue_me_too_message").replace("{title}", &issue.title),
+        message: page
+            .t("known_issue_me_too_message")
+            .replace("{title}", &issue.title),
         attachments: Vec::new(),
         channel: Channel::Portal,
         assignee_id: None,

@@ -106,7 +106,12 @@ async fn page_data(app: &App, page: &Page<'_>, incident: &Incident, form: Value)
 }
 
 #[get("/incidents/<id>")]
-async fn incident_page(staff: StaffUser, page: Page<'_>, app: &State<App>, id: i64) -> Result<Html> {
+async fn incident_page(
+    staff: StaffUser,
+    page: Page<'_>,
+    app: &State<App>,
+    id: i64,
+) -> Result<Html> {
     let incident = load(app, &staff, id).await?;
     let data = page_data(app, &page, &incident, json!({})).await?;
     page.render("staff/incident.html", data)
@@ -203,7 +208,14 @@ async fn reply(
         errors.add("body", "incident_error_resolved");
     }
     if !errors.is_empty() {
-        return refused(app, &page, &incident, json!({ "body": form.0.body }), errors).await;
+        return refused(
+            app,
+            &page,
+            &incident,
+            json!({ "body": form.0.body }),
+            errors,
+        )
+        .await;
     }
     let (me, at) = (staff.id, now());
     app.db
@@ -331,10 +343,7 @@ async fn attach(
 ) -> Result<Flash<Redirect>> {
     load(app, &staff, id).await?;
     let ticket = form.0.ticket_id;
-    let done = app
-        .db
-        .write(move |c| store::attach(c, id, ticket))
-        .await?;
+    let done = app.db.write(move |c| store::attach(c, id, ticket)).await?;
     if !done {
         return Err(Error::NotFound);
     }

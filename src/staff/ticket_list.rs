@@ -168,7 +168,8 @@ pub(super) async fn ticket_list(
     // from the tickets' text, which moves their revisions too).
     let listed: Vec<(i64, i64)> = result.tickets.iter().map(|t| (t.id, t.revision)).collect();
     let incidents = super::incidents::summaries(app, &staff).await?;
-    let fingerprint = json!([result.total, result.has_next, listed, hidden, all_tags, incidents]);
+    let fingerprint = json!([result.total, result.has_next, listed, hidden, all_tags]);
+    let fingerprint = json!([fingerprint, incidents]);
     let key = pg.list_page_key("staff/list.html", format!("{qs}&page={}", filter.page));
     let inputs = pg.page_inputs(0, &refdata, &app.settings(), fingerprint);
     if let Some(html) = pg.kept_page(&key, &inputs) {
