@@ -16,6 +16,7 @@ pub mod desk_time;
 pub mod error;
 pub mod fields;
 pub mod i18n;
+pub mod incidents;
 pub mod jobs;
 pub mod kb;
 pub mod live;

@@ -264,6 +264,8 @@ impl<'a> Desk<'a> {
         // Then the service-level clocks (a rule's new priority moves the targets too), so the
         // mail after sees the due times.
         crate::sla::react(self.conn, &events, self.ctx.now)?;
+        // Burst detection on new tickets (after the rules, which may move their category).
+        crate::incidents::detect::react(self.conn, &events, self.ctx.now)?;
         // The reports' facts, after the clocks (they copy the due times).
         crate::reports::metrics::react(self.conn, &events, self.ctx.now)?;
         notifications(self.conn, &self.ctx.mail, &events)?;

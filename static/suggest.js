@@ -68,14 +68,32 @@
     }).catch(() => {});
   }
 
+  // Published known issues the text is about come first, each leading to its "Me too".
+  function renderKnown(issues) {
+    if (!issues.length) return;
+    const list = el('ul', 'plain suggest-list suggest-known');
+    issues.forEach((i) => {
+      const item = el('li', 'suggest-item');
+      item.appendChild(el('strong', '', box.dataset.known + ' '));
+      item.appendChild(document.createTextNode(i.title + ' '));
+      const link = el('a', 'button button-small', box.dataset.meToo);
+      link.href = i.url;
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+  }
+
   function render(data) {
     const articles = data.articles || [];
+    const known = data.known_issues || [];
     box.textContent = '';
-    announce(articles.length);
-    if (!articles.length) {
+    announce(articles.length + known.length);
+    if (!articles.length && !known.length) {
       box.hidden = true;
       return;
     }
+    renderKnown(known);
     const heading = el('h2', 'suggest-heading', box.dataset.heading);
     heading.id = 'suggest-heading';
     box.appendChild(heading);

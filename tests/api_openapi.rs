@@ -329,6 +329,24 @@ pub fn examples(fx: &Fixture) -> BTreeMap<(String, String), Vec<Call>> {
             Call::new(Method::Get, download, None, 401),
         ],
     );
+    // Incidents (tests/incidents.rs checks the changes themselves).
+    ex.insert(
+        key("GET", "/incidents"),
+        vec![
+            Call::new(Method::Get, "/api/v1/incidents", read, 200),
+            Call::new(Method::Get, "/api/v1/incidents", None, 401),
+        ],
+    );
+    ex.insert(
+        key("PATCH", "/incidents/{id}"),
+        vec![
+            Call::new(Method::Patch, "/api/v1/incidents/999", rw, 404)
+                .json(json!({"status": "open"})),
+            Call::new(Method::Patch, "/api/v1/incidents/999", read, 403)
+                .json(json!({"status": "open"})),
+            Call::new(Method::Patch, "/api/v1/incidents/999", rw, 422).json(json!({"status": 5})),
+        ],
+    );
     ex
 }
 

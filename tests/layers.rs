@@ -99,6 +99,7 @@ const DOMAIN: &[&str] = &[
     "csv_export.rs",
     "fields/",
     "live/",
+    "incidents/",
 ];
 
 /// Whether `text` names `path` as a whole: `crate::web` is the web layer, `crate::webhooks` is

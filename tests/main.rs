@@ -40,6 +40,7 @@ mod fields;
 mod fields_browser;
 mod followers;
 mod i18n;
+mod incidents;
 mod jobs;
 mod kb;
 mod kb_more;

@@ -12,6 +12,7 @@ mod bans;
 mod categories;
 mod desk_hours;
 mod fields;
+mod incident_settings;
 mod jobs;
 mod mail;
 mod mail_queue;
@@ -45,6 +46,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(rules::routes());
     all.extend(recurring::routes());
     all.extend(settings::routes());
+    all.extend(incident_settings::routes());
     all.extend(sla::routes());
     all.extend(mail::routes());
     all.extend(mail_queue::routes());

@@ -116,7 +116,9 @@ pub(super) async fn page_data(app: &App, forms: Forms, errors: FieldErrors) -> R
     } else {
         ""
     };
+    let incidents = super::incident_settings::stored(app).await?;
     Ok(json!({
+        "incidents": incidents,
         "refused": refused,
         "form": forms.settings.unwrap_or_else(|| stored_settings(app)),
         "hours": forms.hours.unwrap_or_else(|| desk_hours::grid(&week)),

@@ -11,6 +11,7 @@ pub mod body;
 pub mod error;
 mod fields;
 pub mod guard;
+pub mod incidents;
 pub mod messages;
 pub mod openapi;
 pub mod rate_limit;
@@ -32,6 +33,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(messages::routes());
     routes.extend(attachments::routes());
     routes.extend(openapi::routes());
+    routes.extend(incidents::routes());
     routes
 }
 

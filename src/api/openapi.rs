@@ -14,6 +14,7 @@ const BASE: &str = include_str!("openapi/base.json");
 const FRAGMENTS: &[(&str, &str)] = &[
     ("tickets.json", include_str!("openapi/tickets.json")),
     ("reference.json", include_str!("openapi/reference.json")),
+    ("incidents.json", include_str!("openapi/incidents.json")),
 ];
 
 /// The assembled document, managed by Rocket.

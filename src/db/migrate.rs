@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0038_similar_terms.sql"),
     include_str!("migrations/0037_triage.sql"),
     include_str!("migrations/0035_live_events.sql"),
+    include_str!("migrations/0036_incidents.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;

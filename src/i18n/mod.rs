@@ -91,6 +91,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.similar.json"),
             include_str!("en.triage.json"),
             include_str!("en.live.json"),
+            include_str!("en.incidents.json"),
         ],
     ),
     (
@@ -117,6 +118,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.similar.json"),
             include_str!("es.triage.json"),
             include_str!("es.live.json"),
+            include_str!("es.incidents.json"),
         ],
     ),
 ];

@@ -43,6 +43,8 @@ pub const WEBHOOK_DELIVER: &str = "webhook_deliver";
 
 /// Works through the bulk actions on "all tickets matching this filter" (`tickets::bulk`).
 pub const BULK_ACTIONS: &str = "bulk_actions";
+/// Sends an incident's reply to (or resolves) each of its tickets (`incidents::fanout`).
+pub const INCIDENT_FANOUT: &str = "incident_fanout";
 
 /// Retrains the triage model when enough new tickets were resolved (`triage`).
 pub const TRIAGE_TRAIN: &str = "triage_train";
@@ -101,6 +103,12 @@ pub const JOBS: &[Job] = &[
         crate::triage::train_pass,
     ),
     Job::new(LIVE_PRUNE, jobs_interval, always, crate::live::prune_pass),
+    Job::new(
+        INCIDENT_FANOUT,
+        every_second,
+        always,
+        crate::incidents::fanout::pass,
+    ),
 ];
 
 /// One job.

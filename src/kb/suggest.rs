@@ -1,7 +1,8 @@
 //! Suggestions while an employee writes a ticket: `GET /suggest?q=` answers with the best
 //! published articles (title, address and a snippet of their text, Markdown rendered to text),
 //! never tickets: the portal has no accounts, so another employee's ticket, even its subject,
-//! is not for whoever types there. `POST /suggest/solved` counts "this solved my problem" clicks
+//! is not for whoever types there. Published known issues the text is about come first
+//! (`crate::incidents::known_issues_for`), so the employee can say "Me too" instead. `POST /suggest/solved` counts "this solved my problem" clicks
 //! as deflected tickets.
 
 use rocket::form::FromForm;
@@ -26,8 +27,16 @@ pub struct ArticleHit {
     snippet: String,
 }
 
+/// A published incident the typed text is about; `url` leads to its "Me too" on the page.
+#[derive(Serialize)]
+pub struct KnownIssueHit {
+    title: String,
+    url: String,
+}
+
 #[derive(Serialize)]
 pub struct Suggestions {
+    known_issues: Vec<KnownIssueHit>,
     articles: Vec<ArticleHit>,
 }
 
@@ -36,9 +45,21 @@ async fn suggest(app: &State<App>, lang: Lang, q: Option<&str>) -> Result<Json<S
     let q: String = q.unwrap_or("").chars().take(MAX_QUERY).collect();
     let Some(expr) = crate::search::match_any_expr(&q) else {
         return Ok(Json(Suggestions {
+            known_issues: Vec::new(),
             articles: Vec::new(),
         }));
     };
+    let typed = q.clone();
+    let known_issues = app
+        .db
+        .read_quick(move |c| crate::incidents::known_issues_for(c, &typed))
+        .await?
+        .into_iter()
+        .map(|i| KnownIssueHit {
+            url: format!("#known-issue-{}", i.id),
+            title: i.title,
+        })
+        .collect();
     let articles = app
         .db
         .read(move |c| store::search_text(c, lang, super::PUBLIC_STATES, &expr, LIMIT))
@@ -51,7 +72,10 @@ async fn suggest(app: &State<App>, lang: Lang, q: Option<&str>) -> Result<Json<S
             snippet: a.snippet.unwrap_or_default(),
         })
         .collect();
-    Ok(Json(Suggestions { articles }))
+    Ok(Json(Suggestions {
+        known_issues,
+        articles,
+    }))
 }
 
 #[derive(FromForm)]

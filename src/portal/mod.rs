@@ -5,6 +5,7 @@
 pub mod abuse;
 mod access;
 mod cc;
+mod known_issues;
 mod live;
 pub mod mine;
 mod print;
@@ -72,9 +73,11 @@ async fn home_data(
         .into_iter()
         .map(|a| json!({ "slug": a.slug, "title": a.title, "lang": a.lang }))
         .collect();
+    let known_issues = known_issues::banner(app, page, cookies).await?;
     Ok(
         json!({ "recent": access::granted(cookies), "lookup": lookup, "error": error,
-               "popular": popular, "chat_open": live::chat_open(app) }),
+               "popular": popular, "chat_open": live::chat_open(app),
+               "known_issues": known_issues }),
     )
 }
 
@@ -102,12 +105,15 @@ pub(crate) fn portal_choices(refdata: &RefData, typed: Option<&fields::validate:
 async fn new_ticket_page(page: Page<'_>, app: &State<App>) -> Result<Html> {
     let refdata = load_refdata(app, page.lang).await?;
     let settings = app.settings();
-    // With triage on, the form offers (and defaults to) "I don't know": not a kept page, so
-    // turning triage on or off shows at once.
-    if app.db.read_quick(crate::triage::enabled).await? {
+    // With triage on, the form offers (and defaults to) "I don't know"; a known issue shows its
+    // banner: either way not a kept page, so turning triage on or off, or publishing, shows at once.
+    let triage_unknown = app.db.read_quick(crate::triage::enabled).await?;
+    let issues = known_issues::published(app).await?;
+    if triage_unknown || !issues.is_empty() {
+        let banner = known_issues::banner_of(&page, &issues, false);
         return page.render(
             "portal/new.html",
-            json!({ "choices": portal_choices(&refdata, None), "form": {}, "errors": {}, "settings": settings, "triage_unknown": true }),
+            json!({ "choices": portal_choices(&refdata, None), "form": {}, "errors": {}, "settings": settings, "triage_unknown": triage_unknown, "known_issues": banner }),
         );
     }
     page.render_shared("portal/new.html", &refdata, &settings, || {
@@ -712,5 +718,6 @@ pub fn routes() -> Vec<Route> {
     all.extend(print::routes());
     all.extend(cc::routes());
     all.extend(live::routes());
+    all.extend(known_issues::routes());
     all
 }

@@ -33,9 +33,10 @@ pub(super) async fn staff_home(staff: StaffUser, pg: Page<'_>, app: &State<App>)
             Ok((home, crate::tickets::list::next_deadline(c, at)?))
         })
         .await?;
+    let incidents = super::incidents::summaries(app, &staff).await?;
     // Kept while every number (and link) is the same; the minute is in the inputs too.
-    let fingerprint = json!(home);
-    let data = json!({ "home": fingerprint.clone() });
+    let fingerprint = json!([&home, &incidents]);
+    let data = json!({ "home": home, "incidents": incidents });
     let mut inputs = pg.page_inputs(0, &refdata, &app.settings(), fingerprint);
     // The overdue and due-today numbers move when a deadline passes.
     inputs.until = until;

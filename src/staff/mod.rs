@@ -7,6 +7,7 @@ mod canned;
 mod canned_use;
 mod followers;
 mod home;
+mod incidents;
 mod list_columns;
 mod live;
 mod login;
@@ -414,5 +415,6 @@ pub fn routes() -> Vec<Route> {
     all.extend(two_factor::routes());
     all.extend(password::routes());
     all.extend(api_tokens::routes());
+    all.extend(incidents::routes());
     all
 }

@@ -177,7 +177,9 @@ pub(super) async fn ticket_list(
     // Kept while the same tickets, at the same revisions, are listed (a search's snippets come
     // from the tickets' text, which moves their revisions too).
     let listed: Vec<(i64, i64)> = result.tickets.iter().map(|t| (t.id, t.revision)).collect();
+    let incidents = super::incidents::summaries(app, &staff).await?;
     let fingerprint = json!([result.total, result.has_next, listed, hidden, all_tags]);
+    let fingerprint = json!([fingerprint, incidents]);
     let mut inputs = pg.page_inputs(0, &refdata, &app.settings(), fingerprint);
     inputs.until = until;
     if let Some(html) = pg.kept_page(&key, &inputs) {
@@ -204,6 +206,7 @@ pub(super) async fn ticket_list(
         "due_sort_qs": due_sort_qs,
         "all_tags": all_tags,
         "field_filters": filter_choices(&refdata, &filter.fields),
+        "incidents": incidents,
     });
     pg.render_kept(key, inputs, data)
 }
