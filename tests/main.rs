@@ -75,6 +75,8 @@ mod staff;
 mod ticket_pages;
 mod time_spent;
 mod timeouts;
+mod tools16_bulk;
+mod tools16_fields;
 mod two_factor;
 mod ux_list;
 mod ux_list_browser;

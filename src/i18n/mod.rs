@@ -88,6 +88,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.merge.json"),
             include_str!("en.fields.json"),
             include_str!("en.portal.json"),
+            include_str!("en.tools16.json"),
         ],
     ),
     (
@@ -111,6 +112,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.merge.json"),
             include_str!("es.fields.json"),
             include_str!("es.portal.json"),
+            include_str!("es.tools16.json"),
         ],
     ),
 ];

@@ -27,6 +27,7 @@ mod ticket_sla;
 mod ticket_spam;
 mod ticket_tools;
 mod ticket_update;
+mod ticket_update_fields;
 mod two_factor;
 
 use rocket::form::FromForm;
