@@ -177,10 +177,8 @@ fn a_reply_with_custom_field_changes_is_one_action_and_only_changed_fields_count
             )?)
         })
         .unwrap();
-    let page = get_ok(&app.client, &format!("/staff/tickets/{id}"));
-    // Pretend the page was loaded before the change: what it showed was Laptop.
+    // The page was loaded before that change: what it showed was Laptop.
     let was = format!("was_fields[{d}]");
-    let _ = page;
     let (status, _) = send_page_form(
         &app.client,
         id,
