@@ -319,3 +319,118 @@ echo "- demo --tickets $TICKETS --articles $ARTICLES: $((demo_ms / 1000)).$(prin
 echo "- cold start to first answered request: ${cold_ms} ms"
 echo "- resident memory: $((rss_idle / 1024)) MB idle, $((rss_load / 1024)) MB after the load"
 echo "- release binary: $(( $(stat -c %s "$BIN") / 1024 / 1024 )) MB ($(stat -c %s "$BIN") bytes)"
+
+# --- tools16 (issue 16): submissions with five custom fields, and a 10,000-ticket bulk change ---
+# (a) The portal form with five custom fields (text, number, date, select, checkbox; two required)
+# against the same form without any, back to back: two demo categories with no automation rule
+# and no demo field ("Email" without fields, "Phones" with the five). The fields are added to the
+# database with the server stopped (the server keeps its reference data), then it starts again.
+# (b) "All 10,000 tickets matching this filter" (a tag on every tenth ticket) get a new status in
+# the background while wrk loads the staff ticket page and submits tickets; the job's total time
+# from its rows, the page's and the submissions' p99 (and worst) during it against just before.
+if wanted "custom fields|bulk change"; then
+    kill "$PID"; wait "$PID" 2>/dev/null || true
+    read -r CAT_PLAIN CAT_FIELDS FIELD_IDS < <(python3 - "$DB" <<'PY'
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1])
+now = int(time.time())
+cat = lambda name: c.execute("SELECT id FROM categories WHERE name = ?", (name,)).fetchone()[0]
+plain, phones = cat("Email"), cat("Phones")
+ids = []
+for key, label, kind, options, required in [
+    ("bench_asset", "Bench asset number", "text", "", 1),
+    ("bench_floor", "Bench floor", "number", "", 0),
+    ("bench_bought", "Bench purchase date", "date", "", 0),
+    ("bench_model", "Bench model", "select", "Desk phone\nMobile\nHeadset", 1),
+    ("bench_spare", "Bench spare needed", "checkbox", "", 0),
+]:
+    c.execute("INSERT OR IGNORE INTO fields (key, label, kind, options, required, visible_to_requester, sort, active, created_at)"
+              " VALUES (?, ?, ?, ?, ?, 1, 90, 1, ?)", (key, label, kind, options, required, now))
+    fid = c.execute("SELECT id FROM fields WHERE key = ?", (key,)).fetchone()[0]
+    c.execute("INSERT OR IGNORE INTO field_categories (field_id, category_id) VALUES (?, ?)", (fid, phones))
+    ids.append(str(fid))
+# (b)'s filter: a tag on every tenth ticket.
+c.execute("INSERT OR IGNORE INTO tags (name, created_at) VALUES ('bulkbench', ?)", (now,))
+tag = c.execute("SELECT id FROM tags WHERE name = 'bulkbench'").fetchone()[0]
+c.execute("INSERT OR IGNORE INTO ticket_tags (ticket_id, tag_id) SELECT id, ? FROM tickets WHERE id % 10 = 1 LIMIT 10000", (tag,))
+c.commit()
+print(plain, phones, ",".join(ids))
+PY
+)
+    HELPDESK_LOG_LEVEL=off HELPDESK_API_RATE_PER_MINUTE=1000000000 \
+        HELPDESK_SUBMIT_LIMIT_PER_EMAIL_HOUR=0 HELPDESK_SUBMIT_LIMIT_PER_ADDRESS_HOUR=0 "$BIN" --db "$DB" serve --bind "127.0.0.1:$PORT" >>"$WORK/serve.log" 2>&1 &
+    PID=$!
+    until curl -sf -o /dev/null "$BASE/healthz"; do sleep 0.002; done
+    # Fresh cookies: the session and CSRF cookies of the first start may not survive it.
+    token=$(curl -s -c "$WORK/staff2.jar" "$BASE/staff/login" | csrf_of)
+    curl -s -o /dev/null -b "$WORK/staff2.jar" -c "$WORK/staff2.jar" --data-urlencode "csrf_token=$token" \
+        --data-urlencode "email=marta@demo.example" --data-urlencode "password=$MARTA_PASSWORD" "$BASE/staff/login"
+    STAFF_COOKIE=$(cookie_header "$WORK/staff2.jar")
+    portal_token=$(curl -s -c "$WORK/portal2.jar" "$BASE/tickets/new" | csrf_of)
+    PORTAL2_COOKIE=$(cookie_header "$WORK/portal2.jar")
+    IFS=, read -r F1 F2 F3 F4 F5 <<<"$FIELD_IDS"
+    post_script submit_plain "$PORTAL2_COOKIE" "" "csrf_token=$portal_token" "name=Bench Mark" \
+        "email=bench@office.example" "category=$CAT_PLAIN" "priority=" "subject=Mail stuck in the outbox" \
+        "message=Outlook keeps the message in the outbox since this morning."
+    post_script submit_fields "$PORTAL2_COOKIE" "" "csrf_token=$portal_token" "name=Bench Mark" \
+        "email=bench@office.example" "category=$CAT_FIELDS" "priority=" "subject=Desk phone has no dial tone" \
+        "message=The phone on desk 12 shows no line since this morning." \
+        "fields[$F1]=AT-4711" "fields[$F2]=3" "fields[$F3]=2024-05-17" "fields[$F4]=Desk phone" "fields[$F5]=true"
+    TOOLS16=()
+    tickets16() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM tickets WHERE category_id = ?", (int(sys.argv[2]),)).fetchone()[0])' "$DB" "$1"; }
+    values16() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM ticket_field_values WHERE field_id = ?", (int(sys.argv[2]),)).fetchone()[0])' "$DB" "$F1"; }
+    wrk16() { # NAME PATH SCRIPT|'' COOKIE|'' [THREADS CONNECTIONS DURATION]: one table row
+        local out args=(-t"${5:-$THREADS}" -c"${6:-$CONNECTIONS}" -d"${7:-$DURATION}" --latency)
+        [ -n "$3" ] && args+=(-s "$3")
+        [ -n "$4" ] && args+=(-H "Cookie: $4")
+        out=$(wrk "${args[@]}" "$BASE$2")
+        TOOLS16+=("| $1 | $(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out") | $(awk '$1 == "50%" {print $2}' <<<"$out") | $(awk '$1 == "99%" {print $2}' <<<"$out") | $(awk '$1 == "Latency" {print $4}' <<<"$out") | $(awk '/Non-2xx or 3xx/ {print $NF}' <<<"$out") |")
+    }
+    if wanted "custom fields"; then
+        p0=$(tickets16 "$CAT_PLAIN"); v0=$(values16)
+        wrk16 "ticket submission, no custom fields" /tickets "$WORK/submit_plain.lua" ""
+        wrk16 "ticket submission with five custom fields" /tickets "$WORK/submit_fields.lua" ""
+        wrk16 "ticket submission, no custom fields (again)" /tickets "$WORK/submit_plain.lua" ""
+        wrk16 "ticket submission with five custom fields (again)" /tickets "$WORK/submit_fields.lua" ""
+        TOOLS16_NOTE="- submissions stored: $(( $(tickets16 "$CAT_PLAIN") - p0 )) without fields, $(( $(values16) - v0 )) with the five fields (each with its five values)"
+    fi
+    if wanted "bulk change"; then
+        open_status=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT id FROM statuses WHERE slug = '"'"'waiting'"'"'").fetchone()[0])' "$DB")
+        wrk16 "staff ticket page, before the bulk change" "/staff/tickets/$TICKET_ID" "" "$STAFF_COOKIE" 1 4 10s
+        wrk16 "ticket submission, before the bulk change" /tickets "$WORK/submit_plain.lua" "" 1 2 10s
+        staff_token=$(curl -s -H "Cookie: $STAFF_COOKIE" "$BASE/staff/tickets?view=all&tag=bulkbench" | csrf_of)
+        t0=$(ms_now)
+        job_url=$(curl -s -o /dev/null -w '%{redirect_url}' -H "Cookie: $STAFF_COOKIE" \
+            --data-urlencode "csrf_token=$staff_token" --data-urlencode "all_matching=true" \
+            --data-urlencode "filter=view=all&tag=bulkbench" --data-urlencode "status=$open_status" \
+            "$BASE/staff/tickets/bulk")
+        JOB_ID=${job_url##*/}
+        # The page and the submissions under the job, for as long as it may take (30 s at most).
+        # Each in a subshell of its own (its row comes back through a file).
+        ( wrk16 "staff ticket page, during the bulk change" "/staff/tickets/$TICKET_ID" "" "$STAFF_COOKIE" 1 4 30s; printf '%s\n' "${TOOLS16[-1]}" >"$WORK/during_page.row" ) &
+        W1=$!
+        ( wrk16 "ticket submission, during the bulk change" /tickets "$WORK/submit_plain.lua" "" 1 2 30s; printf '%s\n' "${TOOLS16[-1]}" >"$WORK/during_submit.row" ) &
+        W2=$!
+        bulk_ms=
+        while [ -z "$bulk_ms" ] && [ $(( $(ms_now) - t0 )) -lt 120000 ]; do
+            done16=$(python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute("SELECT done, total, finished_at IS NOT NULL FROM bulk_jobs WHERE id = ?", (int(sys.argv[2]),)).fetchone(); print(*r)' "$DB" "$JOB_ID" 2>/dev/null || echo "0 0 0")
+            read -r d16 n16 f16 <<<"$done16"
+            [ "$f16" = 1 ] && bulk_ms=$(( $(ms_now) - t0 ))
+            sleep 0.1
+        done
+        wait "$W1" || true
+        wait "$W2" || true
+        BULK_NOTE="- bulk change of all $n16 tickets matching \"tag=bulkbench\" (job $JOB_ID, one transaction per ticket): ${bulk_ms:-not finished within 120000} ms from the POST to the job's end; $d16 of $n16 done"
+    fi
+    echo
+    echo "### tools16: custom fields and a bulk change (wrk, $(nproc) cores)"
+    echo
+    echo "| scenario | requests/s | p50 | p99 | max | non-2xx/3xx |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    printf '%s\n' "${TOOLS16[@]}"
+    [ -f "$WORK/during_page.row" ] && cat "$WORK/during_page.row"
+    [ -f "$WORK/during_submit.row" ] && cat "$WORK/during_submit.row"
+    echo
+    [ -n "${TOOLS16_NOTE:-}" ] && echo "$TOOLS16_NOTE"
+    [ -n "${BULK_NOTE:-}" ] && echo "$BULK_NOTE"
+fi

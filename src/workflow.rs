@@ -8,7 +8,7 @@
 
 use rusqlite::Connection;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::notify::{self, MailCtx};
 use crate::tickets::actions::{self, Changes, NewMessage};
 use crate::tickets::{Actor, Event, MessageKind, NewTicket, What, assignment};
@@ -103,6 +103,53 @@ impl<'a> Desk<'a> {
         self.react(events)
     }
 
+    /// A reply (or note) and custom field changes sent together from the staff ticket page's
+    /// one form: one transaction, one moment (one entry in the history), reactions once for all
+    /// of it (one follower mail). The values go first, so the reply's mail shows them.
+    pub fn reply_with_fields(
+        &self,
+        actor: &Actor,
+        ticket_id: i64,
+        message: &NewMessage,
+        changes: &Changes,
+        values: &[(i64, Option<String>)],
+    ) -> Result<Vec<Event>> {
+        let now = self.ctx.now;
+        let mut events = self.values_of(actor, ticket_id, values)?;
+        events.extend(actions::reply(
+            self.conn, actor, ticket_id, message, changes, now,
+        )?);
+        self.react(events)
+    }
+
+    /// "Save changes": the ticket's fields and custom field values as one action (see
+    /// `reply_with_fields`).
+    pub fn update_with_fields(
+        &self,
+        actor: &Actor,
+        ticket_id: i64,
+        changes: &Changes,
+        values: &[(i64, Option<String>)],
+    ) -> Result<Vec<Event>> {
+        let now = self.ctx.now;
+        let mut events = self.values_of(actor, ticket_id, values)?;
+        events.extend(actions::update(self.conn, actor, ticket_id, changes, now)?);
+        self.react(events)
+    }
+
+    /// The custom field changes of a combined action, without reactions (its caller's run once).
+    fn values_of(
+        &self,
+        actor: &Actor,
+        ticket_id: i64,
+        values: &[(i64, Option<String>)],
+    ) -> Result<Vec<Event>> {
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        actions::set_fields(self.conn, actor, ticket_id, values, self.ctx.now)
+    }
+
     pub fn resolve(&self, actor: &Actor, ticket_id: i64) -> Result<Vec<Event>> {
         let events = actions::resolve(self.conn, actor, ticket_id, self.ctx.now)?;
         self.react(events)
@@ -175,6 +222,12 @@ impl<'a> Desk<'a> {
         action: &crate::tickets::bulk::BulkAction,
     ) -> Result<Vec<Event>> {
         let now = self.ctx.now;
+        if action.delete {
+            return self.bulk_delete(actor, ticket_id);
+        }
+        if let Some(ban) = action.spam {
+            return self.mark_spam(actor, ticket_id, ban);
+        }
         let changes = Changes {
             status: action.status,
             priority: action.priority,
@@ -222,6 +275,21 @@ impl<'a> Desk<'a> {
         removed: &mut actions::Removed,
     ) -> Result<Vec<Event>> {
         actions::delete(self.conn, actor, ticket_id, removed)
+    }
+
+    /// A bulk deletion of one ticket: as `delete_ticket`, for a ticket the admin may see (an
+    /// admin limited to some categories deletes nothing of the others).
+    fn bulk_delete(&self, actor: &Actor, ticket_id: i64) -> Result<Vec<Event>> {
+        let ticket = crate::tickets::get(self.conn, ticket_id)?.ok_or(Error::NotFound)?;
+        let allowed = match actor.staff_id {
+            Some(id) => crate::auth::access::staff_may_see(self.conn, id, ticket.category_id)?,
+            None => false,
+        };
+        if !allowed {
+            return Err(Error::NotFound);
+        }
+        let mut removed = actions::Removed::default();
+        self.delete_ticket(actor, ticket_id, &mut removed)
     }
 
     fn react(&self, events: Vec<Event>) -> Result<Vec<Event>> {

@@ -82,6 +82,8 @@ mod ticket_pages;
 mod time_spent;
 mod timeouts;
 mod triage;
+mod tools16_bulk;
+mod tools16_fields;
 mod two_factor;
 mod ux_list;
 mod ux_list_browser;

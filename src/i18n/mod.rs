@@ -92,6 +92,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("en.triage.json"),
             include_str!("en.live.json"),
             include_str!("en.incidents.json"),
+            include_str!("en.tools16.json"),
         ],
     ),
     (
@@ -119,6 +120,7 @@ pub const CATALOG_SOURCES: [(&str, &[&str]); 2] = [
             include_str!("es.triage.json"),
             include_str!("es.live.json"),
             include_str!("es.incidents.json"),
+            include_str!("es.tools16.json"),
         ],
     ),
 ];

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::tickets::bulk::{self, BulkAction, Failure, IN_REQUEST, MAX_TICKETS};
 use crate::tickets::{RefData, normalize_tracking_id, tags};
 use crate::web::csrf::{Checked, CsrfForm};
-use crate::web::{Answer, App, Html, Page, PageResult};
+use crate::web::{Answer, App, ClientIp, Html, Page, PageResult};
 
 #[derive(FromForm, serde::Serialize)]
 struct BulkForm {
@@ -41,6 +41,10 @@ struct BulkForm {
     remove_tag: String,
     #[field(default = String::new())]
     merge_into: String,
+    /// Takes the tickets out of the desk: `spam`, `spam_ban` (and ban each requester's address)
+    /// or `delete` (admins only, after a confirmation); empty: neither.
+    #[field(default = String::new())]
+    take_out: String,
     /// Every ticket the list's filter shows, not just the ticked ones.
     #[field(default = false)]
     all_matching: bool,
@@ -93,6 +97,14 @@ fn action_of(
         "" => None,
         raw => Some(normalize_tracking_id(raw).ok_or("merge_error_unknown")?),
     };
+    let (spam, delete) = match form.take_out.trim() {
+        "" => (None, false),
+        "spam" => (Some(false), false),
+        "spam_ban" => (Some(true), false),
+        "delete" if staff.is_admin => (None, true),
+        "delete" => return Err("bulk_error_delete_admins"),
+        _ => return Err("bulk_error_bad_value"),
+    };
     let action = BulkAction {
         status: pick(&form.status, |id| {
             refdata.statuses.iter().any(|s| s.id == id)
@@ -110,10 +122,21 @@ fn action_of(
         add_tag: optional_tag(&form.add_tag)?,
         remove_tag: optional_tag(&form.remove_tag)?,
         merge_into,
+        spam: None,
+        delete: false,
     };
-    if action.is_empty() {
+    if action.is_empty() && spam.is_none() && !delete {
         return Err("bulk_error_no_action");
     }
+    // Spam and deletion take the tickets out of the desk: changing them too would mean nothing.
+    if (spam.is_some() || delete) && !action.is_empty() {
+        return Err("bulk_error_take_out_alone");
+    }
+    let action = BulkAction {
+        spam,
+        delete,
+        ..action
+    };
     Ok(action)
 }
 
@@ -127,9 +150,13 @@ fn list_url(filter: &str) -> String {
 }
 
 fn refusal(page: &Page<'_>, form: &BulkForm, key: &str) -> PageResult {
+    refusal_text(page, form, &page.t(key))
+}
+
+fn refusal_text(page: &Page<'_>, form: &BulkForm, text: &str) -> PageResult {
     let html = page.render(
         "staff/bulk_result.html",
-        json!({ "error": page.t(key), "back": list_url(&form.filter) }),
+        json!({ "error": text, "back": list_url(&form.filter) }),
     )?;
     Ok(Answer::from((Status::UnprocessableEntity, html)))
 }
@@ -157,6 +184,7 @@ async fn bulk_action(
     staff: StaffUser,
     page: Page<'_>,
     app: &State<App>,
+    ip: ClientIp,
     form: Checked<BulkForm>,
 ) -> PageResult {
     let form = form.0;
@@ -167,7 +195,18 @@ async fn bulk_action(
     };
     let (mut ids, mut failures) = ticked(&form.ids);
     if form.all_matching {
-        let filter = super::ticket_list::filter_from_query(&staff, &page.time(), &form.filter);
+        let filter = match super::ticket_list::filter_from_query(
+            &staff,
+            &page.time(),
+            &refdata,
+            &form.filter,
+        ) {
+            Ok(filter) => filter,
+            Err(name) => {
+                let text = page.t("list_error_bad_filter").replace("{name}", &name);
+                return refusal_text(&page, &form, &text);
+            }
+        };
         let (rd, me) = (refdata.clone(), staff.id);
         ids = app
             .db
@@ -210,6 +249,14 @@ async fn bulk_action(
             return Ok(Answer::from((Status::Ok, html)));
         }
     }
+    if action.delete && !form.confirm {
+        // Nothing is deleted before the admin has seen how many tickets go, and said so.
+        let html = page.render(
+            "staff/bulk_delete_confirm.html",
+            json!({ "form": form, "count": ids.len() + failures.len() }),
+        )?;
+        return Ok(Answer::from((Status::Ok, html)));
+    }
     if form.all_matching || ids.len() > IN_REQUEST {
         let (me, at) = (staff.id, now());
         let job = app
@@ -222,12 +269,15 @@ async fn bulk_action(
     let mail = app.mail_ctx();
     let mut changed = 0;
     let mut refused = Vec::new();
+    // Read before a deletion takes them: the failures name tickets by tracking ID.
+    let wanted = ids.clone();
+    let known = app.db.read(move |c| bulk::tracking_ids(c, &wanted)).await?;
     for id in ids {
-        let (who, mail, action) = (who.clone(), mail.clone(), action.clone());
+        let (who, mail, action, ip) = (who.clone(), mail.clone(), action.clone(), ip.0.clone());
         // One transaction per ticket: a refusal undoes that ticket alone.
         let done = app
             .db
-            .write(move |c| bulk::apply_one(c, &mail, &who, id, &action, now()))
+            .write(move |c| bulk::apply_one(c, &mail, &who, id, &action, now(), Some(&ip)))
             .await;
         match done {
             Ok(_) => changed += 1,
@@ -235,15 +285,18 @@ async fn bulk_action(
             Err(e) => refused.push((id, bulk::reason(&e))),
         }
     }
-    let ids: Vec<i64> = refused.iter().map(|(id, _)| *id).collect();
-    let known = app.db.read(move |c| bulk::tracking_ids(c, &ids)).await?;
     failures.extend(refused.into_iter().map(|(id, reason)| Failure {
         ticket_id: id,
         tracking_id: known.iter().find(|(k, _)| *k == id).map(|(_, t)| t.clone()),
         reason,
     }));
     if failures.is_empty() {
-        let text = page.t("bulk_done").replace("{n}", &changed.to_string());
+        let key = match (action.delete, action.spam.is_some()) {
+            (true, _) => "bulk_done_deleted",
+            (_, true) => "bulk_done_spam",
+            _ => "bulk_done",
+        };
+        let text = page.t(key).replace("{n}", &changed.to_string());
         return Ok(Answer::from(Flash::success(
             Redirect::to(list_url(&form.filter)),
             text,

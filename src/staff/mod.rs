@@ -31,6 +31,7 @@ mod ticket_spam;
 mod ticket_tools;
 mod ticket_triage;
 mod ticket_update;
+mod ticket_update_fields;
 mod two_factor;
 
 use rocket::form::FromForm;

@@ -1,7 +1,9 @@
 //! A ticket's custom fields on its staff page (`templates/staff/ticket_parts/custom_fields.html`): the
-//! fields of its category, editable in one form, and the values of fields that no longer apply
-//! (deactivated, or of another category) kept and shown as such. Saving goes through the
-//! `set_fields` ticket action, which records each change in the history.
+//! fields of its category, their inputs part of the page's one form (`ticket-form`, saved with
+//! the reply or "Save changes", see `ticket_update_fields`), and the values of fields that no
+//! longer apply (deactivated, or of another category) kept and shown as such. The card's own
+//! endpoint (`POST /staff/tickets/<id>/fields`) stays for plain posts (scripts, older pages):
+//! both go through the `set_fields` ticket action, which records each change in the history.
 
 use std::collections::HashMap;
 
@@ -26,7 +28,9 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// What the card shows: `editable`, the fields the ticket's category asks for (with the values
-/// typed into a refused form, else the stored ones), and `kept`, stored values of the others.
+/// typed into a refused form, else the stored ones, and `was`, the values the page first showed,
+/// kept through refusals so a change stays a change), and `kept`, stored values of the others.
+/// The inputs belong to the page's one form (`ticket_update_fields`).
 pub(super) fn card(
     refdata: &RefData,
     ticket: &Ticket,
@@ -34,21 +38,40 @@ pub(super) fn card(
     lang: Lang,
     draft: Option<&Draft>,
 ) -> Value {
-    let typed = draft.and_then(|d| d.form.get("fields"));
+    let form = draft.map(|d| &d.form);
+    let typed_of = |name: &str, id: &str| -> Option<Vec<String>> {
+        form?
+            .get(name)?
+            .get(id)
+            .and_then(|v| serde_json::from_value::<Vec<String>>(v.clone()).ok())
+    };
+    let was_on_form = |id: &str| {
+        form.and_then(|f| f.get("fields_shown"))
+            .and_then(Value::as_array)
+            .is_some_and(|shown| shown.iter().any(|s| s.as_str() == Some(id)))
+    };
     let editable: Vec<Value> = fields::asked(&refdata.fields, ticket.category_id, Audience::Staff)
         .map(|def| {
+            let id = def.id.to_string();
+            let stored = values
+                .iter()
+                .find(|(fid, _)| *fid == def.id)
+                .map(|(_, v)| fields::typed_values(def.kind, v))
+                .unwrap_or_default();
+            let typed = typed_of("fields", &id);
             let shown = match typed {
-                Some(typed) => typed
-                    .get(def.id.to_string())
-                    .and_then(|v| serde_json::from_value::<Vec<String>>(v.clone()).ok())
-                    .unwrap_or_default(),
-                None => values
-                    .iter()
-                    .find(|(id, _)| *id == def.id)
-                    .map(|(_, v)| fields::typed_values(def.kind, v))
-                    .unwrap_or_default(),
+                Some(typed) => typed,
+                None if was_on_form(&id) => Vec::new(),
+                None => stored.clone(),
             };
-            fields::input_json(refdata, def, shown)
+            let was = match typed_of("was_fields", &id) {
+                Some(was) => was,
+                None if was_on_form(&id) => Vec::new(),
+                None => stored,
+            };
+            let mut input = fields::input_json(refdata, def, shown);
+            input["was"] = json!(was);
+            input
         })
         .collect();
     let asked: Vec<i64> = fields::asked(&refdata.fields, ticket.category_id, Audience::Staff)

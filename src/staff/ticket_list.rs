@@ -256,50 +256,132 @@ pub(super) fn filter_of(
     }
 }
 
-/// The list's filter from its query string as the bulk form carries it (`qs`, the list's own
-/// link to itself), parsed as the list page parses its query.
+/// The list's query as the bulk form carries it (`qs`, the list's own link to itself), read by
+/// Rocket's form parser: every parameter may repeat (the first value given counts, as on the
+/// page), unknown ones are ignored, and the custom field filters (`field_<id>=option`) are read
+/// from the same string by `field_filters`.
+#[derive(rocket::FromForm, Default)]
+struct ListQuery {
+    view: Vec<String>,
+    status: Vec<String>,
+    priority: Vec<String>,
+    category: Vec<String>,
+    assignee: Vec<String>,
+    q: Vec<String>,
+    sort: Vec<String>,
+    dir: Vec<String>,
+    created_from: Vec<String>,
+    created_to: Vec<String>,
+    resolved_from: Vec<String>,
+    resolved_to: Vec<String>,
+    tag: Vec<String>,
+}
+
+/// The first non-empty value of a repeated parameter.
+fn first(values: &[String]) -> Option<&str> {
+    values.iter().map(|v| v.trim()).find(|v| !v.is_empty())
+}
+
+/// The list's filter from the query string the bulk form carries, as the list page reads it.
+/// The page shrugs off a value it does not know (no filter); a bulk action on "all matching"
+/// must not, or it would change more tickets than the list showed: such a value is refused with
+/// the name of its parameter.
 pub(super) fn filter_from_query(
     staff: &StaffUser,
     time: &crate::desk_time::format::ViewerTime<'_>,
+    refdata: &crate::tickets::RefData,
     qs: &str,
-) -> Filter {
-    let pairs: Vec<(String, String)> = qs
-        .split('&')
-        .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| {
-            let decode = |s: &str| {
-                rocket::http::RawStr::new(&s.replace('+', " "))
-                    .url_decode_lossy()
-                    .into_owned()
-            };
-            (decode(k), decode(v))
-        })
-        .collect();
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, v)| k == name && !v.is_empty())
-            .map(|(_, v)| v.as_str())
-    };
-    let owned = |name: &str| get(name).map(str::to_string);
+) -> std::result::Result<Filter, String> {
+    let parsed = rocket::form::Form::<ListQuery>::parse_encoded(rocket::http::RawStr::new(qs))
+        .map_err(|e| {
+            e.iter()
+                .next()
+                .and_then(|e| e.name.as_ref().map(|n| n.to_string()))
+                .unwrap_or_else(|| "filter".to_string())
+        })?;
+    for (name, values) in [
+        ("status", &parsed.status),
+        ("priority", &parsed.priority),
+        ("category", &parsed.category),
+        ("assignee", &parsed.assignee),
+    ] {
+        if first(values).is_some_and(|v| v.parse::<i64>().is_err()) {
+            return Err(name.to_string());
+        }
+    }
+    let known = |v: Option<&str>, names: &[&str]| v.is_none_or(|v| names.contains(&v));
+    let views: Vec<&str> = View::ALL.iter().map(|v| v.as_str()).collect();
+    let sorts: Vec<&str> = Sort::ALL.iter().map(|s| s.as_str()).collect();
+    for (name, ok) in [
+        ("view", known(first(&parsed.view), &views)),
+        ("sort", known(first(&parsed.sort), &sorts)),
+        ("dir", known(first(&parsed.dir), &["asc", "desc"])),
+    ] {
+        if !ok {
+            return Err(name.to_string());
+        }
+    }
+    let owned = |v: &[String]| first(v).map(str::to_string);
     let days = DayParams {
-        created_from: owned("created_from"),
-        created_to: owned("created_to"),
-        resolved_from: owned("resolved_from"),
-        resolved_to: owned("resolved_to"),
-        tag: owned("tag"),
+        created_from: owned(&parsed.created_from),
+        created_to: owned(&parsed.created_to),
+        resolved_from: owned(&parsed.resolved_from),
+        resolved_to: owned(&parsed.resolved_to),
+        tag: owned(&parsed.tag),
     };
     let asked = [
-        get("view"),
-        get("status"),
-        get("priority"),
-        get("category"),
-        get("assignee"),
-        get("q"),
-        get("sort"),
-        get("dir"),
+        first(&parsed.view),
+        first(&parsed.status),
+        first(&parsed.priority),
+        first(&parsed.category),
+        first(&parsed.assignee),
+        first(&parsed.q),
+        first(&parsed.sort),
+        first(&parsed.dir),
     ];
-    filter_of(staff, time, asked, None, &days)
+    let mut filter = filter_of(staff, time, asked, None, &days);
+    let spans = [
+        (
+            "created_from",
+            &days.created_from,
+            &days.created_to,
+            &filter.created,
+        ),
+        (
+            "resolved_from",
+            &days.resolved_from,
+            &days.resolved_to,
+            &filter.resolved,
+        ),
+    ];
+    for (name, from, to, parsed) in spans {
+        if (from.is_some() || to.is_some()) && parsed.is_none() {
+            return Err(name.to_string());
+        }
+    }
+    if days.tag.is_some() && filter.tag.is_none() {
+        return Err("tag".to_string());
+    }
+    // The same parser as the page's own query: a custom field filter the page would ignore is
+    // refused here.
+    let uri = rocket::http::uri::Origin::parse_owned(format!("/staff/tickets?{qs}"))
+        .map_err(|_| "filter".to_string())?;
+    filter.fields = field_filters(&uri, refdata);
+    if let Some(query) = uri.query() {
+        for (name, value) in query.segments() {
+            let Some(id) = name
+                .strip_prefix("field_")
+                .and_then(|id| id.parse::<i64>().ok())
+            else {
+                continue;
+            };
+            // Repeated, the first value that fits counts (as on the page).
+            if !value.is_empty() && !filter.fields.iter().any(|(f, _)| *f == id) {
+                return Err(name.to_string());
+            }
+        }
+    }
+    Ok(filter)
 }
 
 /// Where a page of the list stands among the matches, for "26–50 of 1,000+": its first and

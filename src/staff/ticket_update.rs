@@ -8,7 +8,11 @@
 //!
 //! The form carries the values the agent saw (`was_*`): only a field the agent changed is a
 //! change, so a reply never undoes what someone else changed meanwhile. A post without them
-//! (older clients, the tests' plain posts) applies every field it names.
+//! (older clients, the tests' plain posts) applies every field it names. The custom fields card
+//! joins the form the same way (`ticket_update_fields`): a reply with custom field changes is
+//! one action too.
+
+use std::collections::HashMap;
 
 use rocket::State;
 use rocket::form::FromForm;
@@ -87,6 +91,14 @@ pub(super) struct DeskForm<'r> {
     /// somebody else exist (`presence::reply_collision`).
     #[field(default = String::new())]
     seen_at: String,
+    /// The custom fields' values as typed (`fields[<id>]`, see `ticket_update_fields`), what
+    /// the page showed of them (`was_fields[<id>]`) and which fields it showed.
+    #[field(default = HashMap::new())]
+    fields: HashMap<String, Vec<String>>,
+    #[field(default = HashMap::new())]
+    was_fields: HashMap<String, Vec<String>>,
+    #[field(default = Vec::new())]
+    fields_shown: Vec<String>,
 }
 
 impl CsrfForm for DeskForm<'_> {
@@ -102,6 +114,8 @@ impl DeskForm<'_> {
             "message": self.message, "silent": self.silent,
             "canned": self.canned, "canned_id": self.canned_id, "canned_apply": self.canned_apply,
             "minutes": self.minutes,
+            "fields": self.fields, "was_fields": self.was_fields,
+            "fields_shown": self.fields_shown,
         });
         for (name, value) in self.fields() {
             if let Some(value) = value {
@@ -266,8 +280,25 @@ pub(super) async fn reply(
             None => errors.add("status", "ux_error_status"),
         }
     }
+    let values = super::ticket_update_fields::changes(
+        &refdata,
+        &ticket,
+        &form.fields,
+        &form.was_fields,
+        &form.fields_shown,
+        &mut errors,
+    );
     if save_only {
-        return save_fields(&page, app, &staff, &form, ticket.id, changes, errors).await;
+        return save_fields(
+            &page,
+            app,
+            &staff,
+            &form,
+            ticket.id,
+            (changes, values),
+            errors,
+        )
+        .await;
     }
     validate::message(&form.message, &mut errors);
     let canned = canned_use::chosen(&page, app, &staff, id, &form.canned_id, &mut errors).await?;
@@ -313,7 +344,7 @@ pub(super) async fn reply(
     let written = app
         .db
         .write(move |c| {
-            let events = Desk::new(c, &ctx).reply(&who, id, &message, &all)?;
+            let events = Desk::new(c, &ctx).reply_with_fields(&who, id, &message, &all, &values)?;
             if let Some(minutes) = minutes {
                 let message_id = events.iter().find_map(|e| match e.what {
                     What::MessageAdded { message_id, .. } if e.ticket_id == id => Some(message_id),
@@ -343,9 +374,10 @@ pub(super) async fn reply(
         What::MessageAdded { message_id, .. } if e.ticket_id == id => Some(message_id),
         _ => None,
     });
-    let fields_changed = events
-        .iter()
-        .any(|e| matches!(e.what, What::Changed { .. }) && e.by.staff_id == Some(staff.id));
+    let fields_changed = events.iter().any(|e| {
+        matches!(e.what, What::Changed { .. } | What::FieldsChanged { .. })
+            && e.by.staff_id == Some(staff.id)
+    });
     let key = match (kind, fields_changed) {
         (MessageKind::Note, false) => "ux_flash_note_added",
         (MessageKind::Note, true) => "ux_flash_note_and_changes",
@@ -376,7 +408,7 @@ async fn save_fields(
     staff: &StaffUser,
     form: &DeskForm<'_>,
     id: i64,
-    changes: Changes,
+    (changes, values): (Changes, Vec<(i64, Option<String>)>),
     errors: FieldErrors,
 ) -> PageResult {
     if !errors.is_empty() {
@@ -389,7 +421,7 @@ async fn save_fields(
     let ctx = Ctx::new(app.mail_ctx(), now());
     let written = app
         .db
-        .write(move |c| Desk::new(c, &ctx).update(&who, id, &changes))
+        .write(move |c| Desk::new(c, &ctx).update_with_fields(&who, id, &changes, &values))
         .await;
     let events = match written {
         Ok(events) => events,

@@ -41,11 +41,24 @@ pub struct BulkAction {
     pub remove_tag: Option<String>,
     /// The tracking ID of the ticket to merge every selected ticket into.
     pub merge_into: Option<String>,
+    /// Mark as spam (`Some(true)`: and ban each requester's address). Alone, never with the
+    /// changes above.
+    #[serde(default)]
+    pub spam: Option<bool>,
+    /// Delete for good (admins only, after a confirmation). Alone, never with anything else.
+    #[serde(default)]
+    pub delete: bool,
 }
 
 impl BulkAction {
     pub fn is_empty(&self) -> bool {
         *self == BulkAction::default()
+    }
+
+    /// Whether it takes the tickets out of the desk (spam or deletion): such an action does
+    /// nothing else.
+    pub fn takes_out(&self) -> bool {
+        self.spam.is_some() || self.delete
     }
 }
 
@@ -68,7 +81,8 @@ pub fn reason(e: &Error) -> String {
 }
 
 /// Applies `action` to one ticket in one write transaction (the caller's); its events' reactions
-/// run there too. See `workflow::Desk::bulk`.
+/// run there too. See `workflow::Desk::bulk`. A deletion is audited by tracking ID, as the
+/// ticket page's own delete is (`ip`: the client's address when a request does it).
 pub fn apply_one(
     conn: &Connection,
     mail: &MailCtx,
@@ -76,9 +90,16 @@ pub fn apply_one(
     ticket_id: i64,
     action: &BulkAction,
     now: i64,
+    ip: Option<&str>,
 ) -> Result<usize> {
     let ctx = Ctx::new(mail.clone(), now);
-    Ok(Desk::new(conn, &ctx).bulk(actor, ticket_id, action)?.len())
+    let events = Desk::new(conn, &ctx).bulk(actor, ticket_id, action)?;
+    for e in &events {
+        if let crate::tickets::What::Deleted { tracking_id } = &e.what {
+            crate::audit::record(conn, actor.staff_id, "ticket_deleted", tracking_id, ip)?;
+        }
+    }
+    Ok(events.len())
 }
 
 /// A background bulk job as its page shows it.
@@ -231,7 +252,15 @@ fn work_one(ctx: &JobCtx, job: &Job, ticket: i64) -> Result<()> {
         }
         let actor = job_actor(c, job.staff_id)?.ok_or(Error::Forbidden)?;
         let mail = MailCtx::from_parts(&config, &Settings::load(c)?);
-        apply_one(c, &mail, &actor, ticket, &job.action, crate::db::now())?;
+        apply_one(
+            c,
+            &mail,
+            &actor,
+            ticket,
+            &job.action,
+            crate::db::now(),
+            None,
+        )?;
         settle(c, job.id, ticket, None)?;
         Ok(())
     });

@@ -436,6 +436,24 @@ pub fn insert_field_change(
     )
 }
 
+/// The old and new stored values of the newest history entry of custom field `field_id` on the
+/// ticket: what its latest change did (the follower mail of that change says it).
+pub fn last_field_change(
+    conn: &Connection,
+    ticket_id: i64,
+    field_id: i64,
+) -> Result<Option<(Option<String>, Option<String>)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT old_value, new_value FROM ticket_events
+             WHERE ticket_id = ?1 AND field = ?2 AND new_id = ?3 ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(params![ticket_id, CUSTOM_FIELD_EVENT, field_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
+}
+
 /// The history's `field` of a custom field's change.
 pub const CUSTOM_FIELD_EVENT: &str = "custom_field";
 
