@@ -41,6 +41,8 @@ thread_local! {
 /// never if that write fails or its commit does. For what must not happen before the change is
 /// visible to every reader: waking a job for work just queued, telling live pages of a change.
 /// Call it from inside a `Db::write`/`write_blocking` closure, next to the statement it is about.
+/// A hook runs on the writer thread, with the write connection taken: it must be quick and must
+/// not write (signal a task that does).
 pub fn after_commit(hook: impl FnOnce() + 'static) {
     HOOKS.with(|h| h.borrow_mut().push(Box::new(hook)));
 }
