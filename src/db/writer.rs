@@ -12,7 +12,7 @@
 
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -267,10 +267,8 @@ fn more(queue: &Receiver<Box<dyn Request>>, full: bool) -> Option<Box<dyn Reques
     if full {
         return None;
     }
-    match queue.try_recv() {
-        Ok(request) => Some(request),
-        Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
-    }
+    // Empty, or closed (the last handle gone): either way the group ends here.
+    queue.try_recv().ok()
 }
 
 /// Rolls the open transaction back and answers every kept request with `e`.
