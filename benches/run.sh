@@ -21,8 +21,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 for tool in wrk curl python3; do
     command -v "$tool" >/dev/null || { echo "benches/run.sh needs $tool (apt-get install $tool)" >&2; exit 1; }
 done
-cargo build --release --locked --quiet
-BIN=$PWD/target/release/helpdesk
+# BIN=PATH benches an already built binary (e.g. a copy of the previous commit's, to compare
+# before and after in the same minute); by default the release build of this tree.
+if [ -z "${BIN:-}" ]; then
+    cargo build --release --locked --quiet
+    BIN=$PWD/target/release/helpdesk
+fi
 
 WORK=$(mktemp -d)
 PID=
@@ -297,6 +301,22 @@ PY
     kill "$STREAMS_PID" 2>/dev/null; wait "$STREAMS_PID" 2>/dev/null
     LIVE_LINE="- 500 open live event streams ($(cat "$WORK/streams.out") answered 200): server resident memory $((rss_live_before / 1024)) MB before, $((rss_live_open / 1024)) MB with them open (+$(( (rss_live_open - rss_live_before) / 1024 )) MB)"
 fi
+# --- group commit: one agent's page reads while 16 clients submit tickets (the writer busy) ---
+# The submissions run a second longer than the reads, so every read happens under the writes.
+UNDER_WRITES=()
+under_writes() {
+    local name=$1 path=$2 cookie=$3 secs=${DURATION%s} bg out
+    wanted "$name" || return 0
+    [[ $secs =~ ^[0-9]+$ ]] || secs=10
+    wrk -t1 -c"$CONNECTIONS" -d"$((secs + 1))s" -s "$WORK/submit.lua" "$BASE/tickets" >"$WORK/under.out" &
+    bg=$!
+    sleep 0.5
+    out=$(wrk -t1 -c1 -d"$DURATION" --latency -H "Cookie: $cookie" "$BASE$path")
+    wait "$bg"
+    UNDER_WRITES+=("| $name | $(awk '$1 == "50%" {print $2}' <<<"$out") | $(awk '$1 == "99%" {print $2}' <<<"$out") | $(awk '/Requests\/sec/ {printf "%.0f", $2}' "$WORK/under.out") |")
+}
+under_writes "staff ticket page, read while submissions run" "/staff/tickets/$TICKET_ID" "$STAFF_COOKIE"
+under_writes "staff ticket list (open view), read while submissions run" /staff/tickets "$STAFF_COOKIE"
 rss_load=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
 
 echo "## Benchmark: $TICKETS tickets, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores, $(date -u +%F)"
@@ -311,6 +331,14 @@ echo "| page | p50 | p99 |"
 echo "|---|---:|---:|"
 printf '%s\n' "${SINGLE[@]}"
 echo
+if [ ${#UNDER_WRITES[@]} -gt 0 ]; then
+    echo "One agent reading while wrk -t1 -c$CONNECTIONS submits tickets:"
+    echo
+    echo "| page | p50 | p99 | submissions/s meanwhile |"
+    echo "|---|---:|---:|---:|"
+    printf '%s\n' "${UNDER_WRITES[@]}"
+    echo
+fi
 [ -n "$CSV_LINE" ] && echo "$CSV_LINE"
 [ -n "$LIVE_LINE" ] && echo "$LIVE_LINE"
 echo "- active automation rules during the run: $RULES"

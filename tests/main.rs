@@ -39,6 +39,7 @@ mod error_pages;
 mod fields;
 mod fields_browser;
 mod followers;
+mod groupcommit;
 mod i18n;
 mod incidents;
 mod jobs;

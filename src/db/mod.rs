@@ -1,31 +1,60 @@
 //! SQLite access: one writer connection (writes are serialised, so "database is locked" never
-//! reaches a user) and a small pool of readers, all used from Tokio's blocking pool so queries
-//! never stall the async runtime.
+//! reaches a user) and a small pool of readers, used off the async runtime. Async writes go to
+//! the writer thread, which commits the requests waiting together (group commit, `writer`).
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use tokio::sync::{AcquireError, Semaphore};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use tokio::sync::{AcquireError, Semaphore, oneshot};
 
 use crate::error::{Error, Result};
 
 mod migrate;
+mod writer;
 pub use migrate::{SCHEMA_VERSION, migrate};
+pub use writer::{MAX_GROUP, MAX_GROUP_TIME, after_commit};
 
 /// At most this many read connections exist; more concurrent readers wait for one. Each holds
 /// its own page cache, so the bound is also what keeps memory flat under load.
 const MAX_READERS: usize = 4;
 
+/// At most this many async writes wait in the writer's queue; more callers wait for room here,
+/// without a thread, so a flood of requests cannot grow the queue without bound.
+const MAX_QUEUED_WRITES: usize = 256;
+
 #[derive(Clone)]
 pub struct Db {
     path: Arc<PathBuf>,
+    /// The write connection: the writer thread takes it for each group, `write_blocking` for
+    /// each of its transactions.
     writer: Arc<Mutex<Connection>>,
+    queue: Arc<WriteQueue>,
     readers: Arc<ReaderPool>,
-    /// Async writers queue here rather than each on a blocking thread waiting for the lock.
+    /// Room in the writer's queue (see `MAX_QUEUED_WRITES`).
     write_permit: Arc<Semaphore>,
+}
+
+/// The writer thread and the way to it. When the last `Db` handle goes, the queue closes and
+/// the thread ends; dropping waits for it, so the connection is closed when `Db` is gone.
+struct WriteQueue {
+    sender: Option<Sender<Box<dyn writer::Request>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for WriteQueue {
+    fn drop(&mut self) {
+        self.sender.take();
+        if let Some(thread) = self.thread.take()
+            && thread.thread().id() != std::thread::current().id()
+        {
+            let _ = thread.join();
+        }
+    }
 }
 
 struct ReaderPool {
@@ -70,15 +99,26 @@ impl Db {
     pub fn open(path: &Path) -> Result<Db> {
         let mut writer = open_connection(path)?;
         migrate(&mut writer)?;
+        let writer = Arc::new(Mutex::new(writer));
+        let (sender, queue) = std::sync::mpsc::channel();
+        let conn = writer.clone();
+        let thread = std::thread::Builder::new()
+            .name("db-writer".into())
+            .spawn(move || writer::run(conn, queue))
+            .map_err(|e| Error::internal(format!("cannot start the writer thread: {e}")))?;
         Ok(Db {
             path: Arc::new(path.to_path_buf()),
-            writer: Arc::new(Mutex::new(writer)),
+            writer,
+            queue: Arc::new(WriteQueue {
+                sender: Some(sender),
+                thread: Some(thread),
+            }),
             readers: Arc::new(ReaderPool {
                 state: Mutex::new((Vec::new(), 0)),
                 returned: Condvar::new(),
                 permits: Semaphore::new(MAX_READERS),
             }),
-            write_permit: Arc::new(Semaphore::new(1)),
+            write_permit: Arc::new(Semaphore::new(MAX_QUEUED_WRITES)),
         })
     }
 
@@ -165,43 +205,67 @@ impl Db {
         out
     }
 
-    /// Runs `f` in one IMMEDIATE transaction on the single writer; commits when it returns Ok,
-    /// then wakes the jobs `f` asked for with `jobs::wake::after_commit`.
+    /// Runs `f` on the single writer, in the transaction of the group of writes waiting with it
+    /// (in a savepoint of its own unless it is the group's first); answers once that commit is
+    /// done, so the change is durable and every reader sees it. `f`'s error undoes its changes
+    /// only. Hooks `f` registered with `after_commit` (job wakes and the like) run after the commit.
     pub async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction) -> Result<T> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        let _permit = self.write_permit.acquire().await.map_err(closed)?;
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || db.write_blocking(f))
+        let _room = self.write_permit.acquire().await.map_err(closed)?;
+        let (reply, answer) = oneshot::channel();
+        let request: Box<dyn writer::Request> = Box::new(writer::Pending::new(f, reply));
+        let sent = match &self.queue.sender {
+            Some(sender) => sender.send(request).is_ok(),
+            None => false,
+        };
+        if !sent {
+            return Err(Error::internal("the database is closing"));
+        }
+        let out = answer
             .await
-            .map_err(|e| Error::internal(format!("write task failed: {e}")))?
+            .map_err(|_| Error::internal("the writer stopped before answering"))?;
+        self.read_only_said_plainly(out)
     }
 
-    pub fn write_blocking<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+    /// Async writes queued or being written now (each holds its room until it is answered).
+    pub fn queued_writes(&self) -> usize {
+        MAX_QUEUED_WRITES - self.write_permit.available_permits()
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction of its own on the writer connection, on this
+    /// thread, taking the connection between two groups: for jobs and the CLI, whose closures
+    /// borrow from their caller. Its `after_commit` hooks run once it committed.
+    pub fn write_blocking<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         // A panic while holding the lock leaves the connection usable (the transaction rolls
         // back on drop), so a poisoned lock is recovered rather than failing every later write.
         let mut conn = self
             .writer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _ = writer::take_hooks(); // left by no write that committed
         let result = (|| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let out = f(&tx)?;
             tx.commit()?;
             Ok(out)
         })();
-        // The jobs woken for work queued in the transaction (see `jobs::wake`): only once it is
-        // committed, so they find it; never when it rolled back.
+        drop(conn);
+        // What the transaction asked for once committed (see `after_commit`); never when it
+        // rolled back.
+        let hooks = writer::take_hooks();
         if result.is_ok() {
-            crate::jobs::wake::flush();
-        } else {
-            crate::jobs::wake::discard();
+            writer::run_hooks(hooks);
         }
+        self.read_only_said_plainly(result)
+    }
+
+    /// A file system that turned read-only under an open connection shows up as a generic I/O
+    /// error; tell the user the truth (503, try later) rather than a 500.
+    fn read_only_said_plainly<T>(&self, result: Result<T>) -> Result<T> {
         match result {
-            // A file system that turned read-only under an open connection shows up as a generic
-            // I/O error; tell the user the truth (503, try later) rather than a 500.
             Err(Error::Internal(_)) if self.storage_read_only() => Err(Error::ReadOnly),
             other => other,
         }

@@ -1,15 +1,15 @@
 //! Wake signals: a way to run a job before its next tick, because work for it was just queued.
 //!
-//! Code that queues work inside a transaction calls `after_commit(job)`; `Db::write_blocking`
-//! calls `flush` once the commit succeeded (and `discard` when it failed), so a job is woken
-//! only for work that really exists, and never before it can see it. `now(job)` wakes at once,
+//! Code that queues work inside a write calls `after_commit(job)`, which wakes the job through
+//! the database's after-commit hooks (`db::after_commit`): only once the write's transaction
+//! committed, never when it (or its commit) failed, so a job is woken only for work that really
+//! exists, and never before it can see it. `now(job)` wakes at once,
 //! for work that is already committed (an admin's "Run now").
 //!
 //! Each name has a counter that every wake moves on; every runner of that job in the process
 //! watches it, so a wake that arrives while a pass runs is not lost: the runner goes round once
 //! more.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -78,12 +78,6 @@ impl Wakes {
 /// The process's registry.
 static REGISTRY: Registry = Registry::new();
 
-thread_local! {
-    /// Wakes asked for by the transaction running on this thread (one writer at a time, and a
-    /// transaction stays on its thread).
-    static PENDING: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
-}
-
 /// Wakes `job` at once.
 pub fn now(job: &str) {
     REGISTRY.wake(job);
@@ -94,27 +88,10 @@ pub fn subscribe(job: &str) -> Wakes {
     REGISTRY.subscribe(job)
 }
 
-/// Asks for `job` to be woken when the transaction running on this thread commits. Call it next
-/// to the statement that queues the work.
+/// Asks for `job` to be woken when the write running on this thread commits. Call it next to
+/// the statement that queues the work.
 pub fn after_commit(job: &'static str) {
-    PENDING.with(|p| {
-        let mut pending = p.borrow_mut();
-        if !pending.contains(&job) {
-            pending.push(job);
-        }
-    });
-}
-
-/// The transaction on this thread committed: wakes what it asked for.
-pub fn flush() {
-    for job in PENDING.with(|p| std::mem::take(&mut *p.borrow_mut())) {
-        REGISTRY.wake(job);
-    }
-}
-
-/// The transaction on this thread rolled back: its work does not exist, nobody is woken.
-pub fn discard() {
-    PENDING.with(|p| p.borrow_mut().clear());
+    crate::db::after_commit(move || REGISTRY.wake(job));
 }
 
 #[cfg(test)]
@@ -159,22 +136,11 @@ mod tests {
     }
 
     #[test]
-    fn after_commit_wakes_on_flush_and_never_after_a_rollback() {
-        // The process registry: names of their own, so that no other test's wakes interfere.
-        let mut job = subscribe("test_after_commit");
-        after_commit("test_after_commit");
-        after_commit("test_after_commit");
-        assert!(!job.pending(), "nothing before the commit");
-        discard();
-        flush();
-        assert!(!job.pending(), "a rolled back transaction wakes nobody");
-        after_commit("test_after_commit");
-        flush();
-        assert!(job.pending(), "woken after the commit");
-        job.clear();
-        flush();
-        assert!(!job.pending(), "a flush wakes once");
-        now("test_after_commit");
+    fn now_wakes_at_once() {
+        // The process registry: a name of its own, so that no other test's wakes interfere.
+        let job = subscribe("test_now");
+        assert!(!job.pending());
+        now("test_now");
         assert!(job.pending(), "now wakes at once");
     }
 

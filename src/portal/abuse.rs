@@ -89,17 +89,16 @@ pub async fn screen(
     }
     if email.contains('@') {
         let lookup = email.clone();
-        let banned = app
+        // Looked up on a reader: almost no submission is banned, and a write here would cost
+        // every submission a second turn at the single writer. Only a refusal is counted.
+        let ban = app
             .db
-            .write(move |c| {
-                let ban = bans::matching(c, &lookup)?;
-                if let Some(id) = ban {
-                    bans::count(c, id, bans::Stopped::Submission)?;
-                }
-                Ok(ban.is_some())
-            })
+            .read_quick(move |c| bans::matching(c, &lookup))
             .await?;
-        if banned {
+        if let Some(id) = ban {
+            app.db
+                .write(move |c| bans::count(c, id, bans::Stopped::Submission))
+                .await?;
             return refused(page, app, form, Status::Forbidden, "abuse_banned")
                 .await
                 .map(Some);

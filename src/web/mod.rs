@@ -161,7 +161,7 @@ impl App {
     pub async fn write_refdata<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction) -> Result<T> + Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T> + Send + 'static,
     {
         let out = self.db.write(f).await;
         self.refdata_cache
