@@ -64,6 +64,7 @@ mod reports_csv;
 mod reports_data;
 mod rules;
 mod search;
+mod search_rows;
 mod security;
 mod self_service;
 mod sessions;

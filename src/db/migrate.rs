@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0032_merge_links_tags_bulk.sql"),
     include_str!("migrations/0033_self_service.sql"),
     include_str!("migrations/0034_followers_time.sql"),
+    include_str!("migrations/0040_search_per_message.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;

@@ -315,7 +315,7 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
     let q = f.q.trim();
     let tracking_id = super::normalize_tracking_id(q);
     let fts = if tracking_id.is_none() && !q.contains('@') && tag_search(q).is_none() {
-        crate::search::match_expr(q)
+        crate::search::TicketQuery::parse(q)
     } else {
         None
     };
@@ -327,14 +327,23 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
     let mut count_fts_only = false;
     if !q.is_empty() {
         match &fts {
-            Some(expr) if f.sort == Sort::Relevance => {
-                // Ranked once (subject hits weigh most), joined to the tickets by id. The WITH
-                // clause comes first in the SQL, so its parameter does too.
-                with = "WITH f AS MATERIALIZED (SELECT rowid AS fid, bm25(ticket_search, 10.0, 2.0, 1.0, 5.0) \
-                        AS score FROM ticket_search WHERE ticket_search MATCH ?)"
+            Some(search) if f.sort == Sort::Relevance => {
+                // Each ticket ranked by its best row (subject hits weigh most), joined to the
+                // tickets by id; with several words, only tickets holding all of them. The WITH
+                // clause comes first in the SQL, so its parameter does too. Two steps: FTS5's
+                // bm25() cannot be used inside an aggregate.
+                with = "WITH r AS MATERIALIZED (SELECT rowid >> 24 AS fid, \
+                        bm25(ticket_search, 10.0, 2.0, 1.0, 5.0) AS score \
+                        FROM ticket_search WHERE ticket_search MATCH ?), \
+                        f AS MATERIALIZED (SELECT fid, min(score) AS score FROM r GROUP BY fid)"
                     .to_string();
                 fts_join = "JOIN f ON f.fid = t.id";
-                params.insert(0, Value::Text(expr.clone()));
+                params.insert(0, Value::Text(search.any_expr()));
+                // One word: `f` holds just the matching tickets. More: each must be there.
+                if search.words() > 1 {
+                    clauses.push(search.condition("+t.id"));
+                    params.extend(search.params());
+                }
             }
             _ => {
                 count_fts_only = fts.is_some() && text_only;
@@ -389,15 +398,11 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
     for t in &mut tickets {
         refdata.decorate(t);
     }
-    if let Some(expr) = &fts {
-        add_snippets(conn, expr, &mut tickets)?;
+    if let Some(search) = &fts {
+        add_snippets(conn, search, &mut tickets)?;
     }
-    let total = if let (true, Some(expr)) = (count_fts_only, &fts) {
-        let sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ?1 LIMIT {})",
-            COUNT_CAP + 1
-        );
-        conn.prepare_cached(&sql)?.query_row([expr], |r| r.get(0))?
+    let total = if let (true, Some(search)) = (count_fts_only, &fts) {
+        search.count(conn, COUNT_CAP + 1)?
     } else {
         let count_sql = format!(
             "{with} SELECT COUNT(*) FROM (SELECT 1 FROM tickets t {fts_join} {where_sql} LIMIT {})",
@@ -439,20 +444,14 @@ pub(super) fn text_condition(
     } else if q.contains('@') {
         clauses.push("t.requester_email LIKE ? ESCAPE '\\'".into());
         params.push(Value::Text(format!("{}%", like_escape(q))));
-    } else if let Some(expr) = crate::search::match_expr(q) {
+    } else if let Some(search) = crate::search::TicketQuery::parse(q) {
         // Many matches: walk the tickets in list order and test each against the match set
         // (`+t.id` keeps SQLite from driving the query from the index instead), so the first
         // page comes after a few hundred rows. Few matches: look those up.
-        let many: i64 = conn
-            .prepare_cached(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ?1 LIMIT 201)",
-            )?
-            .query_row([&expr], |r| r.get(0))?;
+        let many = search.count(conn, 201)?;
         let column = if many > 200 { "+t.id" } else { "t.id" };
-        clauses.push(format!(
-            "{column} IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)"
-        ));
-        params.push(Value::Text(expr));
+        clauses.push(search.condition(column));
+        params.extend(search.params());
     } else {
         // Only punctuation: nothing can match.
         clauses.push("0".into());
@@ -466,11 +465,16 @@ fn tag_search(q: &str) -> Option<String> {
     super::tags::normalize(rest).ok()
 }
 
-/// The best-matching passage of each ticket the search matched (not those found by email).
-/// One pass over the matches: `+rowid` keeps SQLite from handing the id list to FTS5 as one
-/// lookup per id (each of which sets the prefix query up again), and without ORDER BY a snippet
-/// is only made for the rows kept. The ids are integers from our own query.
-fn add_snippets(conn: &Connection, expr: &str, tickets: &mut [Ticket]) -> Result<()> {
+/// The best-matching passage of each ticket the search matched (not those found by email): of
+/// its rows holding any of the words, the best ranked. One pass over the matching rows: the
+/// ticket id of a row (`rowid >> 24`) is no constraint FTS5 could take, so it does not look each
+/// ticket up again (each lookup setting the prefix query up anew), and a snippet is only made
+/// for the rows kept. The ids are integers from our own query.
+fn add_snippets(
+    conn: &Connection,
+    search: &crate::search::TicketQuery,
+    tickets: &mut [Ticket],
+) -> Result<()> {
     if tickets.is_empty() {
         return Ok(());
     }
@@ -480,17 +484,24 @@ fn add_snippets(conn: &Connection, expr: &str, tickets: &mut [Ticket]) -> Result
         .collect::<Vec<_>>()
         .join(",");
     let sql = format!(
-        "SELECT rowid, snippet(ticket_search, -1, char(1), char(2), '…', 16) FROM ticket_search \
-         WHERE ticket_search MATCH ?1 AND +rowid IN ({ids})"
+        "SELECT rowid >> 24, bm25(ticket_search, 10.0, 2.0, 1.0, 5.0), \
+         snippet(ticket_search, -1, char(1), char(2), '…', 16) FROM ticket_search \
+         WHERE ticket_search MATCH ?1 AND rowid >> 24 IN ({ids})"
     );
     let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query([expr])?;
-    let mut snippets = std::collections::HashMap::new();
+    let mut rows = stmt.query([search.any_expr()])?;
+    let mut snippets: std::collections::HashMap<i64, (f64, String)> =
+        std::collections::HashMap::new();
     while let Some(row) = rows.next()? {
-        snippets.insert(row.get::<_, i64>(0)?, row.get::<_, String>(1)?);
+        let (id, rank): (i64, f64) = (row.get(0)?, row.get(1)?);
+        if snippets.get(&id).is_none_or(|(best, _)| rank < *best) {
+            snippets.insert(id, (rank, row.get(2)?));
+        }
     }
     for t in tickets {
-        t.snippet = snippets.remove(&t.id).map(|s| crate::search::highlight(&s));
+        t.snippet = snippets
+            .remove(&t.id)
+            .map(|(_, s)| crate::search::highlight(&s));
     }
     Ok(())
 }
