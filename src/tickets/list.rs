@@ -324,7 +324,9 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
     // With nothing but the text to filter on, the index alone can count the matches.
     // Spam tickets have no search row, so their condition leaves the index's count right.
     let text_only = clauses.iter().all(|c| c == super::store::NOT_SPAM);
-    let mut count_fts_only = false;
+    // With the text alone, the index's count (to the cap) is the page's total, and it also tells
+    // `text_condition` whether there are many matches: one count instead of two.
+    let mut fts_total = None;
     if !q.is_empty() {
         match &fts {
             Some(search) if f.sort == Sort::Relevance => {
@@ -345,10 +347,14 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
                     params.extend(search.params());
                 }
             }
-            _ => {
-                count_fts_only = fts.is_some() && text_only;
-                text_condition(conn, q, &mut clauses, &mut params)?;
-            }
+            _ => match &fts {
+                Some(search) if text_only => {
+                    let total = search.count(conn, COUNT_CAP + 1)?;
+                    fts_total = Some(total);
+                    search_condition(search, total, &mut clauses, &mut params);
+                }
+                _ => text_condition(conn, q, &mut clauses, &mut params)?,
+            },
         }
     }
     let where_sql = if clauses.is_empty() {
@@ -401,8 +407,8 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
     if let Some(search) = &fts {
         add_snippets(conn, search, &mut tickets)?;
     }
-    let total = if let (true, Some(search)) = (count_fts_only, &fts) {
-        search.count(conn, COUNT_CAP + 1)?
+    let total = if let Some(total) = fts_total {
+        total
     } else {
         let count_sql = format!(
             "{with} SELECT COUNT(*) FROM (SELECT 1 FROM tickets t {fts_join} {where_sql} LIMIT {})",
@@ -448,15 +454,29 @@ pub(super) fn text_condition(
         // Many matches: walk the tickets in list order and test each against the match set
         // (`+t.id` keeps SQLite from driving the query from the index instead), so the first
         // page comes after a few hundred rows. Few matches: look those up.
-        let many = search.count(conn, 201)?;
-        let column = if many > 200 { "+t.id" } else { "t.id" };
-        clauses.push(search.condition(column));
-        params.extend(search.params());
+        let matches = search.count(conn, MANY + 1)?;
+        search_condition(&search, matches, clauses, params);
     } else {
         // Only punctuation: nothing can match.
         clauses.push("0".into());
     }
     Ok(())
+}
+
+/// Past this many matching tickets, the list walks the tickets in its order and tests each.
+const MANY: i64 = 200;
+
+/// The condition of a full-text search with `matches` matching tickets (counted at least to
+/// `MANY + 1`).
+fn search_condition(
+    search: &crate::search::TicketQuery,
+    matches: i64,
+    clauses: &mut Vec<String>,
+    params: &mut Vec<Value>,
+) {
+    let column = if matches > MANY { "+t.id" } else { "t.id" };
+    clauses.push(search.condition(column));
+    params.extend(search.params());
 }
 
 /// The tag a `tag:NAME` search asks for, normalised; None for any other search.
@@ -469,7 +489,7 @@ fn tag_search(q: &str) -> Option<String> {
 /// its rows holding any of the words, the best ranked. One pass over the matching rows: the
 /// ticket id of a row (`rowid >> 24`) is no constraint FTS5 could take, so it does not look each
 /// ticket up again (each lookup setting the prefix query up anew), and a snippet is only made
-/// for the rows kept. The ids are integers from our own query.
+/// for the rows kept.
 fn add_snippets(
     conn: &Connection,
     search: &crate::search::TicketQuery,
@@ -478,18 +498,22 @@ fn add_snippets(
     if tickets.is_empty() {
         return Ok(());
     }
-    let ids = tickets
-        .iter()
-        .map(|t| t.id.to_string())
+    // One statement for every page (prepared once per connection): a place per row of a
+    // page, those without a ticket given 0, which no ticket has.
+    let marks = (2..=PER_PAGE + 1)
+        .map(|i| format!("?{i}"))
         .collect::<Vec<_>>()
         .join(",");
     let sql = format!(
         "SELECT rowid >> 24, bm25(ticket_search, 10.0, 2.0, 1.0, 5.0), \
          snippet(ticket_search, -1, char(1), char(2), '…', 16) FROM ticket_search \
-         WHERE ticket_search MATCH ?1 AND rowid >> 24 IN ({ids})"
+         WHERE ticket_search MATCH ?1 AND rowid >> 24 IN ({marks})"
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query([search.any_expr()])?;
+    let mut values = vec![Value::Text(search.any_expr())];
+    values
+        .extend((0..PER_PAGE as usize).map(|i| Value::Integer(tickets.get(i).map_or(0, |t| t.id))));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
     let mut snippets: std::collections::HashMap<i64, (f64, String)> =
         std::collections::HashMap::new();
     while let Some(row) = rows.next()? {
