@@ -45,6 +45,70 @@ pub fn match_expr(q: &str) -> Option<String> {
     }
 }
 
+/// A staff search over the ticket index (one row per message and one for the ticket itself, see
+/// `ROW_SHIFT`): a ticket matches when each word is in one of its rows, in any column, as it did
+/// when the index held one document per ticket ("printer" in the subject, "offline" in a reply).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketQuery {
+    /// One FTS5 term per word, as `match_expr` makes them.
+    terms: Vec<String>,
+}
+
+impl TicketQuery {
+    /// The search for user text; `None` when no word is left (see `match_expr`).
+    pub fn parse(q: &str) -> Option<TicketQuery> {
+        let terms: Vec<String> = q
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(MAX_TERMS)
+            .map(term)
+            .collect();
+        (!terms.is_empty()).then_some(TicketQuery { terms })
+    }
+
+    /// The rows holding any of the words: what snippets and ranks are made from.
+    pub fn any_expr(&self) -> String {
+        self.terms.join(" OR ")
+    }
+
+    /// How many words.
+    pub fn words(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// The condition on a ticket id `column` (e.g. `t.id`, or `+t.id` to keep SQLite from
+    /// driving the query from the index) that it is a matching ticket: in the tickets holding
+    /// each word, one `?` per word bound to `params()` in order. One set per word, each read
+    /// once: cheaper than an INTERSECT of them, which sorts both into new tables.
+    pub fn condition(&self, column: &str) -> String {
+        vec![format!("{column} IN ({ROWS_OF_WORD})"); self.terms.len()].join(" AND ")
+    }
+
+    /// The parameters of `condition` (and of `count`).
+    pub fn params(&self) -> impl Iterator<Item = rusqlite::types::Value> + '_ {
+        self.terms
+            .iter()
+            .map(|t| rusqlite::types::Value::Text(t.clone()))
+    }
+
+    /// How many tickets match, counting stops after `cap`: the tickets holding the first word
+    /// that hold each other word too.
+    pub fn count(&self, conn: &Connection, cap: i64) -> Result<i64> {
+        let others = vec![format!(" AND rowid >> 24 IN ({ROWS_OF_WORD})"); self.terms.len() - 1];
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT rowid >> 24 FROM ticket_search \
+             WHERE ticket_search MATCH ?{} LIMIT {cap})",
+            others.concat()
+        );
+        Ok(conn
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(self.params()), |r| r.get(0))?)
+    }
+}
+
+/// The ticket ids of the rows holding one word (a ticket may come more than once).
+const ROWS_OF_WORD: &str = "SELECT rowid >> 24 FROM ticket_search WHERE ticket_search MATCH ?";
+
 /// As `match_expr`, but any word may match (best matches first by bm25): for suggestions,
 /// where people type whole sentences. Words under three letters are left out, as prefixes
 /// they would match nearly everything.
@@ -169,59 +233,62 @@ pub fn folded_words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// SQL that fills `ticket_search` for tickets with `id` in `[?1, ?2)`, spam left out.
+/// The rows of ticket T in `ticket_search` have rowids `T << ROW_SHIFT` (its own row: subject,
+/// requester, custom fields) to `(T << ROW_SHIFT) + 2^ROW_SHIFT - 1` (one per message), so the
+/// ticket id of a row is `rowid >> ROW_SHIFT` (see migration 0039 and its triggers).
+pub const ROW_SHIFT: u32 = 24;
+
+/// SQL that fills `ticket_search` for tickets with `id` in `[?1, ?2)`, spam left out: each
+/// ticket's own row and one row per message, in rowid order (FTS5 starts a new segment when a
+/// rowid goes down).
 const FILL_TICKETS: &str =
     "INSERT INTO ticket_search (rowid, subject, body, notes, requester, fields)
-    SELECT t.id, t.subject,
-        coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
-                  WHERE m.ticket_id = t.id AND m.kind != 'note'), ''),
-        coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
-                  WHERE m.ticket_id = t.id AND m.kind = 'note'), ''),
-        t.requester_name || ' ' || t.requester_email,
-        coalesce((SELECT group_concat(v.value, char(10)) FROM ticket_field_values v
-                  JOIN fields f ON f.id = v.field_id
-                  WHERE v.ticket_id = t.id AND f.kind != 'checkbox'), '')
-    FROM tickets t WHERE t.id >= ?1 AND t.id < ?2
-        AND t.id NOT IN (SELECT ticket_id FROM ticket_spam)";
+    SELECT rowid, subject, body, notes, requester, fields FROM (
+        SELECT t.id << 24 AS rowid, t.subject AS subject, NULL AS body, NULL AS notes,
+            t.requester_name || ' ' || t.requester_email AS requester,
+            (SELECT group_concat(v.value, char(10)) FROM ticket_field_values v
+             JOIN fields f ON f.id = v.field_id
+             WHERE v.ticket_id = t.id AND f.kind != 'checkbox') AS fields
+        FROM tickets t
+        WHERE t.id >= ?1 AND t.id < ?2 AND t.id NOT IN (SELECT ticket_id FROM ticket_spam)
+        UNION ALL
+        SELECT (m.ticket_id << 24) + row_number() OVER (PARTITION BY m.ticket_id ORDER BY m.id),
+            NULL,
+            CASE WHEN m.kind = 'note' THEN NULL ELSE m.body END,
+            CASE WHEN m.kind = 'note' THEN m.body END,
+            NULL, NULL
+        FROM messages m
+        WHERE m.ticket_id >= ?1 AND m.ticket_id < ?2
+            AND m.ticket_id NOT IN (SELECT ticket_id FROM ticket_spam))
+    ORDER BY rowid";
 
-/// Takes ticket `id` out of the search index (marked as spam). The message triggers then
-/// find no row to update, so it stays out.
+/// Takes ticket `id` out of the search index (marked as spam): all its rows. The message
+/// triggers index nothing for a spam ticket, so it stays out.
 pub fn forget_ticket(conn: &Connection, id: i64) -> Result<()> {
-    conn.prepare_cached("DELETE FROM ticket_search WHERE rowid = ?1")?
-        .execute([id])?;
+    conn.prepare_cached(
+        "DELETE FROM ticket_search WHERE rowid BETWEEN ?1 << 24 AND (?1 << 24) + 16777215",
+    )?
+    .execute([id])?;
     Ok(())
 }
 
 /// Puts ticket `id` back into the search index (no longer spam).
 pub fn index_ticket(conn: &Connection, id: i64) -> Result<()> {
     forget_ticket(conn, id)?;
-    conn.prepare_cached(
-        "INSERT INTO ticket_search (rowid, subject, body, notes, requester, fields)
-         SELECT t.id, t.subject,
-             coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
-                       WHERE m.ticket_id = t.id AND m.kind != 'note'), ''),
-             coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
-                       WHERE m.ticket_id = t.id AND m.kind = 'note'), ''),
-             t.requester_name || ' ' || t.requester_email,
-             coalesce((SELECT group_concat(v.value, char(10)) FROM ticket_field_values v
-                       JOIN fields f ON f.id = v.field_id
-                       WHERE v.ticket_id = t.id AND f.kind != 'checkbox'), '')
-         FROM tickets t WHERE t.id = ?1",
-    )?
-    .execute([id])?;
+    conn.prepare_cached(FILL_TICKETS)?.execute([id, id + 1])?;
     Ok(())
 }
 
-/// Puts a ticket's custom field values in its search document (column `fields`): called by the
+/// Puts a ticket's custom field values in its own search row (column `fields`): called by the
 /// ticket actions once per action that sets values, whatever their number. A checkbox's
 /// `true`/`false` is left out (a search for "true" should not find every ticket).
 pub fn index_fields(conn: &Connection, ticket_id: i64) -> Result<()> {
     conn.prepare_cached(
         "UPDATE ticket_search SET fields =
-             coalesce((SELECT group_concat(v.value, char(10)) FROM ticket_field_values v
-                       JOIN fields f ON f.id = v.field_id
-                       WHERE v.ticket_id = ?1 AND f.kind != 'checkbox'), '')
-         WHERE rowid = ?1",
+             (SELECT group_concat(v.value, char(10)) FROM ticket_field_values v
+              JOIN fields f ON f.id = v.field_id
+              WHERE v.ticket_id = ?1 AND f.kind != 'checkbox')
+         WHERE rowid = ?1 << 24",
     )?
     .execute([ticket_id])?;
     Ok(())
@@ -238,9 +305,14 @@ pub fn clear_ticket_index(conn: &Connection) -> Result<i64> {
 
 /// Indexes the tickets with ids in `[from, from + REINDEX_BATCH)`; returns how many.
 pub fn reindex_tickets_batch(conn: &Connection, from: i64) -> Result<usize> {
+    let to = from + REINDEX_BATCH;
+    conn.prepare_cached(FILL_TICKETS)?.execute([from, to])?;
     Ok(conn
-        .prepare_cached(FILL_TICKETS)?
-        .execute([from, from + REINDEX_BATCH])?)
+        .prepare_cached(
+            "SELECT COUNT(*) FROM tickets WHERE id >= ?1 AND id < ?2
+                 AND id NOT IN (SELECT ticket_id FROM ticket_spam)",
+        )?
+        .query_row([from, to], |r| r.get::<_, i64>(0))? as usize)
 }
 
 /// Rebuilds the whole ticket index at once (tests and small databases).

@@ -170,10 +170,10 @@ fn the_index_follows_replies_and_notes() {
     reply(&app, &staff, id, "note", "Switch port 12 was dead.");
     assert!(search(&staff, "switch port").contains(&tid));
     let notes = app.count(&format!(
-        "SELECT COUNT(*) FROM ticket_search WHERE rowid = {id} AND notes MATCH 'switch'"
+        "SELECT COUNT(*) FROM ticket_search WHERE rowid >> 24 = {id} AND notes MATCH 'switch'"
     ));
     let body = app.count(&format!(
-        "SELECT COUNT(*) FROM ticket_search WHERE rowid = {id} AND body MATCH 'switch'"
+        "SELECT COUNT(*) FROM ticket_search WHERE rowid >> 24 = {id} AND body MATCH 'switch'"
     ));
     assert_eq!(
         (notes, body),

@@ -42,10 +42,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0032_merge_links_tags_bulk.sql"),
     include_str!("migrations/0033_self_service.sql"),
     include_str!("migrations/0034_followers_time.sql"),
-    include_str!("migrations/0038_similar_terms.sql"),
-    include_str!("migrations/0037_triage.sql"),
     include_str!("migrations/0035_live_events.sql"),
     include_str!("migrations/0036_incidents.sql"),
+    include_str!("migrations/0037_triage.sql"),
+    include_str!("migrations/0038_similar_terms.sql"),
+    include_str!("migrations/0039_search_per_message.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;

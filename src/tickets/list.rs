@@ -312,7 +312,7 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
     let q = f.q.trim();
     let tracking_id = super::normalize_tracking_id(q);
     let fts = if tracking_id.is_none() && !q.contains('@') && tag_search(q).is_none() {
-        crate::search::match_expr(q)
+        crate::search::TicketQuery::parse(q)
     } else {
         None
     };
@@ -321,22 +321,37 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
     // With nothing but the text to filter on, the index alone can count the matches.
     // Spam tickets have no search row, so their condition leaves the index's count right.
     let text_only = clauses.iter().all(|c| c == super::store::NOT_SPAM);
-    let mut count_fts_only = false;
+    // With the text alone, the index's count (to the cap) is the page's total, and it also tells
+    // `text_condition` whether there are many matches: one count instead of two.
+    let mut fts_total = None;
     if !q.is_empty() {
         match &fts {
-            Some(expr) if f.sort == Sort::Relevance => {
-                // Ranked once (subject hits weigh most), joined to the tickets by id. The WITH
-                // clause comes first in the SQL, so its parameter does too.
-                with = "WITH f AS MATERIALIZED (SELECT rowid AS fid, bm25(ticket_search, 10.0, 2.0, 1.0, 5.0) \
-                        AS score FROM ticket_search WHERE ticket_search MATCH ?)"
+            Some(search) if f.sort == Sort::Relevance => {
+                // Each ticket ranked by its best row (subject hits weigh most), joined to the
+                // tickets by id; with several words, only tickets holding all of them. The WITH
+                // clause comes first in the SQL, so its parameter does too. Two steps: FTS5's
+                // bm25() cannot be used inside an aggregate.
+                with = "WITH r AS MATERIALIZED (SELECT rowid >> 24 AS fid, \
+                        bm25(ticket_search, 10.0, 2.0, 1.0, 5.0) AS score \
+                        FROM ticket_search WHERE ticket_search MATCH ?), \
+                        f AS MATERIALIZED (SELECT fid, min(score) AS score FROM r GROUP BY fid)"
                     .to_string();
                 fts_join = "JOIN f ON f.fid = t.id";
-                params.insert(0, Value::Text(expr.clone()));
+                params.insert(0, Value::Text(search.any_expr()));
+                // One word: `f` holds just the matching tickets. More: each must be there.
+                if search.words() > 1 {
+                    clauses.push(search.condition("+t.id"));
+                    params.extend(search.params());
+                }
             }
-            _ => {
-                count_fts_only = fts.is_some() && text_only;
-                text_condition(conn, q, &mut clauses, &mut params)?;
-            }
+            _ => match &fts {
+                Some(search) if text_only => {
+                    let total = search.count(conn, COUNT_CAP + 1)?;
+                    fts_total = Some(total);
+                    search_condition(search, total, &mut clauses, &mut params);
+                }
+                _ => text_condition(conn, q, &mut clauses, &mut params)?,
+            },
         }
     }
     let where_sql = if clauses.is_empty() {
@@ -386,17 +401,13 @@ pub fn list(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Result
     for t in &mut tickets {
         refdata.decorate(t);
     }
-    if let Some(expr) = &fts {
-        add_snippets(conn, expr, &mut tickets)?;
+    if let Some(search) = &fts {
+        add_snippets(conn, search, &mut tickets)?;
     }
     let total = if let (Some(n), true) = (keyed_total, q.is_empty()) {
         n
-    } else if let (true, Some(expr)) = (count_fts_only, &fts) {
-        let sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ?1 LIMIT {})",
-            COUNT_CAP + 1
-        );
-        conn.prepare_cached(&sql)?.query_row([expr], |r| r.get(0))?
+    } else if let Some(total) = fts_total {
+        total
     } else {
         let count_sql = format!(
             "{with} SELECT COUNT(*) FROM (SELECT 1 FROM tickets t {fts_join} {where_sql} LIMIT {})",
@@ -438,25 +449,33 @@ pub(super) fn text_condition(
     } else if q.contains('@') {
         clauses.push("t.requester_email LIKE ? ESCAPE '\\'".into());
         params.push(Value::Text(format!("{}%", like_escape(q))));
-    } else if let Some(expr) = crate::search::match_expr(q) {
+    } else if let Some(search) = crate::search::TicketQuery::parse(q) {
         // Many matches: walk the tickets in list order and test each against the match set
         // (`+t.id` keeps SQLite from driving the query from the index instead), so the first
         // page comes after a few hundred rows. Few matches: look those up.
-        let many: i64 = conn
-            .prepare_cached(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ?1 LIMIT 201)",
-            )?
-            .query_row([&expr], |r| r.get(0))?;
-        let column = if many > 200 { "+t.id" } else { "t.id" };
-        clauses.push(format!(
-            "{column} IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)"
-        ));
-        params.push(Value::Text(expr));
+        let matches = search.count(conn, MANY + 1)?;
+        search_condition(&search, matches, clauses, params);
     } else {
         // Only punctuation: nothing can match.
         clauses.push("0".into());
     }
     Ok(())
+}
+
+/// Past this many matching tickets, the list walks the tickets in its order and tests each.
+const MANY: i64 = 200;
+
+/// The condition of a full-text search with `matches` matching tickets (counted at least to
+/// `MANY + 1`).
+fn search_condition(
+    search: &crate::search::TicketQuery,
+    matches: i64,
+    clauses: &mut Vec<String>,
+    params: &mut Vec<Value>,
+) {
+    let column = if matches > MANY { "+t.id" } else { "t.id" };
+    clauses.push(search.condition(column));
+    params.extend(search.params());
 }
 
 /// The tag a `tag:NAME` search asks for, normalised; None for any other search.
@@ -465,31 +484,47 @@ fn tag_search(q: &str) -> Option<String> {
     super::tags::normalize(rest).ok()
 }
 
-/// The best-matching passage of each ticket the search matched (not those found by email).
-/// One pass over the matches: `+rowid` keeps SQLite from handing the id list to FTS5 as one
-/// lookup per id (each of which sets the prefix query up again), and without ORDER BY a snippet
-/// is only made for the rows kept. The ids are integers from our own query.
-fn add_snippets(conn: &Connection, expr: &str, tickets: &mut [Ticket]) -> Result<()> {
+/// The best-matching passage of each ticket the search matched (not those found by email): of
+/// its rows holding any of the words, the best ranked. One pass over the matching rows: the
+/// ticket id of a row (`rowid >> 24`) is no constraint FTS5 could take, so it does not look each
+/// ticket up again (each lookup setting the prefix query up anew), and a snippet is only made
+/// for the rows kept.
+fn add_snippets(
+    conn: &Connection,
+    search: &crate::search::TicketQuery,
+    tickets: &mut [Ticket],
+) -> Result<()> {
     if tickets.is_empty() {
         return Ok(());
     }
-    let ids = tickets
-        .iter()
-        .map(|t| t.id.to_string())
+    // One statement for every page (prepared once per connection): a place per row of a
+    // page, those without a ticket given 0, which no ticket has.
+    let marks = (2..=PER_PAGE + 1)
+        .map(|i| format!("?{i}"))
         .collect::<Vec<_>>()
         .join(",");
     let sql = format!(
-        "SELECT rowid, snippet(ticket_search, -1, char(1), char(2), '…', 16) FROM ticket_search \
-         WHERE ticket_search MATCH ?1 AND +rowid IN ({ids})"
+        "SELECT rowid >> 24, bm25(ticket_search, 10.0, 2.0, 1.0, 5.0), \
+         snippet(ticket_search, -1, char(1), char(2), '…', 16) FROM ticket_search \
+         WHERE ticket_search MATCH ?1 AND rowid >> 24 IN ({marks})"
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query([expr])?;
-    let mut snippets = std::collections::HashMap::new();
+    let mut values = vec![Value::Text(search.any_expr())];
+    values
+        .extend((0..PER_PAGE as usize).map(|i| Value::Integer(tickets.get(i).map_or(0, |t| t.id))));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
+    let mut snippets: std::collections::HashMap<i64, (f64, String)> =
+        std::collections::HashMap::new();
     while let Some(row) = rows.next()? {
-        snippets.insert(row.get::<_, i64>(0)?, row.get::<_, String>(1)?);
+        let (id, rank): (i64, f64) = (row.get(0)?, row.get(1)?);
+        if snippets.get(&id).is_none_or(|(best, _)| rank < *best) {
+            snippets.insert(id, (rank, row.get(2)?));
+        }
     }
     for t in tickets {
-        t.snippet = snippets.remove(&t.id).map(|s| crate::search::highlight(&s));
+        t.snippet = snippets
+            .remove(&t.id)
+            .map(|(_, s)| crate::search::highlight(&s));
     }
     Ok(())
 }

@@ -167,13 +167,11 @@ pub fn or_query(terms: &[String]) -> Option<String> {
 }
 
 // --- The FTS5 SQL, all of it here. ------------------------------------------------------------
-// It reads `ticket_search` as it is today: one document per ticket (rowid = ticket id) with the
-// columns subject, body (the public messages), notes, requester, fields; and its vocabulary
-// table `ticket_search_terms` (migration 0038). When the index becomes one row per message,
-// `ranked_ticket_ids` is the function to adapt (best rank per ticket, ticket ids in rank order)
-// and the vocabulary's counts become message counts, which rank words just as well.
+// `ticket_search` holds one row per ticket (subject, requester, fields; rowid = id << 24) and one
+// per message (rowid = (id << 24) + n), so the ticket of a row is `rowid >> 24`; its vocabulary
+// table `ticket_search_terms` (migration 0038) counts rows, which rank words as well as tickets.
 
-/// How many documents of the index hold each of `words` (words it does not hold are left out).
+/// How many rows of the index hold each of `words` (words it does not hold are left out).
 fn document_counts(conn: &Connection, words: &[String]) -> Result<Vec<(String, i64)>> {
     let marks = vec!["?"; words.len()].join(",");
     let sql = format!("SELECT term, doc FROM ticket_search_terms WHERE term IN ({marks})");
@@ -182,15 +180,29 @@ fn document_counts(conn: &Connection, words: &[String]) -> Result<Vec<(String, i
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Ticket ids matching the FTS5 `expr`, best first (bm25, a subject word counting three times a
-/// message word), at most `limit`.
+/// Ticket ids matching the FTS5 `expr`, best first by each ticket's best row (bm25, a subject
+/// word counting three times a message word), at most `limit`. A ticket has several rows, so
+/// three times `limit` rows are read and each ticket kept once, at its best place.
 fn ranked_ticket_ids(conn: &Connection, expr: &str, limit: i64) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?1
+        "SELECT rowid >> 24 FROM ticket_search WHERE ticket_search MATCH ?1
          ORDER BY bm25(ticket_search, 3.0, 1.0, 0.0, 0.0, 0.0) LIMIT ?2",
     )?;
-    let rows = stmt.query_map(rusqlite::params![expr, limit], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows = stmt.query_map(rusqlite::params![expr, limit.saturating_mul(3)], |r| {
+        r.get::<_, i64>(0)
+    })?;
+    let mut seen = std::collections::HashSet::new();
+    let mut ids = Vec::new();
+    for id in rows {
+        let id = id?;
+        if seen.insert(id) {
+            ids.push(id);
+            if ids.len() as i64 >= limit {
+                break;
+            }
+        }
+    }
+    Ok(ids)
 }
 
 // --- End of the FTS5 SQL. ---------------------------------------------------------------------
