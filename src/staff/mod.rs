@@ -74,11 +74,11 @@ async fn ticket_page(
     // Kept from an earlier view, and nothing committed since: nothing to read (a merge would
     // have been a commit). Who else is looking comes by `presence`, not in the page.
     let key = page.ticket_page_key("staff/ticket.html", id);
-    if reuse.is_none() {
-        if let Some(html) = page.unchanged_page(&key, &refdata(app, &page).await?, &app.settings())
-        {
-            return Ok(Answer::from((Status::Ok, html)));
-        }
+    if let (None, Some(html)) = (
+        reuse,
+        page.unchanged_page(&key, &refdata(app, &page).await?, &app.settings()),
+    ) {
+        return Ok(Answer::from((Status::Ok, html)));
     }
     // A merged ticket's page is the ticket it was merged into.
     let merged = app
