@@ -18,6 +18,30 @@
     return url + (url.indexOf("?") < 0 ? "?" : "&") + key + "=" + encodeURIComponent(value);
   }
 
+  // The streams open once the page has loaded: a stream opened before counts as part of the
+  // page's loading in Chromium, so the page would never finish loading.
+  // Each stream is closed when the page is left: a page kept in the back-forward cache would
+  // otherwise hold its connection open, and after a few pages the browser's connections to the
+  // desk are all taken and every later request waits. A page shown again from that cache opens
+  // its streams anew (the events replay from the page's time).
+  var streams = [];
+  function open(url, listen) {
+    var item = { url: url, listen: listen, source: null };
+    item.start = function () { item.source = new EventSource(item.url); item.listen(item.source); };
+    streams.push(item);
+    item.start();
+  }
+  window.addEventListener("pagehide", function () {
+    streams.forEach(function (s) { if (s.source) { s.source.close(); s.source = null; } });
+  });
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted) { streams.forEach(function (s) { if (!s.source) { s.start(); } }); }
+  });
+  function afterLoad(start) {
+    if (document.readyState === "complete") { setTimeout(start, 0); return; }
+    window.addEventListener("load", function () { setTimeout(start, 0); });
+  }
+
   // --- A ticket page ----------------------------------------------------------------------
   var box = document.getElementById("live");
   if (box) {
@@ -62,12 +86,15 @@
       typingTimer = setTimeout(function () { typingLine.textContent = ""; }, 6000);
     };
 
-    var source = new EventSource(withParam(box.dataset.url, "since", box.dataset.since));
-    source.addEventListener("open", function () { box.hidden = false; box.classList.add("live-connected"); });
-    source.addEventListener("message", function () { typingLine.textContent = ""; refresh(); });
-    source.addEventListener("changed", refresh);
-    source.addEventListener("typing", function (e) {
-      try { showTyping(JSON.parse(e.data).name || ""); } catch (err) { /* ignored */ }
+    afterLoad(function () {
+      open(withParam(box.dataset.url, "since", box.dataset.since), function (source) {
+      source.addEventListener("open", function () { box.hidden = false; box.classList.add("live-connected"); });
+      source.addEventListener("message", function () { typingLine.textContent = ""; refresh(); });
+      source.addEventListener("changed", refresh);
+      source.addEventListener("typing", function (e) {
+        try { showTyping(JSON.parse(e.data).name || ""); } catch (err) { /* ignored */ }
+      });
+      });
     });
 
     var message = document.getElementById("message");
@@ -104,7 +131,8 @@
         osc.onended = function () { ctx.close(); };
       } catch (err) { /* no sound: the alert still shows */ }
     };
-    var chats = new EventSource(desk.dataset.url);
+    afterLoad(function () {
+    open(desk.dataset.url, function (chats) {
     chats.addEventListener("chat", function (e) {
       var data;
       try { data = JSON.parse(e.data); } catch (err) { return; }
@@ -119,6 +147,8 @@
       desk.appendChild(p);
       desk.hidden = false;
       beep();
+    });
+    });
     });
   }
 })();
