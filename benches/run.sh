@@ -298,7 +298,7 @@ PY
     sleep 1
     rss_live_open=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
     bench "live streams: staff ticket list (open view), 500 open" /staff/tickets "$STAFF_COOKIE"
-    kill "$STREAMS_PID" 2>/dev/null; wait "$STREAMS_PID" 2>/dev/null
+    kill "$STREAMS_PID" 2>/dev/null; wait "$STREAMS_PID" 2>/dev/null || true
     LIVE_LINE="- 500 open live event streams ($(cat "$WORK/streams.out") answered 200): server resident memory $((rss_live_before / 1024)) MB before, $((rss_live_open / 1024)) MB with them open (+$(( (rss_live_open - rss_live_before) / 1024 )) MB)"
 fi
 # --- group commit: one agent's page reads while 16 clients submit tickets (the writer busy) ---
