@@ -121,6 +121,19 @@ fn back(id: i64, key: &'static str) -> Flash<Redirect> {
     Flash::success(Redirect::to(format!("/staff/incidents/{id}")), key)
 }
 
+/// A suggested incident the agent may see becomes `to` (open or dismissed); one already decided
+/// stays as it is, so a second click changes nothing.
+async fn settle_suggestion(app: &App, staff: &StaffUser, id: i64, to: Status) -> Result<()> {
+    let incident = load(app, staff, id).await?;
+    if incident.status == Status::Suggested {
+        let at = now();
+        app.db
+            .write(move |c| store::set_status(c, id, to, at).map(|_| ()))
+            .await?;
+    }
+    Ok(())
+}
+
 /// "It is an incident": the suggestion becomes an open incident.
 #[post("/incidents/<id>/confirm", data = "<_form>")]
 async fn confirm(
@@ -129,13 +142,7 @@ async fn confirm(
     id: i64,
     _form: Checked<TokenOnly>,
 ) -> Result<Flash<Redirect>> {
-    let incident = load(app, &staff, id).await?;
-    if incident.status == Status::Suggested {
-        let at = now();
-        app.db
-            .write(move |c| store::set_status(c, id, Status::Open, at).map(|_| ()))
-            .await?;
-    }
+    settle_suggestion(app, &staff, id, Status::Open).await?;
     Ok(back(id, "incident_flash_confirmed"))
 }
 
@@ -147,13 +154,7 @@ async fn dismiss(
     id: i64,
     _form: Checked<TokenOnly>,
 ) -> Result<Flash<Redirect>> {
-    let incident = load(app, &staff, id).await?;
-    if incident.status == Status::Suggested {
-        let at = now();
-        app.db
-            .write(move |c| store::set_status(c, id, Status::Dismissed, at).map(|_| ()))
-            .await?;
-    }
+    settle_suggestion(app, &staff, id, Status::Dismissed).await?;
     Ok(Flash::success(
         Redirect::to("/staff"),
         "incident_flash_dismissed",
