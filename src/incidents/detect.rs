@@ -160,6 +160,45 @@ fn ticket(conn: &Connection, id: i64) -> Result<Option<(i64, Candidate)>> {
         .optional()?)
 }
 
+/// How many requesters other than `email` the `WINDOW` holds, counted up to
+/// `enough - 1` (all a burst needs); only the tickets' rows are read.
+fn other_requesters(
+    conn: &Connection,
+    category_id: i64,
+    newest: i64,
+    since: i64,
+    email: &str,
+    enough: u32,
+) -> Result<usize> {
+    let n: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT DISTINCT lower(w.requester_email) AS e FROM ({WINDOW}) w
+             WHERE lower(w.requester_email) != ?5 LIMIT ?6)"
+        ))?
+        .query_row(
+            params![
+                category_id,
+                newest,
+                since,
+                MAX_CANDIDATES,
+                email,
+                i64::from(enough.saturating_sub(1)),
+                RECENT_IDS
+            ],
+            |r| r.get(0),
+        )?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// The window: the newest tickets of category ?1 before ticket ?2, created since ?3, in no
+/// incident, not spam, at most ?4 of them among the last ?7 ids.
+const WINDOW: &str = "SELECT t.requester_email FROM tickets t
+     WHERE t.id > ?2 - ?7 AND t.id < ?2 AND t.category_id = ?1 AND t.created_at >= ?3
+       AND t.merged_into_id IS NULL
+       AND t.id NOT IN (SELECT ticket_id FROM ticket_spam)
+       AND t.id NOT IN (SELECT ticket_id FROM incident_tickets)
+     ORDER BY t.id DESC LIMIT ?4";
+
 /// The newest tickets of the category created since `since`, in no incident, not spam.
 fn window(conn: &Connection, category_id: i64, newest: i64, since: i64) -> Result<Vec<Candidate>> {
     let rows = conn
@@ -246,6 +285,19 @@ pub fn consider(
         }
     }
     let since = now - i64::from(settings.window_minutes) * 60;
+    // A burst needs that many different requesters: when the window has too few, no text needs
+    // reading or comparing (a desk's usual case, and one person's many tickets).
+    let others = other_requesters(
+        conn,
+        category_id,
+        ticket_id,
+        since,
+        &new.email,
+        settings.min_tickets,
+    )?;
+    if others + 1 < settings.min_tickets as usize {
+        return Ok(Outcome::Nothing);
+    }
     let mut group: Vec<Candidate> = window(conn, category_id, ticket_id, since)?
         .into_iter()
         .filter(|c| similar(&new.words, &c.words))
