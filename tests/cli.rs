@@ -579,6 +579,24 @@ fn demo_fills_the_database_with_tickets_messages_categories_and_agents() {
             0,
             "message counts match the messages"
         );
+        // The auto-close job has no backlog on a fresh demo desk: resolved tickets older than
+        // its 7 days were closed, as the desk would have done.
+        assert_eq!(
+            count(
+                &conn,
+                "SELECT COUNT(*) FROM tickets t JOIN statuses s ON s.id = t.status_id
+                 WHERE s.slug = 'resolved' AND t.updated_at < strftime('%s', 'now') - 7 * 86400"
+            ),
+            0,
+            "no resolved ticket is left for auto-close"
+        );
+        assert!(
+            count(
+                &conn,
+                "SELECT COUNT(*) FROM tickets t JOIN statuses s ON s.id = t.status_id WHERE s.slug = 'resolved'"
+            ) > 0,
+            "recently resolved tickets stay resolved"
+        );
         assert!(
             count(
                 &conn,
