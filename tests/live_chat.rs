@@ -8,7 +8,10 @@ use rocket::http::Status;
 
 use crate::common::browser::{Driver, admin_password, click, staff_logs_in, type_into, wait_for};
 use crate::common::server::Server;
-use crate::common::{self, AGENT_EMAIL, AGENT_PASSWORD, TestApp, csrf, location, login, post_form};
+use crate::common::{
+    self, ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_EMAIL, AGENT_PASSWORD, TestApp, csrf, location, login,
+    post_form,
+};
 
 fn chat_form(
     client: &rocket::local::blocking::Client,
@@ -117,6 +120,45 @@ async fn text_of(client: &Client, css: &str) -> String {
         .text()
         .await
         .unwrap_or_default()
+}
+
+/// The chat passes the ticket form's own checks: a bot filling the honeypot is told it worked,
+/// a banned domain is refused next to the email (and counted); neither stores anything.
+#[test]
+fn the_chat_refuses_bots_and_banned_addresses_like_the_ticket_form() {
+    let app = TestApp::new();
+    login(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD);
+    let token = csrf(&app.client, "/admin/bans");
+    let res = post_form(
+        &app.client,
+        "/admin/bans",
+        &[("csrf_token", &token), ("value", "spam.example")],
+    );
+    assert_eq!(res.status(), Status::SeeOther);
+    let portal = app.other_client();
+    let message = ("message", "Cheap pills for the whole office, today only.");
+    let (status, loc, _) = chat_form(
+        &portal,
+        &[
+            ("name", "Bot"),
+            ("email", "bot@ok.example"),
+            message,
+            ("website", "http://bot.example"),
+        ],
+    );
+    assert_eq!(
+        (status, loc.as_str()),
+        (Status::SeeOther, "/tickets/received")
+    );
+    let (status, _, body) = chat_form(
+        &portal,
+        &[("name", "Bot"), ("email", "Bot@Spam.Example"), message],
+    );
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(body.contains("id=\"email-error\""), "{body}");
+    assert!(body.contains("this address"), "{body}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM tickets"), 0);
+    assert_eq!(app.count("SELECT refused_submissions FROM bans"), 1);
 }
 
 #[test]

@@ -70,7 +70,46 @@ pub const HONEYPOT: &str = "website";
 /// Where a bot caught by the honeypot is sent: a page that looks like success.
 pub const RECEIVED_PATH: &str = "/tickets/received";
 
-/// The answer to a submission that must not become a ticket, or `None` when it may.
+/// Why a submission may not become a ticket, whichever form it came from (ticket or chat).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Over a submission limit (per email or per client address).
+    Limit,
+    /// From a banned address or domain (the ban's count is raised).
+    Banned,
+}
+
+/// The look of success for a bot that filled the honeypot field, or `None` for a person.
+pub fn honeypot(filled: &str) -> Option<Answer> {
+    (!filled.is_empty()).then(|| Answer::from(Redirect::to(RECEIVED_PATH)))
+}
+
+/// The one check every public submission passes: the limits, then the bans for `email`
+/// (trimmed and lower-cased by the caller).
+pub async fn check(app: &App, limits: &Limits, email: &str, ip: &str) -> Result<Option<Refusal>> {
+    if limits.over(email, ip) {
+        return Ok(Some(Refusal::Limit));
+    }
+    if !email.contains('@') {
+        return Ok(None);
+    }
+    let lookup = email.to_string();
+    // Looked up on a reader: almost no submission is banned, and a write here would cost
+    // every submission a second turn at the single writer. Only a refusal is counted.
+    let ban = app
+        .db
+        .read_quick(move |c| bans::matching(c, &lookup))
+        .await?;
+    let Some(id) = ban else {
+        return Ok(None);
+    };
+    app.db
+        .write(move |c| bans::count(c, id, bans::Stopped::Submission))
+        .await?;
+    Ok(Some(Refusal::Banned))
+}
+
+/// The answer to a ticket form that must not become a ticket, or `None` when it may.
 pub async fn screen(
     page: &Page<'_>,
     app: &App,
@@ -78,33 +117,16 @@ pub async fn screen(
     ip: &ClientIp,
     form: &TicketForm<'_>,
 ) -> Result<Option<Answer>> {
-    if !form.website.is_empty() {
-        return Ok(Some(Answer::from(Redirect::to(RECEIVED_PATH))));
+    if let Some(answer) = honeypot(&form.website) {
+        return Ok(Some(answer));
     }
     let email = form.email.trim().to_lowercase();
-    if limits.over(&email, &ip.0) {
-        return refused(page, app, form, Status::TooManyRequests, "abuse_limit_hit")
-            .await
-            .map(Some);
-    }
-    if email.contains('@') {
-        let lookup = email.clone();
-        // Looked up on a reader: almost no submission is banned, and a write here would cost
-        // every submission a second turn at the single writer. Only a refusal is counted.
-        let ban = app
-            .db
-            .read_quick(move |c| bans::matching(c, &lookup))
-            .await?;
-        if let Some(id) = ban {
-            app.db
-                .write(move |c| bans::count(c, id, bans::Stopped::Submission))
-                .await?;
-            return refused(page, app, form, Status::Forbidden, "abuse_banned")
-                .await
-                .map(Some);
-        }
-    }
-    Ok(None)
+    let (status, key) = match check(app, limits, &email, &ip.0).await? {
+        None => return Ok(None),
+        Some(Refusal::Limit) => (Status::TooManyRequests, "abuse_limit_hit"),
+        Some(Refusal::Banned) => (Status::Forbidden, "abuse_banned"),
+    };
+    refused(page, app, form, status, key).await.map(Some)
 }
 
 /// The form again, as typed, with `key`'s message above it.

@@ -113,8 +113,8 @@ async fn start_chat(
     form: Checked<ChatForm>,
 ) -> PageResult {
     let form = form.0;
-    if !form.website.is_empty() {
-        return Ok(Answer::from(Redirect::to(abuse::RECEIVED_PATH)));
+    if let Some(answer) = abuse::honeypot(&form.website) {
+        return Ok(answer);
     }
     let email = form.email.trim().to_lowercase();
     let mut errors = FieldErrors::new();
@@ -125,25 +125,13 @@ async fn start_chat(
         errors.add("email", "error_email_invalid");
     }
     validate::message(&form.message, &mut errors);
-    if limits.over(&email, &ip.0) {
-        errors.add("message", "abuse_limit_hit");
-    }
-    let banned = if errors.is_empty() {
-        let lookup = email.clone();
-        app.db
-            .write(move |c| {
-                let ban = tickets::bans::matching(c, &lookup)?;
-                if let Some(id) = ban {
-                    tickets::bans::count(c, id, tickets::bans::Stopped::Submission)?;
-                }
-                Ok(ban.is_some())
-            })
-            .await?
-    } else {
-        false
-    };
-    if banned {
-        errors.add("email", "abuse_banned");
+    if errors.is_empty() {
+        // The ticket form's limits and bans, each refusal next to the field it is about.
+        match abuse::check(app, limits, &email, &ip.0).await? {
+            Some(abuse::Refusal::Limit) => errors.add("message", "abuse_limit_hit"),
+            Some(abuse::Refusal::Banned) => errors.add("email", "abuse_banned"),
+            None => {}
+        }
     }
     if !errors.is_empty() {
         let html = page.render(
