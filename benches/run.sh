@@ -448,7 +448,7 @@ PY
         done
         wait "$W1" || true
         wait "$W2" || true
-        BULK_NOTE="- bulk change of all $n16 tickets matching \"tag=bulkbench\" (job $JOB_ID, one transaction per ticket): ${bulk_ms:-not finished within 120000} ms from the POST to the job's end; $d16 of $n16 done"
+        BULK_NOTE="- bulk change of all $n16 tickets matching \"tag=bulkbench\" (job $JOB_ID, each ticket in its own savepoint, grouped per transaction): ${bulk_ms:-not finished within 120000} ms from the POST to the job's end; $d16 of $n16 done"
     fi
     echo
     echo "### tools16: custom fields and a bulk change (wrk, $(nproc) cores)"
