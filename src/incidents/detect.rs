@@ -160,8 +160,27 @@ fn ticket(conn: &Connection, id: i64) -> Result<Option<(i64, Candidate)>> {
         .optional()?)
 }
 
-/// How many requesters other than `email` the `WINDOW` holds, counted up to
-/// `enough - 1` (all a burst needs); only the tickets' rows are read.
+/// The window's query with the `columns` given: the newest tickets of category ?1 before
+/// ticket ?2, created since ?3, in no incident, not spam, at most ?4 of them among the last ?5
+/// ids (a literal, so each query using it stays one cached statement, built at compile time).
+/// The queries' own parameters start at ?6.
+macro_rules! window_query {
+    ($columns:literal) => {
+        concat!(
+            "SELECT ",
+            $columns,
+            " FROM tickets t
+             WHERE t.id > ?2 - ?5 AND t.id < ?2 AND t.category_id = ?1 AND t.created_at >= ?3
+               AND t.merged_into_id IS NULL
+               AND t.id NOT IN (SELECT ticket_id FROM ticket_spam)
+               AND t.id NOT IN (SELECT ticket_id FROM incident_tickets)
+             ORDER BY t.id DESC LIMIT ?4"
+        )
+    };
+}
+
+/// How many requesters other than `email` the window holds, counted up to `enough - 1` (all a
+/// burst needs); only the tickets' rows are read.
 fn other_requesters(
     conn: &Connection,
     category_id: i64,
@@ -171,9 +190,10 @@ fn other_requesters(
     enough: u32,
 ) -> Result<usize> {
     let n: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM (SELECT DISTINCT lower(w.requester_email) AS e FROM ({WINDOW}) w
-             WHERE lower(w.requester_email) != ?5 LIMIT ?6)"
+        .prepare_cached(concat!(
+            "SELECT count(*) FROM (SELECT DISTINCT lower(w.requester_email) FROM (",
+            window_query!("t.requester_email"),
+            ") w WHERE lower(w.requester_email) != ?6 LIMIT ?7)"
         ))?
         .query_row(
             params![
@@ -181,46 +201,31 @@ fn other_requesters(
                 newest,
                 since,
                 MAX_CANDIDATES,
+                RECENT_IDS,
                 email,
-                i64::from(enough.saturating_sub(1)),
-                RECENT_IDS
+                i64::from(enough.saturating_sub(1))
             ],
             |r| r.get(0),
         )?;
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
-/// The window: the newest tickets of category ?1 before ticket ?2, created since ?3, in no
-/// incident, not spam, at most ?4 of them among the last ?7 ids.
-const WINDOW: &str = "SELECT t.requester_email FROM tickets t
-     WHERE t.id > ?2 - ?7 AND t.id < ?2 AND t.category_id = ?1 AND t.created_at >= ?3
-       AND t.merged_into_id IS NULL
-       AND t.id NOT IN (SELECT ticket_id FROM ticket_spam)
-       AND t.id NOT IN (SELECT ticket_id FROM incident_tickets)
-     ORDER BY t.id DESC LIMIT ?4";
-
 /// The newest tickets of the category created since `since`, in no incident, not spam.
 fn window(conn: &Connection, category_id: i64, newest: i64, since: i64) -> Result<Vec<Candidate>> {
     let rows = conn
-        .prepare_cached(
-            "SELECT t.id, t.requester_email, t.subject, t.created_at,
-                    coalesce((SELECT substr(m.body, 1, ?5) FROM messages m
-                              WHERE m.ticket_id = t.id ORDER BY m.id LIMIT 1), '')
-             FROM tickets t
-             WHERE t.id > ?2 - ?6 AND t.id < ?2 AND t.category_id = ?1 AND t.created_at >= ?3
-               AND t.merged_into_id IS NULL
-               AND t.id NOT IN (SELECT ticket_id FROM ticket_spam)
-               AND t.id NOT IN (SELECT ticket_id FROM incident_tickets)
-             ORDER BY t.id DESC LIMIT ?4",
-        )?
+        .prepare_cached(window_query!(
+            "t.id, t.requester_email, t.subject, t.created_at,
+             coalesce((SELECT substr(m.body, 1, ?6) FROM messages m
+                       WHERE m.ticket_id = t.id ORDER BY m.id LIMIT 1), '')"
+        ))?
         .query_map(
             params![
                 category_id,
                 newest,
                 since,
                 MAX_CANDIDATES,
-                BODY_CHARS,
-                RECENT_IDS
+                RECENT_IDS,
+                BODY_CHARS
             ],
             |r| {
                 let subject: String = r.get(2)?;
