@@ -184,8 +184,14 @@ const COLUMN_WEIGHTS: [(&str, f64); 2] = [("subject", 3.0), ("body", 1.0)];
 /// thousands of rows a few words reach, that lookup was most of the time, and the length
 /// normalisation it buys matters little between short office tickets.
 fn ranked_ticket_ids(conn: &Connection, terms: &[(String, i64)], limit: i64) -> Result<Vec<i64>> {
+    // The index's rows, which the terms' counts count: one per ticket and one per message
+    // (the largest ids: a cheap estimate from above); with the tickets alone,
+    // a word in more rows than there are tickets got a negative rarity.
     let rows: f64 = conn
-        .prepare_cached("SELECT coalesce(max(id), 0) FROM tickets")?
+        .prepare_cached(
+            "SELECT (SELECT coalesce(max(id), 0) FROM tickets)
+                  + (SELECT coalesce(max(id), 0) FROM messages)",
+        )?
         .query_row([], |r| r.get::<_, i64>(0))? as f64;
     let mut stmt =
         conn.prepare_cached("SELECT rowid >> 24 FROM ticket_search WHERE ticket_search MATCH ?1")?;
