@@ -235,20 +235,34 @@ pub fn folded_words(text: &str) -> Vec<String> {
 
 /// The rows of ticket T in `ticket_search` have rowids `T << ROW_SHIFT` (its own row: subject,
 /// requester, custom fields) to `(T << ROW_SHIFT) + 2^ROW_SHIFT - 1` (one per message), so the
-/// ticket id of a row is `rowid >> ROW_SHIFT` (see migration 0039 and its triggers).
+/// ticket id of a row is `rowid >> ROW_SHIFT` (see migration 0039 and its triggers). A new row
+/// waits in `search_pending` until its transaction commits (migration 0040, `flush_pending`).
 pub const ROW_SHIFT: u32 = 24;
+
+/// The text of ticket `$ticket`'s custom field values in its search row (SQL, a subquery): a
+/// checkbox's `true`/`false` is left out (a search for "true" should not find every ticket).
+macro_rules! fields_text {
+    ($ticket:literal) => {
+        concat!(
+            "(SELECT group_concat(v.value, char(10)) FROM ticket_field_values v
+              JOIN fields f ON f.id = v.field_id
+              WHERE v.ticket_id = ",
+            $ticket,
+            " AND f.kind != 'checkbox')"
+        )
+    };
+}
 
 /// SQL that fills `ticket_search` for tickets with `id` in `[?1, ?2)`, spam left out: each
 /// ticket's own row and one row per message, in rowid order (FTS5 starts a new segment when a
 /// rowid goes down).
-const FILL_TICKETS: &str =
+const FILL_TICKETS: &str = concat!(
     "INSERT INTO ticket_search (rowid, subject, body, notes, requester, fields)
     SELECT rowid, subject, body, notes, requester, fields FROM (
         SELECT t.id << 24 AS rowid, t.subject AS subject, NULL AS body, NULL AS notes,
-            t.requester_name || ' ' || t.requester_email AS requester,
-            (SELECT group_concat(v.value, char(10)) FROM ticket_field_values v
-             JOIN fields f ON f.id = v.field_id
-             WHERE v.ticket_id = t.id AND f.kind != 'checkbox') AS fields
+            t.requester_name || ' ' || t.requester_email AS requester, ",
+    fields_text!("t.id"),
+    " AS fields
         FROM tickets t
         WHERE t.id >= ?1 AND t.id < ?2 AND t.id NOT IN (SELECT ticket_id FROM ticket_spam)
         UNION ALL
@@ -260,11 +274,16 @@ const FILL_TICKETS: &str =
         FROM messages m
         WHERE m.ticket_id >= ?1 AND m.ticket_id < ?2
             AND m.ticket_id NOT IN (SELECT ticket_id FROM ticket_spam))
-    ORDER BY rowid";
+    ORDER BY rowid"
+);
 
 /// Takes ticket `id` out of the search index (marked as spam): all its rows. The message
 /// triggers index nothing for a spam ticket, so it stays out.
 pub fn forget_ticket(conn: &Connection, id: i64) -> Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM search_pending WHERE id BETWEEN ?1 << 24 AND (?1 << 24) + 16777215",
+    )?
+    .execute([id])?;
     conn.prepare_cached(
         "DELETE FROM ticket_search WHERE rowid BETWEEN ?1 << 24 AND (?1 << 24) + 16777215",
     )?
@@ -280,17 +299,46 @@ pub fn index_ticket(conn: &Connection, id: i64) -> Result<()> {
 }
 
 /// Puts a ticket's custom field values in its own search row (column `fields`): called by the
-/// ticket actions once per action that sets values, whatever their number. A checkbox's
-/// `true`/`false` is left out (a search for "true" should not find every ticket).
+/// ticket actions once per action that sets values, whatever their number. A new ticket's own
+/// row is still waiting (`flush_pending`), where setting it is a plain row update; an older
+/// ticket's is changed in the index.
 pub fn index_fields(conn: &Connection, ticket_id: i64) -> Result<()> {
+    let waiting = conn
+        .prepare_cached(concat!(
+            "UPDATE search_pending SET fields = ",
+            fields_text!("?1"),
+            " WHERE id = ?1 << 24"
+        ))?
+        .execute([ticket_id])?;
+    if waiting == 0 {
+        conn.prepare_cached(concat!(
+            "UPDATE ticket_search SET fields = ",
+            fields_text!("?1"),
+            " WHERE rowid = ?1 << 24"
+        ))?
+        .execute([ticket_id])?;
+    }
+    Ok(())
+}
+
+/// Moves the rows waiting in `search_pending` (migration 0040) into the ticket index, all with
+/// one INSERT in rowid order, so that FTS5 writes them as one segment. Called in every write
+/// transaction just before its commit (`crate::db`), so a reader never misses a row; costs one
+/// lookup when nothing waits.
+pub fn flush_pending(conn: &Connection) -> Result<()> {
+    if !conn
+        .prepare_cached("SELECT 1 FROM search_pending LIMIT 1")?
+        .exists([])?
+    {
+        return Ok(());
+    }
     conn.prepare_cached(
-        "UPDATE ticket_search SET fields =
-             (SELECT group_concat(v.value, char(10)) FROM ticket_field_values v
-              JOIN fields f ON f.id = v.field_id
-              WHERE v.ticket_id = ?1 AND f.kind != 'checkbox')
-         WHERE rowid = ?1 << 24",
+        "INSERT INTO ticket_search (rowid, subject, body, notes, requester, fields)
+         SELECT id, subject, body, notes, requester, fields FROM search_pending ORDER BY id",
     )?
-    .execute([ticket_id])?;
+    .execute([])?;
+    conn.prepare_cached("DELETE FROM search_pending")?
+        .execute([])?;
     Ok(())
 }
 
@@ -299,6 +347,7 @@ pub const REINDEX_BATCH: i64 = 2_000;
 
 /// Empties the ticket index; `reindex_tickets_batch` then refills it.
 pub fn clear_ticket_index(conn: &Connection) -> Result<i64> {
+    conn.execute("DELETE FROM search_pending", [])?;
     conn.execute("DELETE FROM ticket_search", [])?;
     Ok(conn.query_row("SELECT coalesce(max(id), 0) FROM tickets", [], |r| r.get(0))?)
 }

@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0037_triage.sql"),
     include_str!("migrations/0038_similar_terms.sql"),
     include_str!("migrations/0039_search_per_message.sql"),
+    include_str!("migrations/0040_search_pending.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = 1 + MIGRATIONS.len() as i64;

@@ -66,6 +66,11 @@ struct ReaderPool {
     permits: Semaphore,
 }
 
+/// The last statements of every write transaction: the new rows of the ticket search index,
+/// which wait in an ordinary table meanwhile, go into the index together (see
+/// `crate::search::flush_pending` and migration 0040).
+const BEFORE_COMMIT: writer::BeforeCommit = crate::search::flush_pending;
+
 /// Opens a connection with the settings every connection needs.
 pub fn open_connection(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
@@ -99,12 +104,17 @@ impl Db {
     pub fn open(path: &Path) -> Result<Db> {
         let mut writer = open_connection(path)?;
         migrate(&mut writer)?;
+        // Rows a writer of another process committed without indexing them (none of ours
+        // does). Deferred: a database opened only to be read takes no write lock for it.
+        let tx = writer.transaction()?;
+        BEFORE_COMMIT(&tx)?;
+        tx.commit()?;
         let writer = Arc::new(Mutex::new(writer));
         let (sender, queue) = std::sync::mpsc::channel();
         let conn = writer.clone();
         let thread = std::thread::Builder::new()
             .name("db-writer".into())
-            .spawn(move || writer::run(conn, queue))
+            .spawn(move || writer::run(conn, queue, BEFORE_COMMIT))
             .map_err(|e| Error::internal(format!("cannot start the writer thread: {e}")))?;
         Ok(Db {
             path: Arc::new(path.to_path_buf()),
@@ -249,6 +259,7 @@ impl Db {
         let result = (|| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let out = f(&tx)?;
+            BEFORE_COMMIT(&tx)?;
             tx.commit()?;
             Ok(out)
         })();

@@ -31,6 +31,10 @@ pub const MAX_GROUP_TIME: Duration = Duration::from_millis(2);
 /// Code run after the commit of the write that registered it (see `after_commit`).
 type Hook = Box<dyn FnOnce()>;
 
+/// What every write transaction does last, just before its commit, whatever its requests did
+/// (`crate::search::flush_pending` for the desk's database).
+pub(super) type BeforeCommit = fn(&Connection) -> Result<()>;
+
 thread_local! {
     /// Hooks registered by the write request running on this thread (the writer thread, or a
     /// `write_blocking` caller): a request runs from start to end on one thread.
@@ -132,14 +136,24 @@ fn duplicate(e: &Error) -> Error {
 }
 
 /// The writer thread's loop: one group per turn, until every `Db` handle is gone.
-pub(super) fn run(conn: Arc<Mutex<Connection>>, queue: Receiver<Box<dyn Request>>) {
+pub(super) fn run(
+    conn: Arc<Mutex<Connection>>,
+    queue: Receiver<Box<dyn Request>>,
+    before_commit: BeforeCommit,
+) {
     let mut stats = Stats::default();
     while let Ok(first) = queue.recv() {
         // A `write_blocking` caller (a job, the CLI) holds the connection between groups; a
         // panic there leaves it usable (its transaction rolled back on unwinding).
         let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
         let started = Instant::now();
-        let (requests, committing) = group(&conn, first, &queue, MAX_GROUP, MAX_GROUP_TIME);
+        let (requests, committing) = group(
+            &conn,
+            first,
+            &queue,
+            (MAX_GROUP, MAX_GROUP_TIME),
+            before_commit,
+        );
         stats.add(requests, started.elapsed(), committing);
     }
 }
@@ -186,8 +200,8 @@ fn group(
     conn: &Connection,
     first: Box<dyn Request>,
     queue: &Receiver<Box<dyn Request>>,
-    max: usize,
-    time: Duration,
+    (max, time): (usize, Duration),
+    before_commit: BeforeCommit,
 ) -> (usize, Duration) {
     let started = Instant::now();
     let mut kept: Kept = Vec::new();
@@ -245,7 +259,12 @@ fn group(
         return (taken, Duration::ZERO);
     }
     let committing = Instant::now();
-    let committed = conn.execute_batch("COMMIT");
+    // Outside every request's savepoint: the group's new search rows are indexed together
+    // there (FTS5 writes what it holds at each savepoint).
+    let committed = before_commit(conn).and_then(|()| {
+        conn.execute_batch("COMMIT")?;
+        Ok(())
+    });
     let committing = committing.elapsed();
     match committed {
         Ok(()) => {
@@ -257,7 +276,7 @@ fn group(
         // No constraint of the schema is deferred to the commit (a test keeps it so), so a
         // commit fails only for the storage (disk full, read-only, I/O error), which would fail
         // each request alone as well: every request of the group gets that error.
-        Err(e) => abandon(conn, kept, &Error::from(e)),
+        Err(e) => abandon(conn, kept, &e),
     }
     (taken, committing)
 }
@@ -319,12 +338,22 @@ mod tests {
     /// Queues `requests` and runs them as one group, as the writer thread would with all of
     /// them waiting; bounds wide enough that the group takes them all.
     fn run_group(conn: &Connection, requests: Vec<Box<dyn Request>>) {
+        run_group_with(conn, requests, |_| Ok(()));
+    }
+
+    fn run_group_with(conn: &Connection, requests: Vec<Box<dyn Request>>, before: BeforeCommit) {
         let (sender, queue) = channel();
         for r in requests {
             sender.send(r).expect("queue");
         }
         let first = queue.recv().expect("first");
-        group(conn, first, &queue, MAX_GROUP, Duration::from_secs(3600));
+        group(
+            conn,
+            first,
+            &queue,
+            (MAX_GROUP, Duration::from_secs(3600)),
+            before,
+        );
         assert!(conn.is_autocommit(), "the group's transaction is over");
     }
 
@@ -410,6 +439,62 @@ mod tests {
         run_group(&conn, vec![a, dup, b]);
         assert_eq!(*seen.lock().expect("seen"), [("a", 2), ("b", 2)]);
         assert!(take_hooks().is_empty(), "nothing left for the next group");
+    }
+
+    #[test]
+    fn a_group_indexes_its_kept_tickets_at_the_commit_and_nothing_of_a_failed_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut conn = crate::db::open_connection(&dir.path().join("s.db")).expect("open");
+        crate::db::migrate(&mut conn).expect("schema");
+        let ticket = |subject: &'static str, body: &'static str, fail: bool| {
+            move |c: &Connection| -> Result<i64> {
+                c.execute(
+                    "INSERT INTO tickets (tracking_id, access_token, subject, requester_name,
+                         requester_email, category_id, priority_id, status_id, created_at,
+                         updated_at)
+                     VALUES (?1, 'x', ?1, 'Ana', 'ana@office.example', 1, 1, 1, 0, 0)",
+                    [subject],
+                )?;
+                let id = c.last_insert_rowid();
+                c.execute(
+                    "INSERT INTO messages (ticket_id, kind, author_name, body, created_at)
+                     VALUES (?1, 'requester', 'Ana', ?2, 0)",
+                    rusqlite::params![id, body],
+                )?;
+                if fail {
+                    return Err(Error::BadRequest("refused".into()));
+                }
+                Ok(id)
+            }
+        };
+        let (a, ra) = request(ticket("Printer jams", "The wombat tray", false));
+        let (b, rb) = request(ticket("Scanner", "A platypus page", true));
+        let (c, rc) = request(ticket("Monitor", "Flickers like a wombat", false));
+        run_group_with(&conn, vec![a, b, c], crate::search::flush_pending);
+        assert!(result(rb).is_err());
+        let (a, c) = (result(ra).expect("a"), result(rc).expect("c"));
+        let found = |word: &str| -> Vec<i64> {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT DISTINCT rowid >> 24 FROM ticket_search WHERE ticket_search MATCH ?1
+                     ORDER BY 1",
+                )
+                .expect("prepare");
+            stmt.query_map([word], |r| r.get(0))
+                .expect("query")
+                .collect::<rusqlite::Result<_>>()
+                .expect("rows")
+        };
+        assert_eq!(found("wombat"), [a, c]);
+        assert_eq!(found("printer"), [a]);
+        assert!(
+            found("platypus").is_empty(),
+            "the refused ticket left no row"
+        );
+        let waiting: i64 = conn
+            .query_row("SELECT COUNT(*) FROM search_pending", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(waiting, 0, "nothing waits once the group committed");
     }
 
     #[test]
