@@ -237,3 +237,56 @@ fn tag_and_select_field_filters_list_exactly_their_tickets() {
     );
     assert!(listed(&app.client, &format!("{all}&field_{field}=Desktop")).is_empty());
 }
+
+#[test]
+fn filters_matching_more_than_the_count_cap_list_only_their_tickets() {
+    // 2,100 tickets with the tag, every other one a Laptop: both sets pass the count's cap of
+    // 1,000, so the list walks its own order and tests each ticket by its key.
+    let app = TestApp::new();
+    login(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD);
+    let token = csrf(&app.client, "/admin/fields/new");
+    let res = post_form(
+        &app.client,
+        "/admin/fields",
+        &[
+            ("csrf_token", &token),
+            ("label", "Device"),
+            ("kind", "select"),
+            ("options", "Laptop\nDesktop"),
+        ],
+    );
+    assert_eq!(res.status(), Status::SeeOther, "field saved");
+    let field = app.count("SELECT MAX(id) FROM fields");
+    open_db(&app)
+        .execute_batch(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2100)
+             INSERT INTO tickets (tracking_id, access_token, subject, requester_name,
+                 requester_email, category_id, priority_id, status_id, created_at, updated_at)
+             SELECT printf('WLK-%03d-%04d', i / 10000, i), 'x' || i,
+                 CASE i % 2 WHEN 1 THEN 'Laptop walker ' ELSE 'Desktop walker ' END || i,
+                 'Ana', 'ana@office.example', 1, 1, 1, i, i
+             FROM n;
+             INSERT INTO tags (name, created_at) VALUES ('walk', 0);
+             INSERT INTO ticket_tags (tag_id, ticket_id)
+                 SELECT (SELECT id FROM tags WHERE name = 'walk'), id FROM tickets;
+             INSERT INTO ticket_field_values (ticket_id, field_id, value)
+                 SELECT id, {field}, CASE WHEN subject LIKE 'Laptop%' THEN 'Laptop'
+                                          ELSE 'Desktop' END
+                 FROM tickets;"
+        ))
+        .expect("tickets");
+    let all = "/staff/tickets?view=all";
+    let walkers = |page: &str, kind: &str| page.matches(&format!("{kind} walker ")).count();
+
+    let page = get_ok(&app.client, &format!("{all}&tag=walk&field_{field}=Laptop"));
+    assert!(walkers(&page, "Laptop") >= 20, "a full first page: {page}");
+    assert_eq!(walkers(&page, "Desktop"), 0, "{page}");
+    assert!(page.contains("1,000+"), "the count is capped: {page}");
+    // The newest first: the last Laptop ticket made leads the list.
+    assert!(page.contains("Laptop walker 2099"), "{page}");
+
+    let page = get_ok(&app.client, &format!("{all}&field_{field}=Desktop"));
+    assert!(walkers(&page, "Desktop") >= 20 && walkers(&page, "Laptop") == 0);
+    let page = get_ok(&app.client, &format!("{all}&q=tag:walk"));
+    assert!(walkers(&page, "Desktop") >= 10 && walkers(&page, "Laptop") >= 10);
+}

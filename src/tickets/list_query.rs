@@ -190,9 +190,12 @@ pub(super) fn conditions(f: &Filter, me: i64, refdata: &RefData) -> (Vec<String>
 }
 
 /// The tickets a filter names by key: a tag's (by `ticket_tags`' primary key) or a select
-/// field option's (by `ticket_field_values_by_value`), as a subquery of `ticket_id`s.
+/// field option's (by `ticket_field_values_by_value`), as a subquery of `ticket_id`s (`sql`),
+/// and the same test of one ticket `t` (`one`, a lookup by the ticket's own key), taking the
+/// same parameters.
 struct KeySet {
     sql: &'static str,
+    one: &'static str,
     params: Vec<Value>,
 }
 
@@ -210,12 +213,15 @@ fn key_sets(conn: &Connection, f: &Filter) -> Result<Option<Vec<KeySet>>> {
         };
         sets.push(KeySet {
             sql: "SELECT ticket_id FROM ticket_tags WHERE tag_id = ?",
+            one: "EXISTS (SELECT 1 FROM ticket_tags WHERE tag_id = ? AND ticket_id = t.id LIMIT 1)",
             params: vec![Value::Integer(id)],
         });
     }
     for (field_id, option) in &f.fields {
         sets.push(KeySet {
             sql: "SELECT ticket_id FROM ticket_field_values WHERE field_id = ? AND value = ?",
+            one: "EXISTS (SELECT 1 FROM ticket_field_values
+                          WHERE field_id = ? AND value = ? AND ticket_id = t.id LIMIT 1)",
             params: vec![Value::Integer(*field_id), Value::Text(option.clone())],
         });
     }
@@ -226,9 +232,11 @@ fn key_sets(conn: &Connection, f: &Filter) -> Result<Option<Vec<KeySet>>> {
 /// everything (up to `cap`, all with None), read from the first set's own index with each of
 /// its tickets looked up by id, so a tag on 2,000 of 100,000 tickets costs 2,000 lookups at
 /// most, never a walk over the other 98,000. Then the list's plan: up to `cap` matches are
-/// fetched by id and sorted; more are met while the list walks its own order (`+t.id` keeps
-/// SQLite from driving from the set, as the text search does), the first page then coming
-/// after some hundred rows. Returns the count, or None when `f` has no such filter.
+/// fetched by id and sorted; more are met while the list walks its own order, each ticket
+/// tested by its own key (`KeySet::one`), the first page then coming after some hundred rows
+/// (a `+t.id IN` set, which also keeps SQLite walking the list's order, is built whole first:
+/// every ticket of the tag or option, for a page of 25). Returns the count, or None when `f` has
+/// no such filter.
 pub(super) fn add_key_sets(
     conn: &Connection,
     f: &Filter,
@@ -274,7 +282,12 @@ pub(super) fn add_key_sets(
         .prepare_cached(&sql)?
         .query_row(rusqlite::params_from_iter(all), |r| r.get(0))?;
     let walk = cap.is_some_and(|n| count >= n);
-    clauses.extend(tests(if walk { "+t.id" } else { "t.id" }, &sets));
+    if walk {
+        // `LIMIT 1` keeps SQLite from turning the EXISTS into a join it might drive from.
+        clauses.extend(sets.iter().map(|s| s.one.to_string()));
+    } else {
+        clauses.extend(tests("t.id", &sets));
+    }
     params.extend(sets.into_iter().flat_map(|s| s.params));
     Ok(Some(count))
 }
@@ -298,7 +311,7 @@ pub fn count(conn: &Connection, f: &Filter, me: i64, refdata: &RefData) -> Resul
 }
 
 /// The condition of tickets carrying tag `tag` (normalised): a tag on many tickets is tested
-/// per ticket while the list walks its own order (`+t.id`, as the text search does), a rare
+/// per ticket by its key while the list walks its own order (as `add_key_sets` does), a rare
 /// one looked up by its key, so the first page comes quickly either way.
 pub(super) fn tag_condition(
     conn: &Connection,
@@ -312,11 +325,16 @@ pub(super) fn tag_condition(
              WHERE tag_id = (SELECT id FROM tags WHERE name = ?1) LIMIT 201)",
         )?
         .query_row([tag], |r| r.get(0))?;
-    let column = if many > 200 { "+t.id" } else { "t.id" };
-    clauses.push(format!(
-        "{column} IN (SELECT tt.ticket_id FROM ticket_tags tt
-                      WHERE tt.tag_id = (SELECT id FROM tags WHERE name = ?))"
-    ));
+    clauses.push(if many > 200 {
+        "EXISTS (SELECT 1 FROM ticket_tags tt
+                 WHERE tt.tag_id = (SELECT id FROM tags WHERE name = ?) AND tt.ticket_id = t.id
+                 LIMIT 1)"
+            .to_string()
+    } else {
+        "t.id IN (SELECT tt.ticket_id FROM ticket_tags tt
+                  WHERE tt.tag_id = (SELECT id FROM tags WHERE name = ?))"
+            .to_string()
+    });
     params.push(Value::Text(tag.to_string()));
     Ok(())
 }
