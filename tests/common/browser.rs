@@ -185,20 +185,33 @@ pub fn xpath_literal(s: &str) -> String {
 }
 
 pub async fn wait_for(client: &Client, locator: Locator<'_>, what: &str) -> Element {
-    match client.wait().at_most(WAIT).for_element(locator).await {
-        Ok(el) => el,
-        Err(e) => {
-            let url = client
-                .current_url()
-                .await
-                .map(|u| u.to_string())
-                .unwrap_or_default();
-            let source = client.source().await.unwrap_or_default();
-            panic!(
-                "timed out waiting for {what} ({locator:?}) on {url}: {e}\npage source:\n{source}"
-            );
+    let started = Instant::now();
+    loop {
+        let left = WAIT.saturating_sub(started.elapsed());
+        match client.wait().at_most(left).for_element(locator).await {
+            Ok(el) => return el,
+            // The page was navigating (a form sent, a redirect) as it was asked: ask again.
+            Err(e) if e.to_string().contains("aborted by navigation") && !left.is_zero() => {
+                continue;
+            }
+            Err(e) => fail_waiting(client, locator, what, e).await,
         }
     }
+}
+
+async fn fail_waiting(
+    client: &Client,
+    locator: Locator<'_>,
+    what: &str,
+    e: fantoccini::error::CmdError,
+) -> ! {
+    let url = client
+        .current_url()
+        .await
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let source = client.source().await.unwrap_or_default();
+    panic!("timed out waiting for {what} ({locator:?}) on {url}: {e}\npage source:\n{source}");
 }
 
 pub async fn find(client: &Client, css: &str) -> Element {
