@@ -395,7 +395,11 @@ fn backup_while_serving_then_restore_after_stopping() {
 
     let run = helpdesk(&db, &["backup", backup.to_str().expect("utf-8")], None);
     assert!(run.ok(), "backup while the server runs: {run:?}");
-    assert!(run.stdout.contains("1 tickets"), "{run:?}");
+    assert!(run.stdout.contains("1 tickets) in "), "{run:?}");
+    assert!(
+        run.stderr.contains("backup: 100% ("),
+        "the copy says how far it is: {run:?}"
+    );
     {
         let copy = open_ro(&backup);
         assert_eq!(integrity(&copy), "ok");
@@ -472,8 +476,12 @@ fn backup_while_serving_then_restore_after_stopping() {
     }
     let check = helpdesk(&db, &["check"], None);
     assert!(
-        check.ok() && check.stdout.contains("integrity: ok"),
+        check.ok() && check.stdout.contains("integrity: ok (checked in "),
         "{check:?}"
+    );
+    assert!(
+        check.stderr.contains("check: reading all ") && check.stderr.contains("integrity read in"),
+        "the check says what it reads: {check:?}"
     );
 
     // The restarted server shows A (same cookie key, restored too) and knows nothing of B.

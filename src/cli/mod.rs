@@ -1,5 +1,6 @@
 //! Command-line interface: `serve` (the default) and the operator's subcommands.
 
+mod backup;
 mod demo;
 mod demo_csat;
 mod demo_fields;
@@ -235,8 +236,8 @@ pub fn run(cli: Cli) -> ExitCode {
         None => ops::serve(config),
         Some(Command::Serve(_)) => ops::serve(config),
         Some(Command::User(cmd)) => ops::user(config, cmd),
-        Some(Command::Backup { file }) => ops::backup(&config, &file),
-        Some(Command::Restore { file, yes }) => ops::restore(&config, &file, yes),
+        Some(Command::Backup { file }) => backup::backup(&config, &file),
+        Some(Command::Restore { file, yes }) => backup::restore(&config, &file, yes),
         Some(Command::Demo {
             tickets,
             articles,

@@ -1,14 +1,14 @@
 //! The operator's commands: serve, user, backup, restore, check, mail, jobs.
 
 use std::io::BufRead;
-use std::path::Path;
+use std::time::Instant;
 
 use rusqlite::{Connection, OpenFlags};
 
 use super::UserCommand;
 use crate::auth::{Role, sessions, two_factor, users};
 use crate::config::Config;
-use crate::db::{Db, SCHEMA_VERSION, open_connection};
+use crate::db::{Db, SCHEMA_VERSION};
 use crate::error::{Error, Result};
 
 pub fn serve(config: Config) -> Result<()> {
@@ -154,108 +154,6 @@ pub fn user(config: Config, cmd: UserCommand) -> Result<()> {
     Ok(())
 }
 
-/// SQLite's online backup: one consistent snapshot, even while the server writes.
-pub fn backup(config: &Config, file: &Path) -> Result<()> {
-    if !config.db.exists() {
-        return Err(Error::BadRequest(format!(
-            "database {} does not exist",
-            config.db.display()
-        )));
-    }
-    if file.exists() {
-        return Err(Error::BadRequest(format!(
-            "{} already exists; choose a new file",
-            file.display()
-        )));
-    }
-    let src = open_connection(&config.db)?;
-    let tmp = file.with_extension("partial");
-    let _ = std::fs::remove_file(&tmp);
-    {
-        let mut dst = Connection::open(&tmp)?;
-        let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
-        // One step copies every page under a single read snapshot.
-        backup.step(-1)?;
-    }
-    let check = Connection::open(&tmp)?;
-    check.pragma_update(None, "journal_mode", "DELETE")?;
-    let ok: String = check.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-    drop(check);
-    if ok != "ok" {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::internal(format!(
-            "the copy failed its integrity check: {ok}"
-        )));
-    }
-    std::fs::rename(&tmp, file)?;
-    let tickets: i64 = crate::tickets::store::count(&Connection::open(file)?)?;
-    println!("Backup written to {} ({tickets} tickets).", file.display());
-    Ok(())
-}
-
-/// True when another process holds the database open for writing (a running server keeps a
-/// read transaction or its writer open; we test by taking an exclusive lock briefly).
-fn in_use(db: &Path) -> Result<bool> {
-    if !db.exists() {
-        return Ok(false);
-    }
-    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
-    conn.busy_timeout(std::time::Duration::from_millis(0))?;
-    // In WAL mode other connections hold a shared lock on the -shm file; locking_mode EXCLUSIVE
-    // needs them all gone.
-    conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
-    let busy = conn.execute_batch("BEGIN EXCLUSIVE; COMMIT;").is_err();
-    Ok(busy)
-}
-
-pub fn restore(config: &Config, file: &Path, yes: bool) -> Result<()> {
-    let src = Connection::open_with_flags(file, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| Error::BadRequest(format!("cannot open {}: {e}", file.display())))?;
-    let ok: String = src
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .map_err(|e| {
-            Error::BadRequest(format!(
-                "{} is not a Helpdesk database: {e}",
-                file.display()
-            ))
-        })?;
-    let version: i64 = src.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if ok != "ok" || !(1..=SCHEMA_VERSION).contains(&version) {
-        return Err(Error::BadRequest(format!(
-            "{} is not a valid Helpdesk backup",
-            file.display()
-        )));
-    }
-    if in_use(&config.db)? {
-        return Err(Error::BadRequest(format!(
-            "{} is in use by a running server; stop it first (e.g. systemctl stop helpdesk)",
-            config.db.display()
-        )));
-    }
-    if config.db.exists() && !yes {
-        return Err(Error::BadRequest(format!(
-            "{} exists; run again with --yes to replace it with {}",
-            config.db.display(),
-            file.display()
-        )));
-    }
-    // Copy into the live file through SQLite so the WAL and -shm files stay consistent.
-    let mut dst = open_connection(&config.db)?;
-    {
-        let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
-        backup.step(-1)?;
-    }
-    let mut dst = dst;
-    crate::db::migrate(&mut dst)?;
-    let tickets: i64 = crate::tickets::store::count(&dst)?;
-    println!(
-        "Restored {} from {} ({tickets} tickets).",
-        config.db.display(),
-        file.display()
-    );
-    Ok(())
-}
-
 pub fn check(config: &Config) -> Result<()> {
     println!(
         "configuration: ok (database {}, bind {})",
@@ -268,6 +166,11 @@ pub fn check(config: &Config) -> Result<()> {
     }
     let conn = Connection::open_with_flags(&config.db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    // The checks read every page: a minute or more for millions of tickets, so each says when
+    // it starts and how long it took (on standard error, as the backup's progress).
+    let started = Instant::now();
+    let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+    eprintln!("check: reading all {pages} pages (integrity)...");
     let mut stmt = conn.prepare("PRAGMA integrity_check")?;
     let problems: Vec<String> = stmt
         .query_map([], |r| r.get(0))?
@@ -275,9 +178,14 @@ pub fn check(config: &Config) -> Result<()> {
         .into_iter()
         .filter(|s| s != "ok")
         .collect();
+    eprintln!(
+        "check: integrity read in {:.1} s; foreign keys...",
+        started.elapsed().as_secs_f64()
+    );
     let fk: i64 = conn.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
         r.get(0)
     })?;
+    let checked = started.elapsed().as_secs_f64();
     let tickets = crate::tickets::store::count(&conn).unwrap_or(-1);
     println!("schema version: {version} (this binary: {SCHEMA_VERSION})");
     println!("tickets: {tickets}");
@@ -300,7 +208,7 @@ pub fn check(config: &Config) -> Result<()> {
         }
     }
     if problems.is_empty() && fk == 0 && version <= SCHEMA_VERSION {
-        println!("integrity: ok");
+        println!("integrity: ok (checked in {checked:.1} s)");
         Ok(())
     } else {
         for p in &problems {
