@@ -1,7 +1,6 @@
 //! `backup` and `restore`: SQLite's online backup between the desk's database and a file, with
 //! the copy's progress on standard error and its time on the last line.
 
-use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -39,7 +38,6 @@ fn copy_reporting(src: &Connection, dst: &mut Connection, what: &str) -> Result<
                     100
                 };
                 eprintln!("{what}: {percent}% ({done} of {} pages)", p.pagecount);
-                let _ = std::io::stderr().flush();
                 said = Instant::now();
             }
             match step {
@@ -103,7 +101,7 @@ fn in_use(db: &Path) -> Result<bool> {
         return Ok(false);
     }
     let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
-    conn.busy_timeout(std::time::Duration::from_millis(0))?;
+    conn.busy_timeout(Duration::from_millis(0))?;
     // In WAL mode other connections hold a shared lock on the -shm file; locking_mode EXCLUSIVE
     // needs them all gone.
     conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
@@ -146,7 +144,6 @@ pub fn restore(config: &Config, file: &Path, yes: bool) -> Result<()> {
     let started = Instant::now();
     let mut dst = open_connection(&config.db)?;
     copy_reporting(&src, &mut dst, "restore")?;
-    let mut dst = dst;
     crate::db::migrate(&mut dst)?;
     let tickets: i64 = crate::tickets::store::count(&dst)?;
     println!(

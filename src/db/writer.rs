@@ -151,7 +151,8 @@ pub(super) fn run(
             &conn,
             first,
             &queue,
-            (MAX_GROUP, MAX_GROUP_TIME),
+            MAX_GROUP,
+            MAX_GROUP_TIME,
             before_commit,
         );
         stats.add(requests, started.elapsed(), committing);
@@ -200,7 +201,8 @@ fn group(
     conn: &Connection,
     first: Box<dyn Request>,
     queue: &Receiver<Box<dyn Request>>,
-    (max, time): (usize, Duration),
+    max: usize,
+    time: Duration,
     before_commit: BeforeCommit,
 ) -> (usize, Duration) {
     let started = Instant::now();
@@ -351,7 +353,8 @@ mod tests {
             conn,
             first,
             &queue,
-            (MAX_GROUP, Duration::from_secs(3600)),
+            MAX_GROUP,
+            Duration::from_secs(3600),
             before,
         );
         assert!(conn.is_autocommit(), "the group's transaction is over");
