@@ -178,6 +178,24 @@ fn listed(client: &Client, path: &str) -> Vec<String> {
     out
 }
 
+/// Adds the select field "Device" (Laptop, Desktop) through Admin > Fields, as the signed-in
+/// admin; its id.
+fn add_device_field(app: &TestApp) -> i64 {
+    let token = csrf(&app.client, "/admin/fields/new");
+    let res = post_form(
+        &app.client,
+        "/admin/fields",
+        &[
+            ("csrf_token", &token),
+            ("label", "Device"),
+            ("kind", "select"),
+            ("options", "Laptop\nDesktop"),
+        ],
+    );
+    assert_eq!(res.status(), Status::SeeOther, "field saved");
+    app.count("SELECT MAX(id) FROM fields")
+}
+
 #[test]
 fn tag_and_select_field_filters_list_exactly_their_tickets() {
     let app = TestApp::new();
@@ -204,19 +222,7 @@ fn tag_and_select_field_filters_list_exactly_their_tickets() {
     assert!(page.contains("of 3"), "the count: {page}");
 
     // A select field's option, alone and with a tag.
-    let token = csrf(&app.client, "/admin/fields/new");
-    let res = post_form(
-        &app.client,
-        "/admin/fields",
-        &[
-            ("csrf_token", &token),
-            ("label", "Device"),
-            ("kind", "select"),
-            ("options", "Laptop\nDesktop"),
-        ],
-    );
-    assert_eq!(res.status(), Status::SeeOther, "field saved");
-    let field = app.count("SELECT MAX(id) FROM fields");
+    let field = add_device_field(&app);
     let conn = open_db(&app);
     for id in [b, c] {
         conn.execute(
@@ -244,19 +250,7 @@ fn filters_matching_more_than_the_count_cap_list_only_their_tickets() {
     // 1,000, so the list walks its own order and tests each ticket by its key.
     let app = TestApp::new();
     login(&app.client, ADMIN_EMAIL, ADMIN_PASSWORD);
-    let token = csrf(&app.client, "/admin/fields/new");
-    let res = post_form(
-        &app.client,
-        "/admin/fields",
-        &[
-            ("csrf_token", &token),
-            ("label", "Device"),
-            ("kind", "select"),
-            ("options", "Laptop\nDesktop"),
-        ],
-    );
-    assert_eq!(res.status(), Status::SeeOther, "field saved");
-    let field = app.count("SELECT MAX(id) FROM fields");
+    let field = add_device_field(&app);
     open_db(&app)
         .execute_batch(&format!(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2100)
